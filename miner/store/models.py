@@ -1,0 +1,183 @@
+"""SQLAlchemy 2 typed models: articles, taxa, disorders, relations (with evidence), ingest runs.
+
+The schema itself is created by the Alembic migrations in `db/versions/`; these classes must
+match them (a test compares the two). Timestamps are timezone-aware UTC.
+Imports: SQLAlchemy and stdlib only.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC, also on SQLite (which stores no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: miner stores UTC-aware times only")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+class Article(Base):
+    """One PubMed record as last ingested."""
+
+    __tablename__ = "article"
+
+    pmid: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(Text)
+    title_italics: Mapped[list] = mapped_column(JSON, default=list)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    sections: Mapped[list] = mapped_column(JSON, default=list)
+    journal: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    entrez_date: Mapped[datetime | None] = mapped_column(index=True)
+    doi: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(16), default="")
+    authors: Mapped[list] = mapped_column(JSON, default=list)
+    mesh: Mapped[list] = mapped_column(JSON, default=list)
+    publication_types: Mapped[list] = mapped_column(JSON, default=list)
+    is_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    pipeline_version: Mapped[str | None] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    relations: Mapped[list["Relation"]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Taxon(Base):
+    """A taxon some relation names: an NCBI taxon (`key` "ncbi:<taxid>") or a reference-database
+    label without a taxid (`key` "name:<lowercase name>")."""
+
+    __tablename__ = "taxon"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    taxid: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    rank: Mapped[str] = mapped_column(String(32), default="")
+    parent_taxid: Mapped[int | None] = mapped_column(BigInteger)
+    # "/2/1239/186801/.../216851/": ancestors root-first, so descendants are `LIKE '%/<taxid>/%'`
+    lineage: Mapped[str] = mapped_column(Text, default="")
+
+
+class Disorder(Base):
+    """A MeSH descriptor of the guidelines' table and its scoring group."""
+
+    __tablename__ = "disorder"
+
+    mesh: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    group: Mapped[str] = mapped_column("disorder_group", String(32), index=True)
+
+
+class Relation(Base):
+    """One extracted (taxon, disorder, direction, subject) finding of one article, with the
+    sentence it came from. Unique per article; re-extraction replaces an article's set."""
+
+    __tablename__ = "relation"
+    __table_args__ = (
+        UniqueConstraint("pmid", "taxon_id", "mesh", "direction", "subject", name="uq_relation_finding"),
+        Index("ix_relation_taxon_disorder", "taxon_id", "mesh"),
+        Index("ix_relation_disorder_direction", "mesh", "direction"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pmid: Mapped[str] = mapped_column(ForeignKey("article.pmid", ondelete="CASCADE"), index=True)
+    taxon_id: Mapped[int] = mapped_column(ForeignKey("taxon.id"))
+    mesh: Mapped[str] = mapped_column(ForeignKey("disorder.mesh"))
+    direction: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text)
+    sentence_start: Mapped[int] = mapped_column(Integer, default=0)
+    section: Mapped[str] = mapped_column(String(64), default="")
+    taxon_text: Mapped[str] = mapped_column(String(255), default="")
+    taxon_start: Mapped[int] = mapped_column(Integer, default=0)
+    taxon_end: Mapped[int] = mapped_column(Integer, default=0)
+    disorder_text: Mapped[str] = mapped_column(String(255), default="")
+    disorder_start: Mapped[int | None] = mapped_column(Integer)
+    disorder_end: Mapped[int | None] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(255), default="")
+    pipeline_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="relations")
+    taxon: Mapped[Taxon] = relationship(lazy="joined")
+    disorder: Mapped[Disorder] = relationship(lazy="joined")
+
+
+class IngestRun(Base):
+    """One run of `miner ingest` / `miner reextract` / the demo: what it read and what it changed."""
+
+    __tablename__ = "ingest_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sources: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    pipeline_version: Mapped[str] = mapped_column(String(64), default="")
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    relations: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class IngestProblem(Base):
+    """A record a run could not use (or used with a warning), kept so nothing is lost silently."""
+
+    __tablename__ = "ingest_problem"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    pmid: Mapped[str | None] = mapped_column(String(16))
+    position: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,78 @@
+"""Shared fixtures: real databases (SQLite always; PostgreSQL when MINER_TEST_DATABASE_URL names
+one, each test worker in a schema of its own), the real extraction pipeline (built once per
+worker), and paths to fixture files."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from miner.store import Database
+from miner.store.models import Base
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+PG_URL = os.environ.get("MINER_TEST_DATABASE_URL", "")
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="MINER_TEST_DATABASE_URL not set"))]
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped at the end."""
+    if not PG_URL:
+        pytest.skip("MINER_TEST_DATABASE_URL not set")
+    schema = f"miner_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """A URL of an empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'miner.db'}"
+        return
+    url = request.getfixturevalue("pg_url")
+    _drop_everything(url)
+    yield url
+
+
+@pytest.fixture
+def database(database_url):
+    """An open, migrated database of each backend."""
+    db = Database.open(database_url)
+    yield db
+    db.dispose()
+
+
+def _drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [t.name for t in Base.metadata.sorted_tables] + ["alembic_version"]
+        for table in tables:
+            connection.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    """The real pipeline from pipelines/miner.cfg."""
+    from miner.extract import Extractor
+
+    return Extractor(ROOT / "pipelines" / "miner.cfg")
+
+
+@pytest.fixture(scope="session")
+def nlp(extractor):
+    return extractor.nlp
