@@ -1,0 +1,167 @@
+"""Run the pipeline over articles and return plain `Relation` records.
+
+The article text the pipeline reads is the title, a newline, and the abstract sections joined by
+newlines (so each starts a sentence); italic spans from the XML travel along in `doc.user_data`
+as evidence for taxon names. With `n_process > 1` batches go to worker processes that each
+build their own pipeline; results come back in input order.
+Imports: spaCy, stdlib, `miner.records`, `miner.extract.{pipeline,relations,taxa}`.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from miner import records
+from miner.extract.pipeline import load_pipeline, pipeline_version
+from miner.extract.relations import Finding
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    text: str
+    italics: tuple[tuple[int, int], ...]
+    sections: tuple[tuple[int, int, str], ...]  # (start, end, label); the title is labelled TITLE
+
+
+def article_text(article: records.Article) -> ArticleText:
+    parts = [(article.title, article.title_italics, "TITLE")]
+    parts += [(s.text, s.italics, s.label or s.category or "") for s in article.sections]
+    text, italics, sections, offset = [], [], [], 0
+    for part_text, part_italics, label in parts:
+        if not part_text:
+            continue
+        if text:
+            text.append("\n")
+            offset += 1
+        text.append(part_text)
+        sections.append((offset, offset + len(part_text), label))
+        italics += [(offset + start, offset + end) for start, end in part_italics]
+        offset += len(part_text)
+    return ArticleText("".join(text), tuple(italics), tuple(sections))
+
+
+class Extractor:
+    """Extract relations from articles with the pipeline named by `config_path`."""
+
+    def __init__(self, config_path: str | Path, *, batch_size: int = 64, n_process: int = 1, min_confidence: float = 0.0):
+        self.config_path = str(config_path)
+        self.batch_size = max(1, batch_size)
+        self.n_process = max(1, n_process)
+        self.min_confidence = min_confidence
+        self.version = pipeline_version(config_path)
+        self._nlp: Language | None = None
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            self._nlp = load_pipeline(self.config_path)
+        return self._nlp
+
+    def extract(self, articles: Iterable[records.Article]) -> Iterator[tuple[records.Article, list[records.Relation]]]:
+        if self.n_process == 1:
+            yield from self._extract_here(articles)
+            return
+        yield from self._extract_in_workers(articles)
+
+    def _extract_here(self, articles: Iterable[records.Article]):
+        nlp = self.nlp
+
+        def docs():
+            for article in articles:
+                prepared = article_text(article)
+                doc = nlp.make_doc(prepared.text)
+                doc.user_data["miner_italics"] = prepared.italics
+                doc.user_data["miner_sections"] = prepared.sections
+                yield doc, article
+
+        for doc, article in nlp.pipe(docs(), as_tuples=True, batch_size=self.batch_size):
+            yield article, self.relations_of(doc, article)
+
+    def _extract_in_workers(self, articles: Iterable[records.Article]):
+        iterator = iter(articles)
+        context = multiprocessing.get_context("fork")
+        options = (self.config_path, self.batch_size, self.min_confidence)
+        with concurrent.futures.ProcessPoolExecutor(self.n_process, mp_context=context, initializer=_start_worker, initargs=options) as pool:
+            pending: list[tuple[list[records.Article], concurrent.futures.Future]] = []
+            while True:
+                while len(pending) < self.n_process * 2:
+                    batch = list(islice(iterator, self.batch_size))
+                    if not batch:
+                        break
+                    pending.append((batch, pool.submit(_work, batch)))
+                if not pending:
+                    return
+                batch, future = pending.pop(0)
+                yield from zip(batch, future.result())
+
+    def relations_of(self, doc: Doc, article: records.Article) -> list[records.Relation]:
+        taxonomy = self.nlp.get_pipe("taxa").taxonomy
+        sections = doc.user_data.get("miner_sections", ())
+        found = [_relation(f, article.pmid, self.version, taxonomy, sections) for f in doc._.findings or []]
+        return unique_relations(r for r in found if r.confidence >= self.min_confidence)
+
+
+def unique_relations(relations: Iterable[records.Relation]) -> list[records.Relation]:
+    """One relation per (taxon, disorder, direction, subject), the most confident, in text order."""
+    best: dict[tuple, records.Relation] = {}
+    for relation in relations:
+        key = (relation.taxid or relation.taxon.lower(), relation.mesh, relation.direction, relation.subject)
+        if key not in best or relation.confidence > best[key].confidence:
+            best[key] = relation
+    return sorted(best.values(), key=lambda r: (r.sentence_start, r.taxon_start))
+
+
+def _relation(finding: Finding, pmid: str, version: str, taxonomy, sections) -> records.Relation:
+    sentence = finding.sentence
+    offset = sentence.start_char
+    ref = finding.taxon._.taxon
+    lineage = taxonomy.lineage(ref.taxid) if ref.taxid else ()
+    node = taxonomy.node(ref.taxid) if ref.taxid else None
+    disorder_span = finding.disorder_span
+    section = next((label for start, end, label in sections if start <= offset < end), "")
+    return records.Relation(
+        pmid=pmid,
+        taxon=ref.name,
+        taxid=ref.taxid,
+        rank=ref.rank,
+        disorder=finding.disorder.name,
+        mesh=finding.disorder.mesh,
+        direction=finding.direction,
+        subject=finding.subject,
+        evidence=sentence.text.strip(),
+        confidence=finding.confidence,
+        taxon_text=finding.taxon.text,
+        taxon_start=finding.taxon.start_char - offset,
+        taxon_end=finding.taxon.end_char - offset,
+        disorder_text=disorder_span.text if disorder_span is not None else "",
+        disorder_start=disorder_span.start_char - offset if disorder_span is not None else None,
+        disorder_end=disorder_span.end_char - offset if disorder_span is not None else None,
+        trigger=finding.trigger.text if finding.trigger is not None else "",
+        sentence_start=offset,
+        section=section,
+        pipeline_version=version,
+        taxon_lineage=lineage,
+        parent_taxid=node.parent if node else None,
+        disorder_group=finding.disorder.group,
+    )
+
+
+_worker: Extractor | None = None
+
+
+def _start_worker(config_path: str, batch_size: int, min_confidence: float) -> None:
+    global _worker
+    _worker = Extractor(config_path, batch_size=batch_size, min_confidence=min_confidence)
+    _worker.nlp  # build now, not on the first batch
+
+
+def _work(batch: list[records.Article]) -> list[list[records.Relation]]:
+    assert _worker is not None
+    return [relations for _, relations in _worker._extract_here(batch)]

@@ -1,0 +1,120 @@
+"""Read the pattern data in `pipelines/`: the disorder lexicon (`disorders.jsonl`), the direction
+triggers (`directions.jsonl`) and the cue word lists (`cues.json`). Formats are described in
+`pipelines/README.md`. Each file is read once per process.
+Imports: stdlib, `miner.errors`, `miner.extract.phrases`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from miner.errors import PipelineError
+from miner.extract.phrases import PhraseIndex, normalize
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A MeSH descriptor of the guidelines' table."""
+
+    mesh: str
+    name: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A direction word: `kind` is change, comparative, null or correlation."""
+
+    direction: str
+    kind: str
+
+
+EXCLUDED = Concept("", "", "")  # value of phrases that block a term ("oxidative stress")
+
+
+@dataclass(frozen=True)
+class DisorderLexicon:
+    concepts: dict[str, Concept]
+    terms: PhraseIndex[Concept]
+    adjectives: dict[str, Concept]
+    abbreviations: dict[str, tuple[Concept, bool]]  # ABBR → (concept, usable without a definition)
+
+
+def _read_jsonl(path: str) -> list[dict]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise PipelineError(f"cannot read {path}: {exc.strerror}") from None
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise PipelineError(f"{path}:{number}: not JSON: {exc.msg}") from None
+    return rows
+
+
+@lru_cache(maxsize=4)
+def load_disorders(path: str) -> DisorderLexicon:
+    concepts: dict[str, Concept] = {}
+    terms: PhraseIndex[Concept] = PhraseIndex(max_tokens=10)
+    adjectives: dict[str, Concept] = {}
+    abbreviations: dict[str, tuple[Concept, bool]] = {}
+    for row in _read_jsonl(path):
+        try:
+            concept = Concept(row["mesh"], row["name"], row["group"])
+        except KeyError as exc:
+            raise PipelineError(f"{path}: entry without {exc.args[0]}: {row}") from None
+        concepts[concept.mesh] = concept
+        for term in [concept.name, *row.get("terms", [])]:
+            terms.add(term, concept)
+        for phrase in row.get("exclude_contexts", []):
+            terms.add(phrase, EXCLUDED)
+        for adjective in row.get("adjectives", []):
+            adjectives[normalize(adjective)] = concept
+        for item in row.get("abbreviations", []):
+            abbreviations[item["abbr"]] = (concept, bool(item.get("standalone")))
+    return DisorderLexicon(concepts, terms, adjectives, abbreviations)
+
+
+@lru_cache(maxsize=4)
+def load_triggers(path: str) -> PhraseIndex[Trigger]:
+    index: PhraseIndex[Trigger] = PhraseIndex(max_tokens=6)
+    for row in _read_jsonl(path):
+        index.add(row["phrase"], Trigger(row["direction"], row["kind"]))
+    return index
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Named word lists (normalized); `phrases(name)` gives a PhraseIndex for multi-word lists."""
+
+    lists: dict[str, frozenset[str]]
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        return self.lists[name]
+
+    @lru_cache(maxsize=32)
+    def phrases(self, name: str) -> PhraseIndex[str]:
+        index: PhraseIndex[str] = PhraseIndex(max_tokens=6)
+        for phrase in self.lists[name]:
+            index.add(phrase, name)
+        return index
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+@lru_cache(maxsize=4)
+def load_cues(path: str) -> Cues:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PipelineError(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise PipelineError(f"{path}: not JSON: {exc.msg}") from None
+    return Cues({name: frozenset(normalize(w) for w in words) for name, words in data.items() if not name.startswith("_")})
