@@ -1,0 +1,256 @@
+"""`miner`: the command line. Thin Typer commands, one stage call each.
+
+A `MinerError` becomes one line on stderr and its exit code; a traceback only with `--debug`.
+Progress bars go to stderr (and only to a terminal), data to stdout or `--output`.
+Imports: everything in miner (nothing imports this module).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from miner import __version__, records
+from miner.config import Settings, load_settings
+from miner.conflicts import find_conflicts
+from miner.errors import MinerError
+from miner.exports import write_rows
+from miner.ingest import RunSummary, ingest, pending_reextraction, reextract
+from miner.parse import read_records
+from miner.query import ARTICLE_COLUMNS, RELATION_COLUMNS, article_rows, relation_rows, stats, top_disorders, top_taxa
+from miner.resources import resolve
+from miner.services import make_extractor, open_database
+
+SAMPLE = "samples/gutbrain-sample.xml.gz"
+
+app = typer.Typer(help="Literature mining for the gut–brain axis.", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class ExportKind(str, Enum):
+    relations = "relations"
+    articles = "articles"
+
+
+class Format(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default: ./config.toml).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    ctx.obj = {"config": config, "debug": debug}
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    if "settings" not in ctx.obj:
+        ctx.obj["settings"] = load_settings(ctx.obj["config"])
+    return ctx.obj["settings"]
+
+
+@contextmanager
+def _progress(label: str, total: int | None = None) -> Iterator:
+    columns = [SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn() if total else TextColumn("{task.completed} records"), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@app.command("ingest")
+def ingest_command(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="PubMed XML (.xml, .xml.gz) or JSON Lines files; - for stdin.")],
+) -> None:
+    """Parse, extract and store PubMed records."""
+    settings = _settings(ctx)
+    database = open_database(settings)
+    extractor = make_extractor(settings)
+    with _progress("ingesting") as advance:
+        summary = ingest(database, extractor, paths, commit_every=settings.ingest.commit_every, progress=advance)
+    _report(summary)
+
+
+@app.command("extract")
+def extract_command(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="PubMed XML or JSON Lines {pmid,title,abstract}; - for stdin.")] = "-",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Extract relations without a database: one JSON line per article (the guidelines' record format)."""
+    settings = _settings(ctx)
+    extractor = make_extractor(settings)
+    problems: list[records.Problem] = []
+
+    def articles():
+        for item in read_records(path):
+            if isinstance(item, records.Article):
+                yield item
+            elif isinstance(item, records.Problem):
+                problems.append(item)
+                err.print(f"[yellow]skipped[/]: {item}", highlight=False)
+
+    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        with _progress("extracting") as advance:
+            for article, relations in extractor.extract(articles()):
+                stream.write(json.dumps({"pmid": article.pmid, "relations": [r.record() for r in relations]}, ensure_ascii=False) + "\n")
+                advance(1)
+    finally:
+        if output:
+            stream.close()
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    kind: Annotated[ExportKind, typer.Argument(help="What to export.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.jsonl,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export stored relations or articles as JSON Lines or CSV."""
+    database = open_database(_settings(ctx))
+    rows, columns = (relation_rows, RELATION_COLUMNS) if kind is ExportKind.relations else (article_rows, ARTICLE_COLUMNS)
+    stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        with database.session() as session:
+            count = write_rows(rows(session), stream, fmt.value, columns)
+    finally:
+        if output:
+            stream.close()
+    if output:
+        err.print(f"{count} {kind.value} written to {output}", highlight=False)
+
+
+@app.command("stats")
+def stats_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False) -> None:
+    """Counts of articles, relations by direction and conflicts."""
+    database = open_database(_settings(ctx))
+    with database.session() as session:
+        figures = stats(session)
+    if as_json:
+        out.print_json(json.dumps(figures))
+        return
+    out.print(
+        f"{figures['articles']} articles ({figures['articles_with_relations']} with relations), "
+        f"{figures['relations']} relations ("
+        + ", ".join(f"{n} {d}" for d, n in figures["relations_by_direction"].items())
+        + f"), {figures['taxa']} taxa, {figures['disorders']} disorders, {figures['conflicts']} conflicting pairs",
+        highlight=False,
+    )
+
+
+@app.command("reextract")
+def reextract_command(
+    ctx: typer.Context,
+    everything: Annotated[bool, typer.Option("--all", help="Re-extract every article, not only those of other pipeline versions.")] = False,
+) -> None:
+    """Re-run the current pipeline over stored articles extracted by an older version."""
+    settings = _settings(ctx)
+    database = open_database(settings)
+    extractor = make_extractor(settings)
+    total = None if everything else pending_reextraction(database, extractor.version)
+    with _progress("re-extracting", total) as advance:
+        summary = reextract(database, extractor, everything=everything, commit_every=settings.ingest.commit_every, progress=advance)
+    _report(summary)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply the database migrations."""
+    database = open_database(_settings(ctx), create=False, check=False)
+    before, after = database.upgrade()
+    out.print(f"database at revision {after}" + (f" (was {before or 'empty'})" if before != after else " (already current)"), highlight=False)
+
+
+@app.command("demo")
+def demo_command(ctx: typer.Context) -> None:
+    """Ingest the bundled sample corpus into the configured database and summarise it."""
+    settings = _settings(ctx)
+    database = open_database(settings)
+    extractor = make_extractor(settings)
+    sample = resolve(SAMPLE)
+    out.print(f"miner {__version__} · database {database.engine.url.render_as_string(hide_password=True)} · pipeline {extractor.version}", highlight=False)
+    with _progress("ingesting sample") as advance:
+        summary = ingest(database, extractor, [str(sample)], commit_every=settings.ingest.commit_every, kind="demo", progress=advance)
+    _report(summary)
+    with database.session() as session:
+        _print_summary(session)
+
+
+def _report(summary: RunSummary) -> None:
+    for problem in summary.problems[:20]:
+        err.print(f"[yellow]skipped[/]: {problem}", highlight=False)
+    if len(summary.problems) > 20:
+        err.print(f"… and {len(summary.problems) - 20} more problems (table ingest_problem, run {summary.run_id})", highlight=False)
+    out.print(summary.line(), highlight=False)
+
+
+def _print_summary(session) -> None:
+    figures = stats(session)
+    directions = figures["relations_by_direction"]
+    out.print(
+        f"\n[bold]{figures['articles']}[/] articles, [bold]{figures['relations']}[/] relations: "
+        f"{directions['increased']} increased, {directions['decreased']} decreased, {directions['unchanged']} unchanged",
+        highlight=False,
+    )
+    taxa = Table("taxon", "taxid", "papers", "relations", title="Top taxa", title_justify="left")
+    for name, taxid, papers, count in top_taxa(session, 10):
+        taxa.add_row(name, str(taxid or "—"), str(papers), str(count))
+    disorders = Table("disorder group", "e.g.", "papers", "relations", title="Top disorders", title_justify="left")
+    for group, name, papers, count in top_disorders(session, 10):
+        disorders.add_row(group, name, str(papers), str(count))
+    out.print(taxa)
+    out.print(disorders)
+    conflicts = find_conflicts(session)
+    table = Table("taxon", "disorder", "subject", "increased (PMIDs)", "decreased (PMIDs)", title=f"Conflicting pairs: {len(conflicts)}", title_justify="left")
+    for conflict in conflicts[:15]:
+        table.add_row(conflict.taxon, conflict.group, conflict.subject, ", ".join(conflict.increased), ", ".join(conflict.decreased))
+    out.print(table)
+    if len(conflicts) > 15:
+        out.print(f"… and {len(conflicts) - 15} more", highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="miner", standalone_mode=False)
+        return 0
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        return 130
+    except typer.TyperException as exc:  # usage errors: Typer prints them as the shell expects
+        exc.show()
+        return getattr(exc, "exit_code", 2)
+    except MinerError as exc:
+        if debug:
+            raise
+        err.print(f"miner: error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
