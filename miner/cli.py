@@ -95,15 +95,12 @@ def extract_command(
     """Extract relations without a database: one JSON line per article (the guidelines' record format)."""
     settings = _settings(ctx)
     extractor = make_extractor(settings)
-    problems: list[records.Problem] = []
-
     def articles():
         for item in read_records(path):
             if isinstance(item, records.Article):
                 yield item
             elif isinstance(item, records.Problem):
-                problems.append(item)
-                err.print(f"[yellow]skipped[/]: {item}", highlight=False)
+                _print_problem(item)
 
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
@@ -193,9 +190,14 @@ def demo_command(ctx: typer.Context) -> None:
         _print_summary(session)
 
 
+def _print_problem(problem: records.Problem) -> None:
+    label = "[yellow]warning[/]" if problem.severity == "warning" else "[red]skipped[/]"
+    err.print(f"{label}: {problem}", highlight=False)
+
+
 def _report(summary: RunSummary) -> None:
     for problem in summary.problems[:20]:
-        err.print(f"[yellow]skipped[/]: {problem}", highlight=False)
+        _print_problem(problem)
     if len(summary.problems) > 20:
         err.print(f"… and {len(summary.problems) - 20} more problems (table ingest_problem, run {summary.run_id})", highlight=False)
     out.print(summary.line(), highlight=False)

@@ -225,23 +225,16 @@ def _coerce(name: str, hint: Any, raw: Any, *, from_env: bool = False) -> Any:
         if from_env and isinstance(raw, str) and raw.strip().lower() in _BOOLEANS:
             return _BOOLEANS[raw.strip().lower()]
         raise ConfigError(f"{name} must be true or false, not {raw!r}")
-    if hint is int:
+    if hint in (int, float):
+        # a file must hold the right TOML type; the environment holds text to convert
+        accepted = (int,) if hint is int else (int, float)
         try:
-            if isinstance(raw, bool) or (not from_env and not isinstance(raw, int)):
+            if isinstance(raw, bool) or (not from_env and not isinstance(raw, accepted)):
                 raise ValueError
-            value = int(raw)
+            value = hint(raw)
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-        if value < 0:
-            raise ConfigError(f"{name} must not be negative")
-        return value
-    if hint is float:
-        try:
-            if isinstance(raw, bool) or (not from_env and not isinstance(raw, (int, float))):
-                raise ValueError
-            value = float(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+            kind = "a whole number" if hint is int else "a number"
+            raise ConfigError(f"{name} must be {kind}, not {raw!r}") from None
         if value < 0:
             raise ConfigError(f"{name} must not be negative")
         return value

@@ -145,7 +145,9 @@ def _store_batch(database: Database, extractor: Extractor, batch: list, summary:
         for item in batch:
             if isinstance(item, records.Problem):
                 summary.problems.append(item)
-                session.add(IngestProblem(run_id=summary.run_id, source=item.source, pmid=item.pmid, position=item.position, message=item.message))
+                session.add(
+                    IngestProblem(run_id=summary.run_id, source=item.source, pmid=item.pmid, position=item.position, severity=item.severity, message=item.message)
+                )
             elif isinstance(item, records.Deletion):
                 summary.deleted += delete_articles(session, item.pmids)
             elif isinstance(item, records.Article):

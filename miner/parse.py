@@ -343,9 +343,9 @@ class PubmedReader:
                                        remove_comments=True, remove_pis=True)
         self.stats = ParseStats()
 
-    def _problem(self, message: str, pmid: str | None = None, position: int | None = None) -> Problem:
+    def _problem(self, message: str, pmid: str | None = None, position: int | None = None, severity: str = "error") -> Problem:
         self.stats.problems += 1
-        return Problem(self.name, message, pmid=pmid, position=position)
+        return Problem(self.name, message, pmid=pmid, position=position, severity=severity)
 
     def __iter__(self) -> Iterator[Article | Deletion | Problem]:
         self.stats = ParseStats()
@@ -397,7 +397,7 @@ class PubmedReader:
             yield self._problem(article, pmid if DIGITS.fullmatch(pmid) else None, position)
             return
         if replaced:
-            yield self._problem("warning: invalid UTF-8 bytes replaced by U+FFFD (record kept)", article.pmid, position)
+            yield self._problem("invalid UTF-8 bytes replaced by U+FFFD (record kept)", article.pmid, position, "warning")
         self.stats.articles += 1
         yield article
 
@@ -432,9 +432,9 @@ class JsonlReader:
         self.name = self._input.name
         self.stats = ParseStats()
 
-    def _problem(self, message: str, line: int | None, pmid: str | None = None) -> Problem:
+    def _problem(self, message: str, line: int | None, pmid: str | None = None, severity: str = "error") -> Problem:
         self.stats.problems += 1
-        return Problem(self.name, message, pmid=pmid, position=line)
+        return Problem(self.name, message, pmid=pmid, position=line, severity=severity)
 
     def __iter__(self) -> Iterator[Article | Problem]:
         self.stats = ParseStats()
@@ -486,7 +486,7 @@ class JsonlReader:
             yield self._problem("no title and no abstract", number, pmid)
             return
         if replaced:
-            yield self._problem("warning: invalid UTF-8 bytes replaced by U+FFFD (record kept)", number, pmid)
+            yield self._problem("invalid UTF-8 bytes replaced by U+FFFD (record kept)", number, pmid, "warning")
         self.stats.articles += 1
         yield Article(pmid=pmid, title=title, sections=(Section(abstract),) if abstract else ())
 

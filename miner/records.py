@@ -72,12 +72,14 @@ class Deletion:
 
 @dataclass(frozen=True)
 class Problem:
-    """A record or file part that could not be used, reported instead of silently dropped."""
+    """A record or file part that could not be used (`severity` "error": skipped), or was used
+    with a caveat ("warning": kept), reported instead of passing silently."""
 
     source: str
     message: str
     pmid: str | None = None
     position: int | None = None
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"PMID {self.pmid}" if self.pmid else f"record {self.position}" if self.position else "file"

@@ -30,8 +30,12 @@ def test_file_values_and_environment_overrides(tmp_path):
 
 
 def test_environment_booleans_and_secrets(tmp_path):
-    settings = load_settings(write(tmp_path, ""), environ={"MINER_DATABASE_ECHO": "yes", "MINER_PUBMED_API_KEY": "k3y"})
+    settings = load_settings(
+        write(tmp_path, "[pipeline]\nmin_confidence = 1\n"),
+        environ={"MINER_DATABASE_ECHO": "yes", "MINER_PUBMED_API_KEY": "k3y", "MINER_PUBMED_TIMEOUT_SECONDS": "2.5"},
+    )
     assert settings.database.echo is True
+    assert settings.pubmed.timeout_seconds == 2.5 and settings.pipeline.min_confidence == 1.0
     assert settings.pubmed.api_key == "k3y"
 
 
@@ -47,6 +51,7 @@ def test_environment_booleans_and_secrets(tmp_path):
         ("[web]\nsecure_cookies = 'no'\n", {}, "web.secure_cookies must be true or false"),
         ("", {"MINER_PUBMED_BATCH_SIZE": "lots"}, r"pubmed.batch_size \(from MINER_PUBMED_BATCH_SIZE\) must be a whole number"),
         ("", {"MINER_DATABSE_URL": "x"}, "unknown environment setting MINER_DATABSE_URL"),
+        ("[pipeline]\nmin_confidence = 'high'\n", {}, "pipeline.min_confidence must be a number"),
         ("[database\n", {}, "not valid TOML"),
     ],
 )

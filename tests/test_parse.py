@@ -368,7 +368,7 @@ def test_invalid_utf8_is_replaced_and_warned(tmp_path):
     assert kept["71"].abstract == "Gut \ufffd\ufffd flora."
     assert kept["72"].abstract == "Café clean."
     (warning,) = problems(found)
-    assert warning.pmid == "71" and warning.message.startswith("warning:") and "U+FFFD" in warning.message
+    assert warning.pmid == "71" and warning.severity == "warning" and "U+FFFD" in warning.message
 
 
 def test_oversize_record_is_skipped_without_holding_it(tmp_path):
@@ -587,7 +587,7 @@ def test_jsonl_good_and_bad_lines(tmp_path):
     assert [(p.position, p.pmid) for p in problems(found)] == [
         (3, None), (4, None), (5, None), (6, None), (8, "556"), (9, "557"), (10, "558")]
     assert "not valid JSON" in problems(found)[0].message
-    assert problems(found)[-1].message.startswith("warning:")
+    assert problems(found)[-1].severity == "warning"
     assert reader.stats.articles == 3 and reader.stats.problems == 7
 
 

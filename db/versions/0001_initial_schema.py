@@ -96,6 +96,7 @@ def upgrade() -> None:
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('pmid', sa.String(length=16), nullable=True),
     sa.Column('position', sa.Integer(), nullable=True),
+    sa.Column('severity', sa.String(length=16), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['ingest_run.id'], ondelete='CASCADE'),

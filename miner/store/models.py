@@ -179,5 +179,6 @@ class IngestProblem(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     pmid: Mapped[str | None] = mapped_column(String(16))
     position: Mapped[int | None] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(16), default="error")
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
