@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from miner import records
+from miner.extract.phrases import TEXT
 from miner.extract.pipeline import load_pipeline, pipeline_version
 from miner.extract.relations import Finding
 
@@ -77,6 +78,7 @@ class Extractor:
             for article in articles:
                 prepared = article_text(article)
                 doc = nlp.make_doc(prepared.text)
+                doc.user_data[TEXT] = prepared.text
                 doc.user_data["miner_italics"] = prepared.italics
                 doc.user_data["miner_sections"] = prepared.sections
                 yield doc, article

@@ -1,7 +1,7 @@
 """Assemble the spaCy pipeline from `pipelines/*.cfg` and fingerprint it.
 
-The config names scispaCy's tokenizer, sentence splitter and AbbreviationDetector and miner's
-own components; their data files are read in `nlp.initialize()`. `pipeline_version` hashes the
+The config names scispaCy's tokenizer and AbbreviationDetector, miner's sentence splitter
+(scispaCy's pysbd splitter can stand in for it) and miner's own components; their data files are read in `nlp.initialize()`. `pipeline_version` hashes the
 config, every data file it names and the extraction code, so stored relations say exactly which
 pipeline made them. Nothing here downloads anything.
 Imports: spaCy, scispaCy, stdlib, `miner` (version), `miner.errors`, `miner.resources`,
@@ -25,9 +25,9 @@ from miner.resources import resolve
 
 # imported for their @Language.factory registrations
 import scispacy.abbreviation  # noqa: F401  abbreviation_detector
-import scispacy.custom_sentence_segmenter  # noqa: F401  pysbd_sentencizer
+import scispacy.custom_sentence_segmenter  # noqa: F401  pysbd_sentencizer (an alternative in the config)
 from scispacy.custom_tokenizer import combined_rule_tokenizer
-from miner.extract import disorders, relations, sections, taxa  # noqa: F401
+from miner.extract import disorders, relations, sentences, taxa  # noqa: F401
 
 # scispaCy's AbbreviationDetector keeps an empty matcher for optional global patterns, and its
 # tokenizer compiles a regex that Python flags as a possible set union; both are harmless.
@@ -35,14 +35,23 @@ warnings.filterwarnings("ignore", message=r"\[W036\] The component 'matcher'", c
 warnings.filterwarnings("ignore", message="Possible set union", category=FutureWarning)
 
 
+# "/" and "_" between word characters separate words: "anxiety/depression",
+# "Prevotella/Prevotellaceae", "genus_Subdoligranulum", "Lachnospiraceae_NK4A136_group"
+_SLASH_UNDERSCORE = r"(?<=[^\W_])[/_]+(?=[^\W_\d]|\[)"
+
+
 @registry.tokenizers("miner.scispacy_tokenizer.v1")
 def scispacy_tokenizer():
-    """scispaCy's rule tokenizer (keeps "Escherichia-Shigella", "UCG-002", "p<0.05" whole)."""
+    """scispaCy's rule tokenizer (keeps "Escherichia-Shigella", "UCG-002", "p<0.05" whole), with
+    slashes and underscores between words as separate tokens."""
 
     def create(nlp: Language):
         # scispaCy builds on the language's default tokenizer, which spaCy has not attached yet
         nlp.tokenizer = registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
-        return combined_rule_tokenizer(nlp)
+        tokenizer = combined_rule_tokenizer(nlp)
+        infixes = tokenizer.infix_finditer.__self__.pattern
+        tokenizer.infix_finditer = re.compile(f"{_SLASH_UNDERSCORE}|{infixes}").finditer
+        return tokenizer
 
     return create
 
@@ -55,8 +64,9 @@ def load_pipeline(config_path: str | Path) -> Language:
         config = spacy.util.load_config(path, overrides={"paths.pipelines": str(path.parent)}, interpolate=True)
         nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
         nlp.initialize()
-    except (OSError, ValueError, KeyError) as exc:
-        raise PipelineError(f"cannot build pipeline from {path}: {str(exc).splitlines()[0]}") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        detail = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise PipelineError(f"cannot build pipeline from {path}: {detail}") from None
     return nlp
 
 
