@@ -53,6 +53,7 @@ class Taxonomy:
         self.names = names
         self.abbreviated: dict[tuple[str, str], list[int]] = {}
         self.genus_names: dict[str, int] = {}
+        self._typo_buckets: dict[tuple[str, int], list[tuple[str, int, frozenset[str]]]] | None = None
         for key in list(names.keys()):
             for entry in names.get(key):
                 node = nodes.get(entry.taxid)
@@ -64,6 +65,30 @@ class Taxonomy:
         for node in nodes.values():
             if node.rank == "genus":
                 self.genus_names.setdefault(normalize(node.name), node.taxid)
+
+    def correct(self, word: str) -> int | None:
+        """The taxid of the one genus-or-higher name within one edit of `word` (two for words of
+        ten letters or more), or None when there is none or more than one."""
+        if self._typo_buckets is None:
+            self._typo_buckets = _typo_buckets(self)
+        word = word.lower()
+        limit = 1 if len(word) < 10 else 2
+        grams = _bigrams(word)
+        # q-gram lemma: each edit destroys at most two bigrams
+        needed = len(grams) - 2 * limit - 1
+        found: dict[int, int] = {}
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for name, taxid, name_grams in self._typo_buckets.get((word[0], length), ()):
+                if len(grams & name_grams) < needed:
+                    continue
+                distance = edit_distance(word, name, limit)
+                if distance <= limit and distance < found.get(taxid, limit + 1):
+                    found[taxid] = distance
+        if not found:
+            return None
+        best = min(found.values())
+        winners = [taxid for taxid, distance in found.items() if distance == best]
+        return winners[0] if len(winners) == 1 else None
 
     def node(self, taxid: int) -> Node | None:
         return self.nodes.get(taxid)
@@ -96,6 +121,46 @@ class Taxonomy:
             return (domain, kinds.get(entry.kind, 9), entry.taxid)
 
         return min(entries, key=order)
+
+
+_TYPO_RANKS = {"phylum", "class", "order", "family", "genus"}
+
+
+def _bigrams(word: str) -> frozenset[str]:
+    return frozenset(word[i : i + 2] for i in range(len(word) - 1))
+
+
+def _typo_buckets(taxonomy: Taxonomy) -> dict[tuple[str, int], list[tuple[str, int, frozenset[str]]]]:
+    """Genus-and-higher names by (first letter, length): the only names a typo is checked against."""
+    buckets: dict[tuple[str, int], list[tuple[str, int, frozenset[str]]]] = {}
+    for key in taxonomy.names.keys():
+        if " " in key or len(key) < 6:
+            continue
+        for entry in taxonomy.names.get(key):
+            node = taxonomy.nodes.get(entry.taxid)
+            if node is None or node.rank not in _TYPO_RANKS or entry.needs_evidence or entry.kind not in ("scientific", "current", "synonym"):
+                continue
+            buckets.setdefault((key[0], len(key)), []).append((key, entry.taxid, _bigrams(key)))
+    return buckets
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance with adjacent transpositions, giving up (limit + 1) past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def load_taxonomy(taxa_path: str | Path, names_path: str | Path) -> Taxonomy:
