@@ -1,12 +1,18 @@
 """The `miner_disorders` component: finds the disorders of the guidelines' table and normalizes
-them to MeSH descriptors.
+them to MeSH descriptors, following the contract in `pipelines/DISORDERS.md`:
 
-Three routes: lexicon terms (longest match, with blocking phrases such as "oxidative stress"),
-abbreviations (those scispaCy's AbbreviationDetector sees defined in the text, plus the
-lexicon's standalone ones; ambiguous ones such as PD or MS only when the abstract names the
-disorder in full), and person adjectives before a person noun ("depressed patients").
-Results go to `doc.spans["disorders"]`, each span carrying a `DisorderRef` in `span._.disorder`.
-Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon}`.
+1. lexicon terms, longest match first; a blocking phrase ("oxidative stress") hides the term
+   inside it; umbrella terms ("affective disorders") name several descriptors at once;
+2. suspended coordination: "depressive- and anxiety-like behaviours" names both;
+3. abbreviations: a definition in the abstract wins ("panic disorder (PD)"; "affective
+   disorders (AD)" is no disorder at all); undefined, standalone ones (MDD, ADHD) count, and
+   ambiguous ones (PD, AD, MS) only where the abstract names the descriptor by a term;
+4. adjectives before a head noun ("depressed patients", "autistic young children"), not after a
+   negation ("non-depressed controls");
+5. animal models and model agents (MPTP, CUMS, EAE) are not mentions; they go to
+   `doc.spans["models"]` for the relation component.
+Mentions go to `doc.spans["disorders"]`; each span carries `span._.disorders`, a tuple of
+`DisorderRef`. Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon}`.
 """
 from __future__ import annotations
 
@@ -17,9 +23,12 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from miner.extract.lexicon import EXCLUDED, Concept, Cues, DisorderLexicon, load_cues, load_disorders
-from miner.extract.phrases import normalize
+from miner.extract.phrases import normalize, token_norms, token_texts
 
 SPAN_KEY = "disorders"
+MODELS_KEY = "models"
+_NEGATING = {"non", "not", "never", "without", "un"}
+_ABBREVIATION_FORM = re.compile(r"^(?P<abbr>[A-Za-z][A-Za-z/]*[A-Za-z0-9])(?:s)?(?:-(?!\d).*)?$")
 
 
 @dataclass(frozen=True)
@@ -27,10 +36,10 @@ class DisorderRef:
     mesh: str
     name: str
     group: str
-    via: str  # term, abbreviation or adjective
+    via: str  # term, abbreviation, adjective or coordination
 
 
-Span.set_extension("disorder", default=None, force=True)
+Span.set_extension("disorders", default=(), force=True)
 
 
 class DisorderRecognizer:
@@ -39,19 +48,17 @@ class DisorderRecognizer:
         self.lexicon: DisorderLexicon | None = None
         self.cues: Cues | None = None
 
-    def initialize(self, get_examples=None, *, nlp=None, lexicon: str, cues: str) -> None:
-        self.lexicon = load_disorders(lexicon)
+    def initialize(self, get_examples=None, *, nlp=None, lexicon: str, umbrellas: str, cues: str) -> None:
+        self.lexicon = load_disorders(lexicon, umbrellas)
         self.cues = load_cues(cues)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.lexicon is None or self.cues is None:
             raise ValueError("miner_disorders used before initialize()")
-        spans = []
-        for start, end, ref in find_disorders(doc, self.lexicon, self.cues):
-            span = Span(doc, start, end, label="DISORDER", kb_id=ref.mesh)
-            span._.disorder = ref
-            spans.append(span)
-        doc.spans[SPAN_KEY] = spans
+        doc.spans[SPAN_KEY] = _spans(doc, find_disorders(doc, self.lexicon, self.cues), "DISORDER")
+        doc.spans[MODELS_KEY] = _spans(
+            doc, [(s, e, tuple(_ref(c, "model") for c in cs)) for s, e, cs in self.lexicon.models.find(doc)], "MODEL"
+        )
         return doc
 
 
@@ -60,53 +67,126 @@ def make_disorder_recognizer(nlp: Language, name: str) -> DisorderRecognizer:
     return DisorderRecognizer(nlp, name)
 
 
-def find_disorders(doc: Doc, lexicon: DisorderLexicon, cues: Cues) -> list[tuple[int, int, DisorderRef]]:
-    found: list[tuple[int, int, DisorderRef]] = []
+def _spans(doc: Doc, found, label: str) -> list[Span]:
+    spans = []
+    for start, end, refs in found:
+        span = Span(doc, start, end, label=label, kb_id=refs[0].mesh)
+        span._.disorders = refs
+        spans.append(span)
+    return spans
+
+
+Mention = tuple[int, int, tuple[DisorderRef, ...]]
+
+
+def find_disorders(doc: Doc, lexicon: DisorderLexicon, cues: Cues) -> list[Mention]:
+    found: list[Mention] = []
     for start, end, concepts in lexicon.terms.find(doc):
-        concept = concepts[0]
-        if concept is not EXCLUDED:
-            found.append((start, end, _ref(concept, "term")))
+        real = [c for c in concepts if c is not EXCLUDED]
+        if real and len(real) == len(concepts):
+            found.append((start, end, tuple(_ref(c, "term") for c in real)))
+    found += _suspended_coordination(doc, lexicon, found)
     covered = {i for start, end, _ in found for i in range(start, end)}
-    named = {ref.mesh for _, _, ref in found}
+    named = {ref.mesh for _, _, refs in found for ref in refs}
     usable = usable_abbreviations(doc, lexicon, named)
-    for token in doc:
-        if token.i in covered:
+    norms = token_norms(doc)
+    heads = cues["head_nouns"]
+    long_forms = _other_long_forms(doc)
+    for i, word in enumerate(token_texts(doc)):
+        if i in covered:
             continue
-        head = re.split(r"[-/]", token.text, maxsplit=1)[0]
-        if head in usable:
-            found.append((token.i, token.i + 1, _ref(usable[head], "abbreviation")))
-        elif normalize(token.text) in lexicon.adjectives and token.i + 1 < len(doc):
-            if normalize(doc[token.i + 1].text) in cues["person_nouns"]:
-                found.append((token.i, token.i + 1, _ref(lexicon.adjectives[normalize(token.text)], "adjective")))
+        match = _ABBREVIATION_FORM.match(word)
+        if match and match.group("abbr") in usable:
+            found.append((i, i + 1, (_ref(usable[match.group("abbr")], "abbreviation"),)))
+        elif norms[i] in lexicon.adjectives and _has_head_noun(norms, i, heads):
+            found.append((i, i + 1, (_ref(lexicon.adjectives[norms[i]], "adjective"),)))
+        elif word in long_forms:
+            found += _through_long_form(doc, lexicon, i, long_forms[word])
     return sorted(found, key=lambda item: item[0])
 
 
-def usable_abbreviations(doc: Doc, lexicon: DisorderLexicon, named: set[str]) -> dict[str, Concept]:
-    """Short forms that mean a disorder in this abstract.
+def _other_long_forms(doc: Doc) -> dict[str, str]:
+    """Abbreviations the abstract defines (whatever as): short form → long form text."""
+    return {short.text: short._.long_form.text for short in getattr(doc._, "abbreviations", None) or [] if short._.long_form is not None}
 
-    Defined ones (scispaCy saw "major depressive disorder (MDD)") win; a short form the
-    abstract defines as something else is never a disorder; otherwise the lexicon's standalone
-    abbreviations always count and ambiguous ones count when the disorder is named in full.
-    """
+
+def _through_long_form(doc: Doc, lexicon: DisorderLexicon, i: int, long_form: str) -> list[Mention]:
+    """"METH users" where METH is defined as methamphetamine: the long form plus the next one or
+    two words may be a term ("methamphetamine users")."""
+    norms = token_norms(doc)
+    for width in (2, 1):
+        if i + width >= len(doc):
+            continue
+        concepts = [c for c in lexicon.terms.get(long_form + " " + " ".join(norms[i + 1 : i + 1 + width])) if c is not EXCLUDED]
+        if concepts:
+            return [(i, i + 1 + width, tuple(_ref(c, "abbreviation") for c in concepts))]
+    return []
+
+
+def _has_head_noun(norms: list[str], i: int, heads: frozenset[str]) -> bool:
+    if i > 0 and norms[i - 1] in _NEGATING:
+        return False
+    return any(i + k < len(norms) and norms[i + k] in heads for k in (1, 2))
+
+
+def _suspended_coordination(doc: Doc, lexicon: DisorderLexicon, found: list[Mention]) -> list[Mention]:
+    """"W and|or <term>": W plus the term's tail is itself a term → W names that descriptor
+    ("depressive- and anxiety-like behaviours", "psychotic and affective disorders")."""
+    norms = token_norms(doc)
+    extra: list[Mention] = []
+    for start, end, _ in found:
+        conj = start - 1
+        if conj < 1 or norms[conj] not in ("and", "or"):
+            continue
+        words = normalize(doc[start:end].text).split()
+        for width in (1, 2):
+            w_start = conj - width
+            if w_start < 0:
+                continue
+            head = " ".join(norms[w_start:conj])
+            concepts = []
+            for skip in (1, 2):
+                if len(words) > skip:
+                    concepts = [c for c in lexicon.terms.get(head + " " + " ".join(words[skip:])) if c is not EXCLUDED]
+                    if concepts:
+                        break
+            if concepts:
+                extra.append((w_start, conj, tuple(_ref(c, "coordination") for c in concepts)))
+                break
+    return extra
+
+
+def usable_abbreviations(doc: Doc, lexicon: DisorderLexicon, named: set[str]) -> dict[str, Concept]:
+    """Short forms that mean a disorder in this abstract (rule 5 of pipelines/DISORDERS.md)."""
     defined: dict[str, Concept | None] = {}
     for short in getattr(doc._, "abbreviations", None) or []:
-        long_form = short._.long_form
-        concepts = [c for c in lexicon.terms.get(long_form.text) if c is not EXCLUDED] if long_form is not None else []
-        if not concepts and long_form is not None:
-            concepts = [c for _, _, cs in lexicon.terms.find(doc, long_form.start, long_form.end) for c in cs]
-            concepts = [c for c in concepts if c is not EXCLUDED]
-        defined.setdefault(short.text, concepts[0] if concepts else None)
+        if short.text not in defined:
+            defined[short.text] = _defined_as(doc, lexicon, short)
     usable = {short: concept for short, concept in defined.items() if concept is not None}
     for abbr, (concept, standalone) in lexicon.abbreviations.items():
-        if abbr in defined:
-            continue
-        if standalone or concept.mesh in named or any(c.group == concept.group for c in _concepts(lexicon, named)):
+        if abbr not in defined and (standalone or concept.mesh in named):
             usable[abbr] = concept
     return usable
 
 
-def _concepts(lexicon: DisorderLexicon, meshes: set[str]) -> list[Concept]:
-    return [lexicon.concepts[m] for m in meshes if m in lexicon.concepts]
+def _defined_as(doc: Doc, lexicon: DisorderLexicon, short: Span) -> Concept | None:
+    """The descriptor a local definition gives: a term that starts the long form, or ends it,
+    and begins with the abbreviation's first letter."""
+    long_form = short._.long_form
+    if long_form is None:
+        return None
+    first = short.text[:1].lower()
+    for start, end, concepts in lexicon.terms.find(doc, long_form.start, long_form.end):
+        real = [c for c in concepts if c is not EXCLUDED]
+        if real and (start == long_form.start or end == long_form.end) and doc[start].text[:1].lower() == first:
+            return real[0]
+    # "ultra-high risk (UHR)" where the abstract's term is "ultra-high risk for psychosis"
+    prefix = normalize(long_form.text) + " "
+    for start, end, concepts in lexicon.terms.find(doc):
+        real = [c for c in concepts if c is not EXCLUDED]
+        if real and normalize(doc[start:end].text).startswith(prefix):
+            return real[0]
+    return None
 
 
 def _ref(concept: Concept, via: str) -> DisorderRef:

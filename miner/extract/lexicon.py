@@ -6,6 +6,7 @@ Imports: stdlib, `miner.errors`, `miner.extract.phrases`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,9 +38,10 @@ EXCLUDED = Concept("", "", "")  # value of phrases that block a term ("oxidative
 @dataclass(frozen=True)
 class DisorderLexicon:
     concepts: dict[str, Concept]
-    terms: PhraseIndex[Concept]
+    terms: PhraseIndex[Concept]  # a term → its concept (umbrella terms → several; blockers → EXCLUDED)
     adjectives: dict[str, Concept]
     abbreviations: dict[str, tuple[Concept, bool]]  # ABBR → (concept, usable without a definition)
+    models: PhraseIndex[Concept]  # animal models and model agents → the disorder they model
 
 
 def _read_jsonl(path: str) -> list[dict]:
@@ -59,11 +61,14 @@ def _read_jsonl(path: str) -> list[dict]:
 
 
 @lru_cache(maxsize=4)
-def load_disorders(path: str) -> DisorderLexicon:
+def load_disorders(path: str, umbrellas: str | None = None) -> DisorderLexicon:
+    """The lexicon of `disorders.jsonl` (see pipelines/DISORDERS.md), plus umbrella terms that
+    name several descriptors at once ("affective disorders" → bipolar and depressive disorder)."""
     concepts: dict[str, Concept] = {}
     terms: PhraseIndex[Concept] = PhraseIndex(max_tokens=10)
     adjectives: dict[str, Concept] = {}
     abbreviations: dict[str, tuple[Concept, bool]] = {}
+    models: PhraseIndex[Concept] = PhraseIndex(max_tokens=8)
     for row in _read_jsonl(path):
         try:
             concept = Concept(row["mesh"], row["name"], row["group"])
@@ -78,7 +83,17 @@ def load_disorders(path: str) -> DisorderLexicon:
             adjectives[normalize(adjective)] = concept
         for item in row.get("abbreviations", []):
             abbreviations[item["abbr"]] = (concept, bool(item.get("standalone")))
-    return DisorderLexicon(concepts, terms, adjectives, abbreviations)
+        for model in row.get("models", []):
+            models.add(model, concept)
+    for row in _read_jsonl(umbrellas) if umbrellas else []:
+        try:
+            members = [concepts[mesh] for mesh in row["meshes"]]
+        except KeyError as exc:
+            raise PipelineError(f"{umbrellas}: unknown descriptor {exc.args[0]}") from None
+        for term in row["terms"]:
+            for concept in members:
+                terms.add(term, concept)
+    return DisorderLexicon(concepts, terms, adjectives, abbreviations, models)
 
 
 @lru_cache(maxsize=4)
@@ -94,6 +109,7 @@ class Cues:
     """Named word lists (normalized); `phrases(name)` gives a PhraseIndex for multi-word lists."""
 
     lists: dict[str, frozenset[str]]
+    stems: dict[str, tuple[str, ...]]  # the raw lists, lower case, for prefix matching
 
     def __getitem__(self, name: str) -> frozenset[str]:
         return self.lists[name]
@@ -104,6 +120,12 @@ class Cues:
         for phrase in self.lists[name]:
             index.add(phrase, name)
         return index
+
+    @lru_cache(maxsize=32)
+    def prefixes(self, name: str) -> re.Pattern[str]:
+        """A pattern matching a normalized word that starts with one of the list's stems."""
+        stems = sorted(self.stems[name], key=len, reverse=True)
+        return re.compile("^(?:" + "|".join(re.escape(stem) for stem in stems) + ")")
 
     def __hash__(self) -> int:
         return id(self)
@@ -117,4 +139,9 @@ def load_cues(path: str) -> Cues:
         raise PipelineError(f"cannot read {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise PipelineError(f"{path}: not JSON: {exc.msg}") from None
-    return Cues({name: frozenset(normalize(w) for w in words) for name, words in data.items() if not name.startswith("_")})
+    lists = {name: words for name, words in data.items() if not name.startswith("_")}
+    return Cues(
+        {name: frozenset(normalize(w) for w in words) for name, words in lists.items()},
+        # stems keep their spacing: "pre " must not match "prevotella"
+        {name: tuple(w.lower().replace("-", " ") for w in words) for name, words in lists.items()},
+    )
