@@ -1,27 +1,24 @@
-"""The `miner_relations` component: turns taxon, disorder and direction-trigger mentions of each
-sentence into (taxon, disorder, direction, subject) findings.
+"""The `miner_relations` component: turns the taxon, disorder and direction-trigger mentions of
+each sentence into (taxon, disorder, direction, subject) findings.
 
 Per sentence:
-1. Skip aims and hypotheses, and changes caused by a treatment (unless the agent is the one
-   that creates a disease model, which the guidelines count).
-2. Give each taxon the trigger whose scope covers it. A trigger followed by a list of taxa
-   ("decreased Blautia, Faecalibacterium and Ruminococcus") governs that list forward; a
-   trigger after a list ("… were increased in PD") governs it backward. Clause breaks
-   (";", whereas, but …) end every scope.
-3. Read the comparison the right way round: a trigger whose locus is the control group
-   ("enriched in healthy controls", "lower in HC than in patients") flips its direction; a
-   negated trigger means `unchanged`; correlation with severity keeps the correlation's sign;
-   an odds ratio below/above 1 gives decreased/increased.
-4. Name the disorder: a mention in the sentence, else the abstract's focus disorder when the
-   sentence reports a comparison.
-Findings go to `doc._.findings` as `Finding` objects (spans, not strings); the extractor turns
-them into plain records.
-Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon,taxa,disorders}`.
+1. Skip aims and hypotheses.
+2. Give each taxon the trigger that governs it (`scope`); a Mendelian-randomization odds ratio
+   can stand in for a trigger. Ratios ("Firmicutes/Bacteroidetes ratio") are no finding.
+3. Skip changes caused by a treatment: a clause that names an intervention or the studied agent,
+   unless the agent is the one that creates a disease model ("MPTP-treated mice") or the
+   trigger describes the disease state a treatment acts on ("improved the decreased levels").
+4. Read the direction the right way round (`frame`): negation, non-significance, a control-group
+   locus, correlation with severity.
+5. Name the disorder: the locus ("… in patients with MDD" and its coordinated disorders), else a
+   mention in the clause or sentence, else the abstract's focus disorders when the sentence is a
+   comparison of the disorder's kind (and, in a treatment study, an explicit one). A comparison
+   of other groups ("Cluster 2 vs Cluster 1") gets no disorder.
+Findings go to `doc._.findings` as `Finding` objects; the extractor makes plain records of them.
+Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon,disorders,taxa,scope,frame,context}`.
 """
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -29,18 +26,28 @@ from spacy.tokens import Doc, Span
 
 from miner.extract import disorders as disorder_spans
 from miner.extract import taxa as taxon_spans
+from miner.extract.context import DocContext, doc_context
 from miner.extract.disorders import DisorderRef
+from miner.extract.frame import (
+    association_subject_elsewhere,
+    coordinated,
+    correlate_ok,
+    direction,
+    foreign_comparison,
+    hedged,
+    is_ratio,
+    locus,
+    odds_ratios,
+)
 from miner.extract.lexicon import Cues, Trigger, load_cues, load_triggers
-from miner.extract.phrases import PhraseIndex, normalize
+from miner.extract.phrases import PhraseIndex
+from miner.extract.scope import Mark, SentenceView, bindings
 
 Doc.set_extension("findings", default=None, force=True)
 
-_REFERENCE_MARKERS = {"than", "compared", "versus", "vs", "vs.", "relative", "comparison", "against", "over"}
-_OWNER_VERBS = {"had", "has", "have", "showed", "show", "shows", "exhibited", "displayed", "presented", "harbored", "harboured", "demonstrated", "revealed"}
-_ODDS_RATIO = re.compile(r"\b(?:OR|odds ratio|IVW[- ]OR)\b[^0-9]{0,12}?(\d+(?:\.\d+)?)", re.IGNORECASE)
-_PUNCT = {",", "(", ")", "[", "]", ":", "=", "<", ">", "≤", "≥", "±", "-", "/", "%", "'", '"'}
-_SCAN_UNKNOWN_BUDGET = 2
-_PRE_REACH = 6
+_CONFIDENCE = {"strong": 0.92, "respectively": 0.85, "pre": 0.9, "post": 0.85, "subject": 0.7}
+_NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "multiple", "many", "some", "various", "unclassified", "unidentified", "uncultured"}
+_CAUSAL = {"after", "following", "upon", "by", "post", "during", "under", "through", "via", "response", "receiving", "received"}
 
 
 @dataclass
@@ -53,15 +60,6 @@ class Finding:
     confidence: float
     trigger: Span | None
     sentence: Span
-
-
-@dataclass
-class _Mark:
-    start: int
-    end: int
-    kind: str  # taxon, disorder, trigger, control, break
-    trigger: Trigger | None = None
-    span: Span | None = None
 
 
 class RelationFinder:
@@ -88,256 +86,244 @@ def make_relation_finder(nlp: Language, name: str) -> RelationFinder:
 
 def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues) -> list[Finding]:
     taxa = list(doc.spans.get(taxon_spans.SPAN_KEY, []))
-    disorders = list(doc.spans.get(disorder_spans.SPAN_KEY, []))
     if not taxa:
         return []
-    focus = focus_disorder(doc, disorders)
-    doc_subject = subject_of(doc[:], cues, default="human")
+    disorders = list(doc.spans.get(disorder_spans.SPAN_KEY, []))
+    models = list(doc.spans.get(disorder_spans.MODELS_KEY, []))
+    context = doc_context(doc, disorders, models, cues)
+    has_controls = any(True for _ in cues.phrases("control_words").find(doc))
+    # agents that create a model of several disorders (LPS, valproic acid, corticosterone)
+    models += [doc[s:e] for s, e, _ in cues.phrases("model_agents").find(doc) if not any(m.start <= s < m.end for m in models)]
     findings: list[Finding] = []
     for sentence in doc.sents:
         sentence_taxa = [t for t in taxa if sentence.start <= t.start < sentence.end]
-        if not sentence_taxa or _is_aim(sentence, cues) or _is_intervention(sentence, cues):
+        if not sentence_taxa or _is_aim(sentence, cues):
             continue
-        sentence_disorders = [d for d in disorders if sentence.start <= d.start < sentence.end]
-        marks = _marks(sentence, sentence_taxa, sentence_disorders, triggers, cues)
-        subject = subject_of(sentence, cues, default=doc_subject)
-        odds = _odds_ratio_directions(sentence, sentence_taxa)
-        for taxon in sentence_taxa:
-            governed = _governing_trigger(sentence, taxon, marks, cues)
-            if governed is None and taxon.start in odds:
-                direction, trigger_span, confidence = odds[taxon.start], None, 0.8
-            elif governed is None:
-                continue
-            else:
-                trigger_mark, confidence = governed
-                direction = _direction(sentence, trigger_mark, marks, cues)
-                if direction is None:
-                    continue
-                trigger_span = doc[trigger_mark.start : trigger_mark.end]
-            disorder, disorder_span, how = _disorder_for(sentence, taxon, marks, focus, cues)
-            if disorder is None:
-                continue
-            if how == "focus":
-                confidence *= 0.8
+        view = SentenceView.build(
+            sentence,
+            sentence_taxa,
+            [d for d in disorders if sentence.start <= d.start < sentence.end],
+            [m for m in models if sentence.start <= m.start < sentence.end],
+            triggers,
+            cues,
+            has_controls,
+        )
+        findings += _sentence_findings(view, context)
+    return findings
+
+
+def _sentence_findings(view: SentenceView, context: DocContext) -> list[Finding]:
+    bound = bindings(view)
+    odds = odds_ratios(view)
+    subject = _subject(view, context)
+    findings = []
+    for taxon in view.kinds("taxon"):
+        if is_ratio(view, taxon) or _unnamed_members(view, taxon):
+            continue
+        reading = _odds_reading(taxon, odds) or _trigger_reading(view, taxon, bound.get(taxon.start), context)
+        if reading is None:
+            continue
+        trigger, found_direction, confidence, anchor = reading
+        refs = _disorders_for(view, taxon, anchor, context)
+        if not refs:
+            continue
+        start, end = view.clause(anchor.start)
+        if hedged(view, start, end):
+            confidence *= 0.85
+        trigger_span = view.doc[trigger.start : trigger.end] if trigger is not None else None
+        for ref, span, how in refs:
             findings.append(
-                Finding(taxon, disorder, disorder_span, direction, subject, round(confidence, 3), trigger_span, sentence)
+                Finding(taxon.span, ref, span, found_direction, subject, round(confidence * (0.8 if how == "focus" else 1.0), 3), trigger_span, view.sentence)
             )
     return findings
 
 
-def focus_disorder(doc: Doc, disorders: list[Span]) -> DisorderRef | None:
-    """The disorder the abstract is about: the title's, else the most often named."""
-    if not disorders:
+def _odds_reading(taxon: Mark, odds: dict[int, str]):
+    """An odds ratio given for the taxon decides its direction (Mendelian randomization):
+    "Genetically increased Bifidobacterium levels correlated with decreased PD risk (OR = 0.77)"."""
+    if taxon.start not in odds:
         return None
-    first_sentence = next(iter(doc.sents))
-    in_title = [d for d in disorders if d.start < first_sentence.end]
-    counts = Counter(d._.disorder.mesh for d in disorders)
-    pool = in_title or disorders
-    best = max(pool, key=lambda d: (counts[d._.disorder.mesh], -d.start))
-    return best._.disorder
+    return None, odds[taxon.start], 0.85, taxon
 
 
-def subject_of(span: Span, cues: Cues, default: str) -> str:
-    animal = sum(1 for t in span if normalize(t.text) in cues["animal_words"])
-    human = sum(1 for t in span if normalize(t.text) in cues["human_words"])
-    if animal > human:
-        return "animal"
-    if human > animal:
-        return "human"
-    return default
+def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocContext):
+    """(trigger, direction, confidence, anchor) from the trigger governing the taxon, or None."""
+    if binding is None:
+        return None
+    trigger = binding.trigger
+    if trigger.trigger.kind == "correlation" and not correlate_ok(view, trigger, taxon):
+        trigger = _coordinated_correlation(view, trigger, taxon)
+        if trigger is None:
+            return None
+    # a correlation with the disorder or its severity stands whatever the exposure
+    if trigger.trigger.kind != "correlation" and _caused_by_treatment(view, trigger, taxon, context):
+        return None
+    confidence = _CONFIDENCE[binding.how] * (1.0 if binding.distance <= 8 else 0.85)
+    return trigger, direction(view, trigger), confidence, trigger
+
+
+def _unnamed_members(view: SentenceView, taxon: Mark) -> bool:
+    """"two Ruminococcaceae", "an unidentified genus within Clostridiales": unnamed members of a
+    higher taxon, not the taxon itself."""
+    if taxon.start == view.sentence.start or taxon.span._.taxon.rank in ("genus", "species", ""):
+        return False
+    before = view.norm(taxon.start - 1)
+    if before in _NUMBER_WORDS or view.doc[taxon.start - 1].like_num:
+        return True
+    window = {view.norm(i) for i in range(max(view.sentence.start, taxon.start - 4), taxon.start)}
+    return before in ("within", "of", "in") and bool(window & {"unidentified", "unclassified", "uncultured", "unknown"})
+
+
+def _coordinated_correlation(view: SentenceView, trigger: Mark, taxon: Mark) -> Mark | None:
+    """"X were positively related with TLCA …, and were negatively correlated with HAMD score":
+    the taxa are also the subject of a later, coordinated correlation."""
+    for other in view.kinds("trigger"):
+        if other.start <= trigger.end or other.trigger.kind != "correlation":
+            continue
+        between = [view.at.get(i) for i in range(trigger.end, other.start)]
+        if any(m is not None and m.kind in ("taxon", "break") for m in between):
+            return None
+        if "and" in {view.norm(i) for i in range(max(trigger.end, other.start - 4), other.start)} and correlate_ok(view, other, taxon):
+            return other
+    return None
 
 
 def _is_aim(sentence: Span, cues: Cues) -> bool:
     return any(True for _ in cues.phrases("hypothesis_cues").find(sentence.doc, sentence.start, sentence.end))
 
 
-def _is_intervention(sentence: Span, cues: Cues) -> bool:
-    doc = sentence.doc
-    if not any(True for _ in cues.phrases("intervention_cues").find(doc, sentence.start, sentence.end)):
+def _caused_by_treatment(view: SentenceView, trigger: Mark, taxon: Mark, context: DocContext) -> bool:
+    """Does the trigger's clause report a change a treatment made? A treatment (an intervention
+    word or the agent the abstract studies) causes the change when it is named before the
+    trigger ("Probiotic treatment increased …", "FGF21 … increased …") or after it behind a
+    causal preposition ("… increased after vancomycin pretreatment"); named after it in the same
+    list it is only measured alongside ("depleted B. longum … and homovanillic acid")."""
+    start, end = view.clause(trigger.start)
+    start, end = min(start, view.clause(taxon.start)[0]), max(end, view.clause(taxon.start)[1])
+    stems = view.cues.prefixes("intervention_stems")
+    named = [i for i in range(start, end) if stems.match(view.norm(i)) or i in context.agent_tokens]
+    if any(True for _ in view.cues.phrases("strong_interventions").find(view.doc, start, end)) or _after_intervention(view, stems, context):
+        return not _describes_disease_state(view, trigger)
+    causes = [
+        i
+        for i in named
+        # "post-lockdown", "pre-treatment" carry their own "after"/"before"
+        if _in_front(view, i, trigger) or _behind_causal_preposition(view, i, trigger) or view.norm(i).startswith(("post ", "pre "))
+    ]
+    if not causes or _describes_disease_state(view, trigger):
         return False
-    return not any(True for _ in cues.phrases("model_agents").find(doc, sentence.start, sentence.end))
+    if all(i not in context.agent_tokens and _makes_the_model(view, i) for i in causes):
+        return False  # the intervention creates the model ("MPTP-treated mice", "LPS injection")
+    if not context.agent_tokens.intersection(range(start, end)):
+        kinds = {m.kind for m in view.marks if start <= m.start < end}
+        if {"disorder", "control"} <= kinds:
+            return False  # an explicit disorder-versus-control comparison that mentions a therapy
+    return True
 
 
-def _marks(sentence: Span, taxa, disorders, triggers: PhraseIndex[Trigger], cues: Cues) -> list[_Mark]:
-    doc = sentence.doc
-    taken = {i for span in (*taxa, *disorders) for i in range(span.start, span.end)}
-    marks = [_Mark(t.start, t.end, "taxon", span=t) for t in taxa]
-    marks += [_Mark(d.start, d.end, "disorder", span=d) for d in disorders]
-    for start, end, values in triggers.find(doc, sentence.start, sentence.end):
-        if not taken.intersection(range(start, end)):
-            marks.append(_Mark(start, end, "trigger", trigger=values[0]))
-    for start, end, _ in cues.phrases("control_words").find(doc, sentence.start, sentence.end):
-        if not taken.intersection(range(start, end)):
-            marks.append(_Mark(start, end, "control"))
-    for start, end, _ in cues.phrases("clause_breaks").find(doc, sentence.start, sentence.end):
-        marks.append(_Mark(start, end, "break"))
-    for token in sentence:
-        if token.text == ";":
-            marks.append(_Mark(token.i, token.i + 1, "break"))
-    return sorted(marks, key=lambda m: m.start)
+def _in_front(view: SentenceView, i: int, trigger: Mark) -> bool:
+    """Named before the trigger, within the same coordinated part of the clause."""
+    if i >= trigger.start:
+        return False
+    words = [view.doc[k].text for k in range(i + 1, trigger.start)]
+    return not any(a == "," and b.lower() == "and" for a, b in zip(words, words[1:]))
 
 
-def _mark_at(marks: list[_Mark], i: int) -> _Mark | None:
-    for mark in marks:
-        if mark.start <= i < mark.end:
-            return mark
-    return None
-
-
-def _is_material(token, cues: Cues) -> bool:
-    text = normalize(token.text)
-    return (
-        token.text in _PUNCT
-        or token.like_num
-        or text in ("p", "q", "fdr", "lda", "log")
-        or text in cues["list_words"]
-        or text in cues["copulas"]
-        or text in cues["person_nouns"]
-        or re.fullmatch(r"[pq]?[<>=≤≥]?\d*\.?\d+(e-?\d+)?", text) is not None
-    )
-
-
-def _governing_trigger(sentence: Span, taxon: Span, marks: list[_Mark], cues: Cues) -> tuple[_Mark, float] | None:
-    """The trigger whose scope covers `taxon`, with a confidence for how directly it does."""
-    backward = _scan(sentence, taxon.start - 1, -1, marks, cues)
-    forward = _scan(sentence, taxon.end, 1, marks, cues)
-    options = []
-    if backward is not None and _reaches_taxa(sentence, backward[0], marks, cues):
-        options.append((backward[1], 0, backward[0]))
-    if forward is not None and not _reaches_taxa(sentence, forward[0], marks, cues):
-        options.append((forward[1], 1, forward[0]))
-    if not options:
-        return None
-    distance, _, mark = min(options, key=lambda o: (o[0], o[1]))
-    return mark, 0.9 if distance <= 8 else 0.75
-
-
-def _scan(sentence: Span, i: int, step: int, marks: list[_Mark], cues: Cues) -> tuple[_Mark, int] | None:
-    """Walk from token `i` in direction `step` over list material to the first trigger."""
-    unknown = 0
-    distance = 0
-    depth = 0
-    while sentence.start <= i < sentence.end:
-        token = sentence.doc[i]
-        mark = _mark_at(marks, i)
-        if mark is not None and mark.kind == "trigger":
-            return mark, distance
-        if mark is not None and mark.kind == "break":
-            return None
-        if token.text in ("(", "["):
-            depth += 1 if step > 0 else -1
-        elif token.text in (")", "]"):
-            depth += -1 if step > 0 else 1
-        if mark is not None:
-            i = (mark.end if step > 0 else mark.start - 1)
-            distance += 1
-            continue
-        if depth == 0 and not _is_material(token, cues):
-            unknown += 1
-            if unknown > _SCAN_UNKNOWN_BUDGET:
-                return None
-        distance += 1
-        i += step
-    return None
-
-
-def _reaches_taxa(sentence: Span, trigger: _Mark, marks: list[_Mark], cues: Cues) -> bool:
-    """True when a taxon follows the trigger closely: then the trigger governs forward."""
-    i = trigger.end
-    steps = 0
-    while i < sentence.end and steps <= _PRE_REACH:
-        mark = _mark_at(marks, i)
-        if mark is not None:
-            if mark.kind == "taxon":
-                return True
-            if mark.kind in ("trigger", "break"):
-                return False
-            i = mark.end
-            steps += 1
-            continue
-        token = sentence.doc[i]
-        if not (_is_material(token, cues) or normalize(token.text) in ("with", "by", "for")):
-            return False
-        i += 1
-        steps += 1
+def _makes_the_model(view: SentenceView, i: int) -> bool:
+    """"MPTP-treated", "MPTP treatment", "treated with MPTP", "injection of LPS"."""
+    for model in view.kinds("model"):
+        if model.start <= i < model.end or model.end == i:
+            return True
+        if i < model.start and all(view.norm(k) in ("with", "by", "of") for k in range(i + 1, model.start)) and model.start - i <= 2:
+            return True
     return False
 
 
-def _direction(sentence: Span, trigger: _Mark, marks: list[_Mark], cues: Cues) -> str | None:
-    """The finding's direction in the disorder, reading negation and the comparison frame."""
-    meaning = trigger.trigger
-    assert meaning is not None
-    if meaning.kind == "null":
-        return "unchanged"
-    doc = sentence.doc
-    window = doc[max(sentence.start, trigger.start - 3) : trigger.start]
-    if any(normalize(t.text) in cues["negations"] for t in window):
-        return "unchanged"
-    if meaning.kind == "correlation":
-        has_correlate = any(m.kind == "disorder" for m in marks) or any(
-            normalize(t.text) in cues["severity_words"] for t in sentence
-        )
-        return meaning.direction if has_correlate else None
-    return _flip(meaning.direction) if _locus_is_control(sentence, trigger, marks) else meaning.direction
-
-
-def _flip(direction: str) -> str:
-    return {"increased": "decreased", "decreased": "increased"}.get(direction, direction)
-
-
-def _locus_is_control(sentence: Span, trigger: _Mark, marks: list[_Mark]) -> bool:
-    """Where is the taxon higher/lower? The first group named after the trigger (not after
-    "than"/"compared with"), else a group that owns the trigger ("controls had lower …")."""
-    doc = sentence.doc
-    clause_end = next((m.start for m in marks if m.kind == "break" and m.start >= trigger.end), sentence.end)
-    clause_start = max((m.end for m in marks if m.kind == "break" and m.end <= trigger.start), default=sentence.start)
-    for mark in marks:
-        if mark.start < trigger.end or mark.start >= min(clause_end, trigger.end + 10):
-            continue
-        if mark.kind in ("control", "disorder"):
-            if _after_reference_marker(doc, mark.start, trigger.end):
-                return False
-            return mark.kind == "control"
-    for mark in reversed(marks):
-        if mark.start >= trigger.start or mark.start < clause_start or mark.kind not in ("control", "disorder"):
-            continue
-        if _after_reference_marker(doc, mark.start, clause_start):
-            continue
-        follows = {normalize(t.text) for t in doc[mark.end : min(mark.end + 3, trigger.start)]}
-        if follows & _OWNER_VERBS:
-            return mark.kind == "control"
+def _after_intervention(view: SentenceView, stems, context: DocContext) -> bool:
+    """"… in PD patients after FMT, while …": a time after a treatment frames the whole sentence."""
+    for i in range(view.sentence.start, view.sentence.end - 1):
+        if view.norm(i) in ("after", "following", "upon", "post"):
+            for k in range(i + 1, min(view.sentence.end, i + 4)):
+                if stems.match(view.norm(k)) or k in context.agent_tokens:
+                    return True
     return False
 
 
-def _after_reference_marker(doc: Doc, start: int, floor: int) -> bool:
-    words = {normalize(t.text) for t in doc[max(floor, start - 4) : start]}
-    return bool(words & _REFERENCE_MARKERS)
+def _describes_disease_state(view: SentenceView, trigger: Mark) -> bool:
+    """"improved the decreased levels of X", "reversed the MPTP-induced increase in X", "the
+    stress-induced elevation of X": the trigger is the disease's own change."""
+    before = [view.norm(i) for i in range(max(view.sentence.start, trigger.start - 3), trigger.start)]
+    if set(before) & view.cues["reversal_verbs"]:
+        return True
+    return any(word.endswith((" induced", " evoked", " elicited", " associated", " related")) for word in before[-2:])
 
 
-def _disorder_for(sentence: Span, taxon: Span, marks: list[_Mark], focus: DisorderRef | None, cues: Cues):
-    disorders = [m for m in marks if m.kind == "disorder"]
-    if disorders:
-        nearest = min(disorders, key=lambda m: abs(m.start - taxon.start))
-        return nearest.span._.disorder, nearest.span, "sentence"
-    if focus is None:
-        return None, None, ""
-    comparison = any(m.kind == "control" for m in marks) or any(
-        normalize(t.text) in cues["person_nouns"] for t in sentence
+def _behind_causal_preposition(view: SentenceView, i: int, trigger: Mark) -> bool:
+    if i <= trigger.end:
+        return False
+    before = [view.norm(k) for k in range(max(trigger.end, i - 3), i)]
+    if "with" in before:
+        # "higher with both a low FODMAP diet and MDD": the disorder shares the condition
+        return not any(m.kind == "disorder" and i < m.start <= i + 8 for m in view.marks)
+    return bool(set(before) & _CAUSAL)
+
+
+def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocContext) -> list[tuple[DisorderRef, Span | None, str]]:
+    where = locus(view, anchor) if anchor.kind == "trigger" else None
+    if where is not None and where.kind == "disorder":
+        return _refs(view, where.disorders[0])
+    if where is not None and where.kind == "other":
+        return []
+    clause_start, clause_end = view.clause(anchor.start)
+    in_clause = [d for d in view.kinds("disorder") if clause_start <= d.start < clause_end]
+    anywhere = in_clause or view.kinds("disorder")
+    if anywhere:
+        nearest = min(anywhere, key=lambda d: abs(d.start - anchor.start))
+        return _refs(view, nearest)
+    if not context.focus or foreign_comparison(view, clause_start, clause_end):
+        return []
+    if not _comparison_of_the_disorder(view, anchor, context, where):
+        return []
+    return [(ref, None, "focus") for ref in context.focus]
+
+
+def _comparison_of_the_disorder(view: SentenceView, anchor: Mark, context: DocContext, where) -> bool:
+    """May a sentence that names no disorder be read as about the abstract's focus disorder?"""
+    if anchor.kind == "trigger" and association_subject_elsewhere(view, anchor):
+        return False
+    explicit = (
+        bool(view.kinds("control"))
+        or bool(view.kinds("model"))
+        or (where is not None and where.kind in ("patient", "model", "control"))
+        or (anchor.kind == "trigger" and _describes_disease_state(view, anchor))
     )
-    if comparison or any(m.kind == "trigger" and m.trigger.kind in ("comparative", "change") for m in marks):
-        return focus, None, "focus"
-    return None, None, ""
+    if context.treatment_study:
+        return explicit
+    if explicit:
+        return True
+    if anchor.kind == "trigger" and anchor.trigger.kind == "correlation":
+        return True  # correlate_ok has checked the severity side
+    words = {view.norm(t.i) for t in view.sentence if t.i not in view.at}
+    if words & (view.cues["group_nouns"] - view.cues["patient_words"]):
+        return False  # a group of some other kind ("individuals who …", "monks")
+    return anchor.kind != "trigger" or anchor.trigger.kind in ("comparative", "change", "null")
 
 
-def _odds_ratio_directions(sentence: Span, taxa: list[Span]) -> dict[int, str]:
-    """Mendelian randomization: an odds ratio below 1 is protective (decreased), above 1 risk."""
-    result: dict[int, str] = {}
-    for match in _ODDS_RATIO.finditer(sentence.text):
-        value = float(match.group(1))
-        if value == 1.0:
-            continue
-        at = sentence.start_char + match.start()
-        before = [t for t in taxa if t.end_char <= at]
-        if before:
-            result[before[-1].start] = "increased" if value > 1 else "decreased"
-    return result
+def _refs(view: SentenceView, mark: Mark) -> list[tuple[DisorderRef, Span | None, str]]:
+    refs = []
+    seen = set()
+    for member in coordinated(view, mark):
+        for ref in member.span._.disorders:
+            if ref.mesh not in seen:
+                seen.add(ref.mesh)
+                refs.append((ref, member.span, "sentence"))
+    return refs
+
+
+def _subject(view: SentenceView, context: DocContext) -> str:
+    cues = view.cues
+    animal = sum(1 for t in view.sentence if view.norm(t.i) in cues["animal_words"]) + len(view.kinds("model"))
+    human = sum(1 for t in view.sentence if view.norm(t.i) in cues["human_words"])
+    if animal != human:
+        return "animal" if animal > human else "human"
+    return context.subject

@@ -1,0 +1,315 @@
+"""Which direction trigger governs which taxon, within one sentence.
+
+A `SentenceView` lays the sentence's marks (taxa, disorders, models, triggers, control-group
+words, clause breaks) over its tokens. Each trigger has scopes:
+- forward ("pre"): a trigger followed by a list of taxa governs that list: "decreased Blautia,
+  Faecalibacterium and Ruminococcus", "a higher relative abundance of Prevotellaceae (p < 0.001)";
+- backward ("post"): a trigger after a list governs it: "… Ruminococcus (P=0.019) were
+  significantly decreased in PD", "The abundance of A, B and C in the MDD group was lower".
+A scope runs over list material (other taxa, commas, parenthesised statistics, "the genus",
+"abundance of", "butyrate-producing"…) and a few unknown words, and stops at clause breaks,
+relative pronouns, predicate verbs and other triggers. A taxon in several scopes takes the one
+that binds it most closely: a trigger right after it ("Akkermansia was increased") first, then
+the nearest. "respectively" pairs taxa and triggers in order.
+Imports: spaCy types, stdlib, `miner.extract.{phrases,lexicon}`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span
+
+from miner.extract.lexicon import Cues, Trigger
+from miner.extract.phrases import PhraseIndex, token_norms
+
+PUNCT = {",", "(", ")", "[", "]", ":", "=", "<", ">", "≤", "≥", "±", "-", "/", "%", "'", '"', "+", "·"}
+_SEQUENCE_ID = re.compile(r"^(?:asv|otu|zotu|sv)\d+$")
+_STATISTIC = re.compile(r"^(?:[pqr]|fdr|lda|log|or|ci|auc|d|n|se|sd|β|fc|ns|n\.s\.)?[<>=≤≥]?[-+]?\d*\.?\d+(?:e-?\d+)?%?$|^[pqr]$")
+_MODIFIER = re.compile(r"(?:producing|producers?|degrading|degraders?|forming|fermenting|utili[sz]ing|metaboli[sz]ing|reducing|associated|related|positive|negative|dependent|derived|inflammatory|like)$")
+_UNKNOWN_BUDGET = 5
+_MAX_SCOPE = 45
+
+
+@dataclass
+class Mark:
+    start: int
+    end: int
+    kind: str  # taxon, disorder, model, trigger, control, break
+    trigger: Trigger | None = None
+    span: Span | None = None
+
+
+@dataclass
+class Binding:
+    trigger: Mark
+    how: str  # strong, pre, post, respectively
+    distance: int
+
+
+@dataclass
+class SentenceView:
+    sentence: Span
+    marks: list[Mark]
+    cues: Cues
+    at: dict[int, Mark] = field(default_factory=dict)
+    depth: list[int] = field(default_factory=list)
+    has_controls: bool = True  # does the abstract compare with a control group at all?
+
+    @classmethod
+    def build(cls, sentence: Span, taxa, disorders, models, triggers: PhraseIndex[Trigger], cues: Cues, has_controls: bool = True) -> "SentenceView":
+        doc = sentence.doc
+        marks = [Mark(t.start, t.end, "taxon", span=t) for t in taxa]
+        marks += [Mark(d.start, d.end, "disorder", span=d) for d in disorders]
+        taken = {i for m in marks for i in range(m.start, m.end)}
+        marks += [Mark(m.start, m.end, "model", span=m) for m in models if not taken.intersection(range(m.start, m.end))]
+        taken |= {i for m in marks for i in range(m.start, m.end)}
+        for start, end, values in triggers.find(doc, sentence.start, sentence.end):
+            if not taken.intersection(range(start, end)):
+                marks.append(Mark(start, end, "trigger", trigger=values[0]))
+        taken |= {i for m in marks for i in range(m.start, m.end)}
+        for start, end, _ in cues.phrases("control_words").find(doc, sentence.start, sentence.end):
+            if not taken.intersection(range(start, end)):
+                marks.append(Mark(start, end, "control"))
+        for start, end, _ in cues.phrases("clause_breaks").find(doc, sentence.start, sentence.end):
+            if not taken.intersection(range(start, end)):
+                marks.append(Mark(start, end, "break"))
+        marks += [Mark(t.i, t.i + 1, "break") for t in sentence if t.text == ";"]
+        marks.sort(key=lambda m: m.start)
+        view = cls(sentence, marks, cues, has_controls=has_controls)
+        view.at = {i: m for m in marks for i in range(m.start, m.end)}
+        level, depth = 0, []
+        for token in sentence:
+            if token.text in ("(", "["):
+                level += 1
+            depth.append(level)
+            if token.text in (")", "]") and level:
+                level -= 1
+        view.depth = depth
+        return view
+
+    @property
+    def doc(self):
+        return self.sentence.doc
+
+    def norm(self, i: int) -> str:
+        return token_norms(self.doc)[i]
+
+    def kinds(self, kind: str) -> list[Mark]:
+        return [m for m in self.marks if m.kind == kind]
+
+    def inside_parens(self, i: int) -> bool:
+        return self.depth[i - self.sentence.start] > 0 and self.doc[i].text not in ("(", "[")
+
+    def clause(self, i: int) -> tuple[int, int]:
+        """Token range of the clause holding token `i` (between clause breaks)."""
+        start, end = self.sentence.start, self.sentence.end
+        for mark in self.marks:
+            if mark.kind != "break":
+                continue
+            if mark.end <= i:
+                start = max(start, mark.end)
+            elif mark.start > i:
+                end = min(end, mark.start)
+                break
+        return start, end
+
+    def word_class(self, i: int) -> str:
+        """material, copula, blocker or unknown: how a token lets a scope pass."""
+        text = self.doc[i].text
+        norm = self.norm(i)
+        cues = self.cues
+        if text in PUNCT or self.doc[i].like_num or _STATISTIC.match(norm) or _SEQUENCE_ID.match(norm):
+            return "material"
+        if norm in cues["blockers"]:
+            return "blocker"
+        if norm in cues["copulas"]:
+            return "copula"
+        if norm in cues["list_words"] or norm in cues["person_nouns"] or norm in cues["rank_words"] or _MODIFIER.search(norm):
+            return "material"
+        return "unknown"
+
+
+_PREDICATE_BEFORE = {"was", "were", "is", "are", "be", "been", "being", "became", "become", "remained", "remain", "get", "got"}
+_MODIFIER_BEFORE = {"a", "an", "the", "and", "or", "but", "with", "by", "of", "found", "observed", "identified", "noted",
+                    "reported", "detected", "indicated", "including", "such as", "e.g.", "i.e.", "whereas", "while", "whilst", "to",
+                    "towards", "toward", "into", "in", "from", "for", "on", "at", "as"}
+_MEASURES = {"levels", "level", "abundance", "abundances", "concentrations", "amounts", "proportions", "frequencies", "counts", "numbers"}
+_OWNER_BEFORE = {"showed", "show", "shows", "had", "has", "have", "exhibited", "displayed", "revealed", "demonstrated",
+                 "presented", "harbored", "harboured", "possessed"}
+
+
+def trigger_role(view: SentenceView, trigger: Mark) -> str:
+    """How a trigger can govern: "backward" after a copula or a taxon ("… were decreased",
+    "Roseburia (p=0.01) decreased"); "forward" after an article, a conjunction, a comma or a
+    preposition ("an increase in …", "and decreased …", "towards enhanced …"); "owner" after a
+    verb of having or showing: forward ("patients showed lower Blautia"), else back to the
+    subject ("Proteobacteria had significantly higher abundance"); else "both"."""
+    i = trigger.start - 1
+    start = view.sentence.start
+    while i >= start and (view.norm(i) in view.cues["adverbs"] or view.inside_parens(i) or view.doc[i].text in (")", "]")):
+        i -= 1
+    if i < start:
+        return "forward"
+    mark = view.at.get(i)
+    if mark is not None and mark.kind == "taxon":
+        return "backward"
+    norm = view.norm(i)
+    if norm in _PREDICATE_BEFORE:
+        return "backward"
+    if norm == "at" and trigger.end < view.sentence.end and view.norm(trigger.end) in _MEASURES:
+        return "backward"  # "… were present at significantly higher levels in …"
+    if norm in _OWNER_BEFORE:
+        return "owner"
+    if norm in _MODIFIER_BEFORE or view.doc[i].text in (",", ":", "(", ";"):
+        return "forward"
+    return "both"
+
+
+def bindings(view: SentenceView) -> dict[int, Binding]:
+    """taxon mark start → the binding that governs it."""
+    triggers = view.kinds("trigger")
+    taxa = view.kinds("taxon")
+    options: dict[int, list[Binding]] = {t.start: [] for t in taxa}
+    for trigger in triggers:
+        role = trigger_role(view, trigger)
+        if trigger.trigger.kind == "correlation" and role == "backward":
+            role = "both"  # correlation runs both ways: "Depression was positively correlated with …"
+        forward = _forward(view, trigger) if role != "backward" else []
+        for taxon, distance in forward:
+            options[taxon.start].append(Binding(trigger, "pre", distance))
+        if role in ("backward", "both") or (role == "owner" and not forward):
+            for taxon, distance, strong in _backward(view, trigger):
+                options[taxon.start].append(Binding(trigger, "strong" if strong else "post", distance))
+    chosen: dict[int, Binding] = {}
+    for start, found in options.items():
+        if found:
+            chosen[start] = min(found, key=lambda b: (b.how != "strong", b.distance, b.how != "pre"))
+    chosen.update(_respectively(view, taxa, triggers))
+    for start, binding in _subject_fallback(view, taxa, triggers, chosen).items():
+        chosen.setdefault(start, binding)
+    return chosen
+
+
+def _subject_fallback(view: SentenceView, taxa: list[Mark], triggers: list[Mark], chosen: dict[int, Binding]) -> dict[int, Binding]:
+    """"The species Coprococcus eutactus has … and has been found to be depleted in …": a
+    predicate trigger too far from its subject still governs a taxon that opens the clause."""
+    result: dict[int, Binding] = {}
+    for trigger in triggers:
+        if trigger_role(view, trigger) != "backward" or any(b.trigger is trigger for b in chosen.values()):
+            continue
+        start = view.clause(trigger.start)[0]
+        i = start
+        while i < trigger.start and (view.norm(i) in ("the", "a", "an", "this") or view.norm(i) in view.cues["rank_words"]):
+            i += 1
+        subject = view.at.get(i)
+        if subject is None or subject.kind != "taxon" or subject.start in chosen:
+            continue
+        if any(t.start > subject.start and t.start < trigger.start for t in taxa):
+            continue
+        if not any(view.norm(k) == "and" for k in range(subject.end, trigger.start)):
+            continue  # only a coordinated predicate of the taxon ("… and has been found to be …")
+        result[subject.start] = Binding(trigger, "subject", trigger.start - subject.end)
+    return result
+
+
+def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
+    """Taxa a trigger governs forward: only when a list starts right after it."""
+    doc, end = view.doc, view.sentence.end
+    i = trigger.end
+    if i >= end or doc[i].text in (",", ";", ".") or view.norm(i) in ("and", "or", "but", "while", "whereas", "respectively"):
+        return []
+    found: list[tuple[Mark, int]] = []
+    unknown = distance = 0
+    while i < end and i - trigger.end < _MAX_SCOPE:
+        mark = view.at.get(i)
+        if mark is not None:
+            if mark.kind in ("trigger", "break"):
+                break
+            if mark.kind == "taxon":
+                found.append((mark, distance))
+            i = mark.end
+            distance += 1
+            continue
+        if view.inside_parens(i) or doc[i].text in PUNCT:
+            i += 1
+            continue
+        kind = view.word_class(i)
+        if kind == "blocker":
+            break
+        if kind == "copula" and found:
+            break  # the list is the subject of another predicate
+        if kind == "unknown":
+            unknown += 1
+            if unknown > _UNKNOWN_BUDGET:
+                break
+        distance += 1
+        i += 1
+    return found
+
+
+def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]:
+    """Taxa a trigger governs backward: the list before it ("A and B were decreased")."""
+    doc, start = view.doc, view.sentence.start
+    i = trigger.start - 1
+    found: list[tuple[Mark, int, bool]] = []
+    unknown = distance = 0
+    strong = True  # nothing but copulas, adverbs and statistics between taxon and trigger so far
+    while i >= start and trigger.start - i < _MAX_SCOPE:
+        mark = view.at.get(i)
+        if mark is not None:
+            if mark.kind in ("trigger", "break"):
+                break
+            if mark.kind == "taxon":
+                found.append((mark, distance, strong))
+            else:
+                strong = False
+            i = mark.start - 1
+            distance += 1
+            continue
+        if view.inside_parens(i) or doc[i].text in PUNCT:
+            i -= 1
+            continue
+        kind = view.word_class(i)
+        if kind == "blocker" and not _relative_after_taxon(view, i):
+            break
+        if kind != "copula":
+            strong = strong and kind in ("material", "blocker") and not found
+        if kind == "unknown":
+            unknown += 1
+            if unknown > _UNKNOWN_BUDGET:
+                break
+        distance += 1
+        i -= 1
+    return found
+
+
+def _relative_after_taxon(view: SentenceView, i: int) -> bool:
+    """"Akkermansia, which is increased in PD": a relative pronoun right after a taxon."""
+    if view.norm(i) not in ("which", "that"):
+        return False
+    k = i - 1
+    if k >= view.sentence.start and view.doc[k].text == ",":
+        k -= 1
+    mark = view.at.get(k)
+    return mark is not None and mark.kind == "taxon"
+
+
+def _respectively(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) -> dict[int, Binding]:
+    """"A and B were increased and decreased, respectively": pair them in order."""
+    if not any(view.norm(t.i) == "respectively" for t in view.sentence):
+        return {}
+    result: dict[int, Binding] = {}
+    clauses: dict[tuple[int, int], tuple[list[Mark], list[Mark]]] = {}
+    for taxon in taxa:
+        clauses.setdefault(view.clause(taxon.start), ([], []))[0].append(taxon)
+    for trigger in triggers:
+        key = view.clause(trigger.start)
+        if key in clauses:
+            clauses[key][1].append(trigger)
+    for clause_taxa, clause_triggers in clauses.values():
+        after = [t for t in clause_triggers if t.start > clause_taxa[-1].start] if clause_taxa else []
+        if len(clause_taxa) > 1 and len(after) == len(clause_taxa):
+            for taxon, trigger in zip(clause_taxa, after):
+                result[taxon.start] = Binding(trigger, "respectively", 0)
+    return result
