@@ -21,13 +21,15 @@ from rich.table import Table
 from miner import __version__, records
 from miner.config import Settings, load_settings
 from miner.conflicts import find_conflicts
-from miner.errors import MinerError
+from miner.errors import MinerError, ParseError
+from miner.evaluate import read_records as read_gold
+from miner.evaluate import score, texts_beside
 from miner.exports import write_rows
 from miner.ingest import RunSummary, ingest, pending_reextraction, reextract
 from miner.parse import read_records
 from miner.query import ARTICLE_COLUMNS, RELATION_COLUMNS, article_rows, relation_rows, stats, top_disorders, top_taxa
 from miner.resources import resolve
-from miner.services import make_extractor, open_database
+from miner.services import disorder_groups, make_extractor, open_database
 
 SAMPLE = "samples/gutbrain-sample.xml.gz"
 
@@ -165,6 +167,39 @@ def reextract_command(
     with _progress("re-extracting", total) as advance:
         summary = reextract(database, extractor, everything=everything, commit_every=settings.ingest.commit_every, progress=advance)
     _report(summary)
+
+
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    gold: Annotated[Path, typer.Argument(help="Gold relations, JSON Lines in the guidelines' record format.")],
+    predicted: Annotated[Optional[Path], typer.Argument(help="Predicted relations; without it, extract them now.")] = None,
+    texts: Annotated[Optional[Path], typer.Option("--texts", help="The gold abstracts (default: <gold>_texts.jsonl beside it).")] = None,
+    errors: Annotated[int, typer.Option("--errors", help="List up to N missed and extra triples.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="The scores as one JSON object.")] = False,
+) -> None:
+    """Score extraction against gold annotations (P/R/F1 on triples and pairs, direction accuracy)."""
+    settings = _settings(ctx)
+    gold_records = read_gold(gold)
+    if predicted is not None:
+        predictions = read_gold(predicted)
+    else:
+        source = texts or texts_beside(gold)
+        if source is None:
+            raise ParseError(f"{gold}: no abstracts beside it (expected {gold.stem}_texts.jsonl); pass --texts")
+        extractor = make_extractor(settings)
+        articles = (item for item in read_records(str(source)) if isinstance(item, records.Article))
+        with _progress("extracting") as advance:
+            predictions = {}
+            for article, relations in extractor.extract(articles):
+                predictions[article.pmid] = [r.record() for r in relations]
+                advance(1)
+    result = score(gold_records, predictions, disorder_groups(settings))
+    if as_json:
+        out.print_json(json.dumps(result.to_json()))
+        return
+    for line in result.lines(errors):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @db_app.command("upgrade")

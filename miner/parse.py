@@ -44,7 +44,7 @@ from typing import BinaryIO, Union
 from lxml import etree
 
 from miner.errors import ParseError
-from miner.pubmed_record import DIGITS, article_from_element, collapse, text_of
+from miner.pubmed_record import DIGITS, article_from_element, collapse, text_of, unmark
 from miner.records import Article, Deletion, Problem, Section
 
 Source = Union[str, Path, BinaryIO]
@@ -480,15 +480,15 @@ class JsonlReader:
         if any(value is not None and not isinstance(value, str) for value in fields):
             yield self._problem("title and abstract must be strings", number, pmid)
             return
-        title, _ = collapse(fields[0] or "")
-        abstract, _ = collapse(fields[1] or "")
+        title, title_italics = unmark(fields[0] or "")
+        abstract, italics = unmark(fields[1] or "")
         if not title and not abstract:
             yield self._problem("no title and no abstract", number, pmid)
             return
         if replaced:
             yield self._problem("invalid UTF-8 bytes replaced by U+FFFD (record kept)", number, pmid, "warning")
         self.stats.articles += 1
-        yield Article(pmid=pmid, title=title, sections=(Section(abstract),) if abstract else ())
+        yield Article(pmid=pmid, title=title, sections=(Section(abstract, italics=italics),) if abstract else (), title_italics=title_italics)
 
 
 # ------------------------------------------------------------------------------------- entrances

@@ -132,6 +132,32 @@ def collapse(raw: str, spans: list[tuple[int, int]] | Spans = ()) -> tuple[str, 
     return text, tuple(out)
 
 
+_LITERAL_TAG = re.compile(r"</?(i|b|u|sup|sub)>", re.IGNORECASE)
+
+
+def unmark(raw: str) -> tuple[str, Spans]:
+    """Text that carries PubMed's inline markup as literal tags (JSON Lines exports such as
+    GutBrainIE's: "abundance of <i>Blautia</i> was"), as plain collapsed text with its `<i>`
+    spans. Only these simple tags are read; any other "<" stays text ("p < 0.05")."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    size = last = 0
+    for match in _LITERAL_TAG.finditer(raw):
+        parts.append(raw[last : match.start()])
+        size += match.start() - last
+        last = match.end()
+        if match.group(1).lower() == "i":
+            if match.group(0)[1] == "/":
+                if opened is not None:
+                    spans.append((opened, size))
+                opened = None
+            else:
+                opened = size
+    parts.append(raw[last:])
+    return collapse("".join(parts), spans)
+
+
 def flatten(element: etree._Element | None) -> tuple[str, Spans]:
     """The element's text through inline markup, collapsed, with its `<i>` spans."""
     if element is None:
