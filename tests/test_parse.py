@@ -614,3 +614,14 @@ def test_bundled_sample_corpus():
     assert " < 0.05" in text  # escaped comparison signs came back as text
     italics = [s.text[a:b] for art in found for s in art.sections for a, b in s.italics]
     assert len(italics) > 300 and "Akkermansia muciniphila" in italics
+
+
+def test_jsonl_literal_markup_becomes_italics(tmp_path):
+    """JSON Lines exports carry PubMed's inline tags as text (GutBrainIE does): read them like XML."""
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"pmid": "9", "title": "<i>Blautia</i> in PD", "abstract": "Lower <i>Faecali</i><i>bacterium</i> (p < 0.05) and <sup>13</sup>C."}\n')
+    [article] = [a for a in read_jsonl(path) if isinstance(a, Article)]
+    assert article.title == "Blautia in PD" and article.title_italics == ((0, 7),)
+    section = article.sections[0]
+    assert section.text == "Lower Faecalibacterium (p < 0.05) and 13C."
+    assert [section.text[a:b] for a, b in section.italics] == ["Faecalibacterium"]

@@ -97,7 +97,7 @@ def find_disorders(doc: Doc, lexicon: DisorderLexicon, cues: Cues) -> list[Menti
             continue
         match = _ABBREVIATION_FORM.match(word)
         if match and match.group("abbr") in usable:
-            found.append((i, i + 1, (_ref(usable[match.group("abbr")], "abbreviation"),)))
+            found.append((i, i + 1, tuple(_ref(c, "abbreviation") for c in usable[match.group("abbr")])))
         elif norms[i] in lexicon.adjectives and _has_head_noun(norms, i, heads):
             found.append((i, i + 1, (_ref(lexicon.adjectives[norms[i]], "adjective"),)))
         elif word in long_forms:
@@ -133,6 +133,7 @@ def _suspended_coordination(doc: Doc, lexicon: DisorderLexicon, found: list[Ment
     """"W and|or <term>": W plus the term's tail is itself a term → W names that descriptor
     ("depressive- and anxiety-like behaviours", "psychotic and affective disorders")."""
     norms = token_norms(doc)
+    taken = {i for start, end, _ in found for i in range(start, end)}
     extra: list[Mention] = []
     for start, end, _ in found:
         conj = start - 1
@@ -141,7 +142,7 @@ def _suspended_coordination(doc: Doc, lexicon: DisorderLexicon, found: list[Ment
         words = normalize(doc[start:end].text).split()
         for width in (1, 2):
             w_start = conj - width
-            if w_start < 0:
+            if w_start < 0 or taken.intersection(range(w_start, conj)):
                 continue
             head = " ".join(norms[w_start:conj])
             concepts = []
@@ -156,37 +157,37 @@ def _suspended_coordination(doc: Doc, lexicon: DisorderLexicon, found: list[Ment
     return extra
 
 
-def usable_abbreviations(doc: Doc, lexicon: DisorderLexicon, named: set[str]) -> dict[str, Concept]:
+def usable_abbreviations(doc: Doc, lexicon: DisorderLexicon, named: set[str]) -> dict[str, tuple[Concept, ...]]:
     """Short forms that mean a disorder in this abstract (rule 5 of pipelines/DISORDERS.md)."""
-    defined: dict[str, Concept | None] = {}
+    defined: dict[str, tuple[Concept, ...]] = {}
     for short in getattr(doc._, "abbreviations", None) or []:
         if short.text not in defined:
             defined[short.text] = _defined_as(doc, lexicon, short)
-    usable = {short: concept for short, concept in defined.items() if concept is not None}
+    usable = {short: concepts for short, concepts in defined.items() if concepts}
     for abbr, (concept, standalone) in lexicon.abbreviations.items():
         if abbr not in defined and (standalone or concept.mesh in named):
-            usable[abbr] = concept
+            usable[abbr] = (concept,)
     return usable
 
 
-def _defined_as(doc: Doc, lexicon: DisorderLexicon, short: Span) -> Concept | None:
-    """The descriptor a local definition gives: a term that starts the long form, or ends it,
-    and begins with the abbreviation's first letter."""
+def _defined_as(doc: Doc, lexicon: DisorderLexicon, short: Span) -> tuple[Concept, ...]:
+    """The descriptors a local definition gives: a term that starts the long form, or ends it,
+    and begins with the abbreviation's first letter (an umbrella term gives several)."""
     long_form = short._.long_form
     if long_form is None:
-        return None
+        return ()
     first = short.text[:1].lower()
     for start, end, concepts in lexicon.terms.find(doc, long_form.start, long_form.end):
-        real = [c for c in concepts if c is not EXCLUDED]
+        real = tuple(c for c in concepts if c is not EXCLUDED)
         if real and (start == long_form.start or end == long_form.end) and doc[start].text[:1].lower() == first:
-            return real[0]
+            return real
     # "ultra-high risk (UHR)" where the abstract's term is "ultra-high risk for psychosis"
     prefix = normalize(long_form.text) + " "
     for start, end, concepts in lexicon.terms.find(doc):
-        real = [c for c in concepts if c is not EXCLUDED]
+        real = tuple(c for c in concepts if c is not EXCLUDED)
         if real and normalize(doc[start:end].text).startswith(prefix):
-            return real[0]
-    return None
+            return real
+    return ()
 
 
 def _ref(concept: Concept, via: str) -> DisorderRef:
