@@ -31,9 +31,10 @@ demo: install
 test: install-test
 	$(BIN)/python -m pytest -n 2 -q
 
-## Speed and memory figures (see bench/).
+## Speed and memory figures (see bench/): extraction and ingest, then a year's harvest with faults.
 bench: install-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/harvest.py
 
 ## Rebuild the taxon gazetteer from the pinned PyPI taxonomy packages (in a venv of its own:
 ## they pull in pandas and numpy 2, which the application does not use).

@@ -7,8 +7,11 @@ Imports: everything in miner (nothing imports this module).
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from contextlib import contextmanager
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
@@ -29,7 +32,9 @@ from miner.ingest import RunSummary, ingest, pending_reextraction, reextract
 from miner.parse import read_records
 from miner.query import ARTICLE_COLUMNS, RELATION_COLUMNS, article_rows, relation_rows, stats, top_disorders, top_taxa
 from miner.resources import resolve
-from miner.services import disorder_groups, make_extractor, open_database
+from miner.harvest import harvest
+from miner.scheduler import last_harvests, list_jobs, run_scheduler
+from miner.services import disorder_groups, harvest_plan, make_client, make_extractor, open_database
 
 SAMPLE = "samples/gutbrain-sample.xml.gz"
 
@@ -86,6 +91,27 @@ def ingest_command(
     with _progress("ingesting") as advance:
         summary = ingest(database, extractor, paths, commit_every=settings.ingest.commit_every, progress=advance)
     _report(summary)
+
+
+@app.command("harvest")
+def harvest_command(
+    ctx: typer.Context,
+    since: Annotated[Optional[datetime], typer.Option("--since", formats=["%Y-%m-%d"], help="First Entrez date (default: the watermark minus the overlap).")] = None,
+    until: Annotated[Optional[datetime], typer.Option("--until", formats=["%Y-%m-%d"], help="Last Entrez date (default: today, UTC).")] = None,
+) -> None:
+    """Fetch new and changed PubMed records for the configured query and store them."""
+    settings = _settings(ctx)
+    client = make_client(settings)
+    database = open_database(settings)
+    extractor = make_extractor(settings)
+    with _progress("harvesting") as advance:
+        summary = harvest(
+            database, extractor, client, harvest_plan(settings),
+            since=since.date() if since else None, until=until.date() if until else None, progress=advance,
+        )
+    out.print(summary.line(), highlight=False, soft_wrap=True)
+    if summary.failed:
+        err.print(f"[yellow]{summary.failed} records could not be fetched[/] (table ingest_problem, run {summary.stored.run_id}); the next run tries them again", highlight=False)
 
 
 @app.command("extract")
@@ -200,6 +226,45 @@ def eval_command(
         return
     for line in result.lines(errors):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("schedule")
+def schedule_command(ctx: typer.Context) -> None:
+    """Run the scheduler: the daily harvest and the weekly digest (until SIGTERM or Ctrl-C)."""
+    settings = _settings(ctx)
+    database = open_database(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    config = str(Path(settings.source).resolve()) if settings.source != "defaults" else ""
+    err.print(f"scheduler started (jobs in {database.engine.url.render_as_string(hide_password=True)}); stop with Ctrl-C", highlight=False)
+    try:
+        run_scheduler(settings, database, config, stop)
+    except KeyboardInterrupt:
+        stop.set()
+    err.print("scheduler stopped", highlight=False)
+
+
+@app.command("jobs")
+def jobs_command(ctx: typer.Context) -> None:
+    """The scheduled jobs, their next run time, and how the last runs ended."""
+    settings = _settings(ctx)
+    database = open_database(settings)
+    table = Table("job", "schedule", "next run (UTC)", "last runs", title="Jobs", title_justify="left")
+    for info in list_jobs(settings, database):
+        runs = "\n".join(
+            f"{run.status} {run.started_at:%Y-%m-%d %H:%M}" + (f": {run.message[:90]}" if run.message else "") for run in info.last_runs
+        )
+        table.add_row(info.id, info.schedule, f"{info.next_run:%Y-%m-%d %H:%M}" if info.next_run else "—", runs or "no runs yet")
+    out.print(table)
+    harvests = last_harvests(database)
+    if harvests:
+        out.print("last harvest runs:", highlight=False)
+        for run in harvests:
+            out.print(
+                f"  {run.id} {run.status} {run.started_at:%Y-%m-%d %H:%M} {run.window_start}..{run.window_end}: {run.found} found, "
+                f"{run.fetched} fetched, {run.new} new, {run.updated} updated, {run.failed} failed, {run.requests} requests, {run.retries} retries",
+                highlight=False,
+            )
 
 
 @db_app.command("upgrade")

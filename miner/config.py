@@ -61,6 +61,11 @@ class PubmedSettings:
     overlap_days: int = setting(3, "Days re-searched before the watermark on each incremental run.")
     timeout_seconds: float = setting(60.0, "Timeout of one E-utilities request.")
     max_retries: int = setting(6, "Retries of one request (429, 5xx, timeouts, cut bodies) before failing.")
+    retry_base_seconds: float = setting(1.0, "First retry delay; each further retry doubles it (plus jitter, at most 60 s).")
+    initial_days: int = setting(30, "Days the first harvest of a query goes back when no --since is given.")
+    sweep_modified: bool = setting(
+        True, "Also fetch records modified in the window (corrections, new MeSH indexing) on incremental runs."
+    )
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,9 @@ class SchedulerSettings:
     digest_cron: str = setting("0 8 * * mon", "Weekly digest (crontab).")
     misfire_grace_seconds: int = setting(
         86400, "A run missed while the scheduler was down still runs at start-up within this delay."
+    )
+    lock_stale_seconds: int = setting(
+        180, "A scheduler that has not shown a sign of life for this long is taken to be gone."
     )
 
 

@@ -59,20 +59,20 @@ def ingest(
 ) -> RunSummary:
     """Parse, extract and store every record of `sources` (paths, or "-" for stdin)."""
     sources = list(sources)
-    summary = _start_run(database, kind, ", ".join(sources), extractor.version)
+    summary = start_run(database, kind, ", ".join(sources), extractor.version)
     try:
         for source in sources:
             reader = read_records(source)
             for batch in _batches(reader, commit_every):
-                _store_batch(database, extractor, batch, summary, source)
+                store_batch(database, extractor, batch, summary, source)
                 if progress:
                     progress(len(batch))
             stats = getattr(reader, "stats", None)
             summary.skipped += stats.books_skipped if stats is not None else 0
     except BaseException as exc:
-        _finish_run(database, summary, "failed" if isinstance(exc, Exception) else "interrupted", str(exc) or type(exc).__name__)
+        finish_run(database, summary, "failed" if isinstance(exc, Exception) else "interrupted", str(exc) or type(exc).__name__)
         raise
-    _finish_run(database, summary, "ok")
+    finish_run(database, summary, "ok")
     return summary
 
 
@@ -85,7 +85,7 @@ def reextract(
     progress: Progress | None = None,
 ) -> RunSummary:
     """Re-run extraction over stored articles made by another pipeline version (or all)."""
-    summary = _start_run(database, "reextract", "database", extractor.version)
+    summary = start_run(database, "reextract", "database", extractor.version)
     try:
         for batch in _batches(_stored_articles(database, None if everything else extractor.version), commit_every):
             with database.session() as session:
@@ -98,9 +98,9 @@ def reextract(
             if progress:
                 progress(len(batch))
     except BaseException as exc:
-        _finish_run(database, summary, "failed" if isinstance(exc, Exception) else "interrupted", str(exc) or type(exc).__name__)
+        finish_run(database, summary, "failed" if isinstance(exc, Exception) else "interrupted", str(exc) or type(exc).__name__)
         raise
-    _finish_run(database, summary, "ok")
+    finish_run(database, summary, "ok")
     return summary
 
 
@@ -133,7 +133,9 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _store_batch(database: Database, extractor: Extractor, batch: list, summary: RunSummary, source: str) -> None:
+def store_batch(database: Database, extractor: Extractor, batch: list, summary: RunSummary, source: str) -> None:
+    """Store one batch of parsed items (articles, deletions, problems) in one transaction,
+    re-extracting only articles whose content or pipeline version changed."""
     articles = [item for item in batch if isinstance(item, records.Article)]
     last_of = {article.pmid: article for article in articles}  # a later copy in the batch supersedes
     digests = {pmid: content_hash(article) for pmid, article in last_of.items()}
@@ -164,9 +166,9 @@ def _store_batch(database: Database, extractor: Extractor, batch: list, summary:
         _save_counters(session, summary)
 
 
-def _start_run(database: Database, kind: str, sources: str, version: str) -> RunSummary:
+def start_run(database: Database, kind: str, sources: str, version: str) -> RunSummary:
+    """Open a run row; runs still marked running were killed (one writer at a time)."""
     with database.session() as session:
-        # a run still marked running was killed: there is one writer at a time (see README)
         session.execute(
             update(IngestRun).where(IngestRun.status == "running").values(status="interrupted", finished_at=utcnow())
         )
@@ -183,7 +185,8 @@ def _save_counters(session, summary: RunSummary) -> None:
     run.problems = len(summary.problems)
 
 
-def _finish_run(database: Database, summary: RunSummary, status: str, error: str | None = None) -> None:
+def finish_run(database: Database, summary: RunSummary, status: str, error: str | None = None) -> None:
+    """Close a run row with its final counters and status."""
     summary.status = status
     with database.session() as session:
         _save_counters(session, summary)

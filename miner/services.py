@@ -4,9 +4,13 @@ Imports: `miner.config`, `miner.store`, `miner.extract`.
 """
 from __future__ import annotations
 
+import httpx
+
+from miner import __version__
 from miner.config import Settings
 from miner.resources import resolve
 from miner.extract import Extractor
+from miner.harvest import EutilsClient, HarvestPlan
 from miner.extract.lexicon import load_disorders
 from miner.store.database import Database, make_engine
 
@@ -27,3 +31,29 @@ def disorder_groups(settings: Settings) -> dict[str, str]:
 def make_extractor(settings: Settings) -> Extractor:
     pipeline = settings.pipeline
     return Extractor(pipeline.config, batch_size=pipeline.batch_size, n_process=pipeline.n_process, min_confidence=pipeline.min_confidence)
+
+
+def make_client(settings: Settings, http: httpx.Client | None = None) -> EutilsClient:
+    """The E-utilities client of `[pubmed]`; refuses to exist without a contact e-mail."""
+    pubmed = settings.pubmed
+    http = http or httpx.Client(timeout=pubmed.timeout_seconds, headers={"User-Agent": f"miner/{__version__} ({pubmed.email})"})
+    return EutilsClient(
+        http,
+        base_url=pubmed.base_url,
+        tool=pubmed.tool,
+        email=pubmed.email,
+        api_key=pubmed.api_key,
+        max_retries=pubmed.max_retries,
+        retry_base_seconds=pubmed.retry_base_seconds,
+    )
+
+
+def harvest_plan(settings: Settings) -> HarvestPlan:
+    pubmed = settings.pubmed
+    return HarvestPlan(
+        query=pubmed.query,
+        overlap_days=pubmed.overlap_days,
+        initial_days=pubmed.initial_days,
+        sweep_modified=pubmed.sweep_modified,
+        batch_size=pubmed.batch_size,
+    )

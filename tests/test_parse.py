@@ -201,7 +201,7 @@ def test_tab_indented_record():
     assert "Randomized Controlled Trial" in article.publication_types
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.xml")))
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("pubmed*.xml")))
 def test_every_fixture_parses_without_problems(name):
     reader = read_records(FIXTURES / name)
     assert isinstance(reader, PubmedReader)
@@ -512,7 +512,7 @@ class Drip(io.RawIOBase):
 
 
 def test_tags_split_across_tiny_reads():
-    records = [(FIXTURES / name).read_text(encoding="utf-8") for name in sorted(p.name for p in FIXTURES.glob("*.xml"))]
+    records = [(FIXTURES / name).read_text(encoding="utf-8") for name in sorted(p.name for p in FIXTURES.glob("pubmed*.xml"))]
     bodies = [text[text.index("<PubmedArticle>"): text.rindex("</PubmedArticleSet>")] for text in records]
     deletion = '<DeleteCitation><PMID Version="1">7</PMID></DeleteCitation>'
     data = pubmed_set(*bodies, deletion, *bodies)

@@ -1,0 +1,250 @@
+"""One harvest run: search PubMed window by window, fetch every record, store it, move the
+watermark.
+
+A plain run searches from the query's watermark minus an overlap (or `initial_days` back on the
+first run) to today by Entrez date, then sweeps the records modified in the same window
+(`datetype=mdat`) for corrections and new MeSH indexing. `since`/`until` harvest an explicit
+range. Records are fetched from the history server in batches; PMIDs the search listed but the
+fetch did not return are fetched again by id; what still lacks is counted as failed. Each batch
+is stored in one transaction by the ingest job's own code, and the watermark moves only past
+windows whose every record is stored, in date order: a run killed at any point is resumed by the
+next without loss, and re-stored records are recognised as unchanged, so nothing is duplicated.
+Fetching runs in a thread of its own, a few batches ahead of storing, so the requests go out at
+the rate NCBI allows while the main thread extracts and stores (the only thread that touches the
+database and the pipeline).
+Imports: stdlib, SQLAlchemy, `miner.records`, `miner.parse`, `miner.ingest`, `miner.store`,
+`miner.extract`, `miner.harvest.{client,windows}`.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import select
+
+from miner import records
+from miner.errors import HarvestError
+from miner.extract import Extractor
+from miner.harvest.client import EutilsClient
+from miner.harvest.windows import Window, windows
+from miner.ingest import RunSummary, finish_run, start_run, store_batch
+from miner.parse import read_pubmed
+from miner.store import Database
+from miner.store.models import HarvestRun, IngestProblem, Watermark, utcnow
+
+Progress = Callable[[int], None]
+REFETCH_CHUNK = 200
+
+
+def query_key(query: str) -> str:
+    return hashlib.sha256(" ".join(query.split()).encode()).hexdigest()[:32]
+
+
+@dataclass
+class HarvestSummary:
+    run_id: int
+    start: date
+    end: date
+    found: int = 0
+    fetched: int = 0
+    failed: int = 0
+    requests: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    status: str = "running"
+    stored: RunSummary | None = None
+    watermark: date | None = None
+    lacking: set[str] = field(default_factory=set)  # PMIDs no fetch returned (counted once)
+
+    def line(self) -> str:
+        stored = self.stored
+        return (
+            f"harvest run {self.run_id} {self.start}..{self.end}: {self.found} found, {self.fetched} fetched, "
+            f"{stored.new if stored else 0} new, {stored.updated if stored else 0} updated, {self.failed} failed; "
+            f"{self.requests} requests, {self.retries} retries, {self.seconds:.1f} s; watermark {self.watermark or 'none'}"
+        )
+
+
+@dataclass(frozen=True)
+class HarvestPlan:
+    query: str
+    overlap_days: int = 3
+    initial_days: int = 30
+    sweep_modified: bool = True
+    batch_size: int = 200
+
+
+def harvest(
+    database: Database,
+    extractor: Extractor,
+    client: EutilsClient,
+    plan: HarvestPlan,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> HarvestSummary:
+    today = today or datetime.now(timezone.utc).date()
+    key = query_key(plan.query)
+    mark = read_watermark(database, key)
+    incremental = since is None
+    start = since or ((mark - timedelta(days=plan.overlap_days)) if mark else today - timedelta(days=plan.initial_days))
+    end = until or today
+    if start > end:
+        raise HarvestError(f"nothing to harvest: {start} is after {end}")
+    started = time.monotonic()
+    requests, retries = client.stats.requests, client.stats.retries
+    summary = HarvestSummary(_open_run(database, key, start, end), start, end, watermark=mark)
+    stored = summary.stored = start_run(database, "harvest", f"pubmed {start}..{end}", extractor.version)
+    try:
+        datetypes = ["edat"] + (["mdat"] if incremental and plan.sweep_modified else [])
+        complete = {datetype: True for datetype in datetypes}
+        for kind, window, payload in _fetched(client, plan, start, end, datetypes):
+            if kind == "window":
+                summary.found += window.search.count
+            elif kind == "records":
+                _store(database, extractor, payload, stored, summary, window, progress)
+            else:  # "done": payload lists the PMIDs the search named and no fetch returned
+                _record_missing(database, stored, window, [pmid for pmid in payload if pmid not in summary.lacking])
+                summary.lacking.update(payload)
+                summary.failed = len(summary.lacking)
+                complete[window.datetype] = complete[window.datetype] and not payload
+                if window.datetype == "edat" and complete["edat"] and (mark is None or window.end > mark):
+                    mark = write_watermark(database, key, plan.query, window.end)
+                    summary.watermark = mark
+        summary.status = "ok" if not summary.failed else "partial"
+    except BaseException as exc:
+        summary.status = "failed" if isinstance(exc, Exception) else "interrupted"
+        _close(database, summary, client, requests, retries, started, str(exc) or type(exc).__name__)
+        finish_run(database, stored, summary.status, str(exc) or type(exc).__name__)
+        raise
+    _close(database, summary, client, requests, retries, started, None)
+    finish_run(database, stored, "ok")
+    return summary
+
+
+def _fetched(client: EutilsClient, plan: HarvestPlan, start: date, end: date, datetypes: list[str]):
+    """(kind, window, payload) in order, produced by a fetching thread a few batches ahead:
+    ("window", w, None), then ("records", w, parsed items) per batch, then ("done", w, missing)."""
+    ahead: queue.Queue = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for datetype in datetypes:
+                for window in windows(client, plan.query, start, end, datetype):
+                    if stop.is_set():
+                        return
+                    put(("window", window, None))
+                    put(("done", window, _fetch_window(client, window, plan.batch_size, put, stop)))
+            put(("end", None, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", None, exc))
+
+    producer = threading.Thread(target=produce, name="miner-harvest-fetch", daemon=True)
+    producer.start()
+    try:
+        while True:
+            kind, window, payload = ahead.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise payload
+            yield kind, window, payload
+    finally:
+        stop.set()
+        producer.join(timeout=30)
+
+
+def _fetch_window(client: EutilsClient, window: Window, batch_size: int, put, stop: threading.Event) -> list[str]:
+    """Fetch every record of one window (by history, then the missing ones by id); returns the
+    PMIDs still missing."""
+    source = _source(window)
+    seen: set[str] = set()
+
+    def parsed(body: bytes) -> None:
+        items = list(read_pubmed(io.BytesIO(body), name=source))
+        seen.update(item.pmid for item in items if isinstance(item, records.Article))
+        put(("records", window, items))
+
+    for retstart in range(0, window.search.count, batch_size):
+        if stop.is_set():
+            return []
+        parsed(client.efetch_history(window.search, retstart, min(batch_size, window.search.count - retstart)))
+    missing = [pmid for pmid in window.search.ids if pmid not in seen]
+    for chunk_start in range(0, len(missing), REFETCH_CHUNK):
+        parsed(client.efetch_ids(missing[chunk_start : chunk_start + REFETCH_CHUNK]))
+    return [pmid for pmid in window.search.ids if pmid not in seen]
+
+
+def _source(window: Window) -> str:
+    return f"pubmed {window.datetype} {window.start}..{window.end}"
+
+
+def _store(database, extractor, items: list, stored: RunSummary, summary: HarvestSummary, window: Window, progress) -> None:
+    store_batch(database, extractor, items, stored, _source(window))
+    fetched = sum(1 for item in items if isinstance(item, records.Article))
+    summary.fetched += fetched
+    if progress:
+        progress(fetched)
+
+
+def _record_missing(database: Database, stored: RunSummary, window: Window, lacking: list[str]) -> None:
+    if not lacking:
+        return
+    with database.session() as session:
+        for pmid in lacking:
+            session.add(IngestProblem(run_id=stored.run_id, source=_source(window), pmid=pmid, severity="error", message="listed by esearch, not returned by efetch"))
+def read_watermark(database: Database, key: str) -> date | None:
+    with database.session() as session:
+        row = session.get(Watermark, key)
+        return row.watermark if row else None
+
+
+def write_watermark(database: Database, key: str, query: str, value: date) -> date:
+    with database.session() as session:
+        row = session.get(Watermark, key)
+        if row is None:
+            session.add(Watermark(query_key=key, query=query, watermark=value, updated_at=utcnow()))
+        elif value > row.watermark:
+            row.watermark, row.updated_at = value, utcnow()
+        return max(value, row.watermark) if row else value
+
+
+def _open_run(database: Database, key: str, start: date, end: date) -> int:
+    with database.session() as session:
+        for stale in session.scalars(select(HarvestRun).where(HarvestRun.status == "running")):
+            stale.status, stale.finished_at = "interrupted", utcnow()
+        run = HarvestRun(query_key=key, window_start=start, window_end=end, status="running")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _close(database, summary: HarvestSummary, client: EutilsClient, requests: int, retries: int, started: float, error: str | None) -> None:
+    summary.requests = client.stats.requests - requests
+    summary.retries = client.stats.retries - retries
+    summary.seconds = time.monotonic() - started
+    stored = summary.stored
+    with database.session() as session:
+        run = session.get(HarvestRun, summary.run_id)
+        run.status, run.error, run.finished_at = summary.status, error, utcnow()
+        run.found, run.fetched, run.failed = summary.found, summary.fetched, summary.failed
+        run.requests, run.retries, run.duration_seconds = summary.requests, summary.retries, round(summary.seconds, 3)
+        if stored is not None:
+            run.new, run.updated, run.unchanged, run.deleted, run.ingest_run_id = stored.new, stored.updated, stored.unchanged, stored.deleted, stored.run_id

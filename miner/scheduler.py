@@ -1,0 +1,214 @@
+"""`miner schedule`: APScheduler 3.11 running the daily harvest and the weekly digest.
+
+- One scheduler per database: a lock row (`scheduler_lock`) names the holder (host:pid) and
+  carries a heartbeat; a second scheduler exits with a clear message, and a lock whose holder is
+  dead (same host) or silent for `lock_stale_seconds` is taken over.
+- Jobs live in a SQLAlchemy job store in the same database, with fixed ids, `coalesce`,
+  `max_instances=1` and a long `misfire_grace_time`: a run missed while the machine was down runs
+  once at start. At start the stored jobs are kept when their schedule is unchanged (so a missed
+  run is not lost by replacing it) and replaced when the config changed.
+- Cron expressions are read as crontab does (weekday 0 or 7 is Sunday; APScheduler 3 alone would
+  take 0 for Monday), in UTC by default, with jitter for the harvest (off-peak for NCBI).
+Imports: everything above (nothing imports this module).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.events import EVENT_JOB_MISSED
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import delete, desc, select
+from sqlalchemy.exc import IntegrityError
+
+from miner.config import Settings
+from miner.errors import ConfigError, MinerError
+from miner.store import Database
+from miner.store.models import HarvestRun, JobRun, SchedulerLock, utcnow
+
+log = logging.getLogger("miner.scheduler")
+
+LOCK = "scheduler"
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: str
+    trigger: CronTrigger
+    kwargs: dict
+
+
+def crontab(expression: str, timezone_name: str = "UTC", jitter: int | None = None) -> CronTrigger:
+    """A crontab line (minute hour day month weekday) as a CronTrigger, weekdays as cron means them."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ConfigError(f"cron expression {expression!r} must have 5 fields: minute hour day month weekday")
+    minute, hour, day, month, weekday = fields
+    weekday = re.sub(r"\d+", lambda m: _WEEKDAYS[int(m.group()) % 7], weekday)
+    try:
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday, timezone=timezone_name, jitter=jitter or None)
+    except (ValueError, LookupError) as exc:
+        raise ConfigError(f"bad cron expression {expression!r}: {exc}") from None
+
+
+def desired_jobs(settings: Settings, config: str) -> list[JobSpec]:
+    schedule = settings.scheduler
+    return [
+        JobSpec("harvest", "miner.jobs:harvest_job", crontab(schedule.harvest_cron, schedule.timezone, schedule.harvest_jitter_seconds), {"config": config}),
+        JobSpec("digest", "miner.jobs:digest_job", crontab(schedule.digest_cron, schedule.timezone), {"config": config}),
+    ]
+
+
+def describe(trigger) -> str:
+    """A stored trigger as a crontab line: "15 7 * * * UTC (+≤600 s)"."""
+    if not isinstance(trigger, CronTrigger):
+        return str(trigger)
+    fields = {f.name: str(f) for f in trigger.fields}
+    line = " ".join(fields[name] for name in ("minute", "hour", "day", "month", "day_of_week"))
+    return f"{line} {trigger.timezone}" + (f" (+≤{trigger.jitter} s)" if trigger.jitter else "")
+
+
+class _Scheduler(BackgroundScheduler):
+    """APScheduler's BackgroundScheduler, minus one pass of job processing it makes while shutting
+    down: that pass advanced a due job's next run time, then failed to submit it to the executor
+    already shut down, and the run was lost."""
+
+    def _process_jobs(self):
+        if self.state != STATE_RUNNING:
+            return None
+        return super()._process_jobs()
+
+
+def build_scheduler(settings: Settings) -> BackgroundScheduler:
+    return _Scheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=settings.database.url, tablename="apscheduler_jobs")},
+        timezone=settings.scheduler.timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.scheduler.misfire_grace_seconds},
+    )
+
+
+def reconcile(scheduler: BackgroundScheduler, specs: list[JobSpec]) -> list[str]:
+    """Make the stored jobs match `specs`; returns what was done to each ("kept"/"added"/"replaced")."""
+    done = []
+    for spec in specs:
+        existing = scheduler.get_job(spec.id)
+        if existing is not None and str(existing.trigger) == str(spec.trigger) and existing.func_ref == spec.func and existing.kwargs == spec.kwargs:
+            done.append(f"{spec.id}: kept (next run {existing.next_run_time})")
+            continue
+        scheduler.add_job(spec.func, spec.trigger, id=spec.id, name=spec.id, kwargs=spec.kwargs, replace_existing=True)
+        done.append(f"{spec.id}: {'replaced' if existing else 'added'}")
+    return done
+
+
+def run_scheduler(settings: Settings, database: Database, config: str, stop: threading.Event) -> None:
+    """Run until `stop` is set (the CLI sets it on SIGTERM/SIGINT)."""
+    if not settings.pubmed.email:
+        raise ConfigError("the harvest needs a contact e-mail for NCBI: set [pubmed] email or MINER_PUBMED_EMAIL")
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    acquire_lock(database, holder, settings.scheduler.lock_stale_seconds)
+    scheduler = build_scheduler(settings)
+    scheduler.add_listener(lambda event: _record_missed(database, event), EVENT_JOB_MISSED)
+    try:
+        scheduler.start(paused=True)
+        for line in reconcile(scheduler, desired_jobs(settings, config)):
+            log.info("job %s", line)
+        scheduler.resume()
+        beat = max(1.0, settings.scheduler.lock_stale_seconds / 3)
+        while not stop.wait(beat):
+            refresh_lock(database, holder)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+        release_lock(database, holder)
+
+
+def acquire_lock(database: Database, holder: str, stale_seconds: int, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    with database.session() as session:
+        row = session.get(SchedulerLock, LOCK)
+        if row is not None and row.holder != holder and _alive(row, stale_seconds, now):
+            raise MinerError(
+                f"another scheduler ({row.holder}, last seen {row.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC) is running against this database"
+            )
+        if row is None:
+            session.add(SchedulerLock(name=LOCK, holder=holder, started_at=now, heartbeat_at=now))
+        else:
+            row.holder, row.started_at, row.heartbeat_at = holder, now, now
+        try:
+            session.flush()
+        except IntegrityError:
+            raise MinerError("another scheduler started against this database at the same moment") from None
+
+
+def refresh_lock(database: Database, holder: str) -> None:
+    with database.session() as session:
+        row = session.get(SchedulerLock, LOCK)
+        if row is not None and row.holder == holder:
+            row.heartbeat_at = utcnow()
+
+
+def release_lock(database: Database, holder: str) -> None:
+    with database.session() as session:
+        session.execute(delete(SchedulerLock).where(SchedulerLock.name == LOCK, SchedulerLock.holder == holder))
+
+
+def _alive(row: SchedulerLock, stale_seconds: int, now: datetime) -> bool:
+    if now - row.heartbeat_at > timedelta(seconds=stale_seconds):
+        return False
+    host, _, pid = row.holder.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+    return True
+
+
+def _record_missed(database: Database, event) -> None:
+    with database.session() as session:
+        session.add(JobRun(job_id=event.job_id, started_at=utcnow(), finished_at=utcnow(), status="missed",
+                           message=f"scheduled for {event.scheduled_run_time:%Y-%m-%d %H:%M} UTC, later than the misfire grace time"))
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: str
+    schedule: str
+    next_run: datetime | None
+    last_runs: list[JobRun]
+
+
+def list_jobs(settings: Settings, database: Database, runs: int = 3) -> list[JobInfo]:
+    """The stored jobs with their next run time, and the last runs of each."""
+    scheduler = build_scheduler(settings)
+    scheduler.start(paused=True)
+    try:
+        jobs = [(job.id, describe(job.trigger), job.next_run_time) for job in scheduler.get_jobs()]
+    finally:
+        scheduler.shutdown(wait=False)
+    known = {job_id for job_id, _, _ in jobs}
+    with database.session() as session:
+        logged = {row[0] for row in session.execute(select(JobRun.job_id).distinct())}
+        infos = []
+        for job_id in sorted(known | logged):
+            schedule, next_run = next(((s, n) for j, s, n in jobs if j == job_id), ("not scheduled", None))
+            last = list(session.scalars(select(JobRun).where(JobRun.job_id == job_id).order_by(desc(JobRun.id)).limit(runs)))
+            infos.append(JobInfo(job_id, schedule, next_run, last))
+        return infos
+
+
+def last_harvests(database: Database, runs: int = 3) -> list[HarvestRun]:
+    with database.session() as session:
+        return list(session.scalars(select(HarvestRun).order_by(desc(HarvestRun.id)).limit(runs)))
