@@ -44,7 +44,7 @@ from typing import BinaryIO, Union
 from lxml import etree
 
 from miner.errors import ParseError
-from miner.pubmed_record import DIGITS, article_from_element, collapse, text_of, unmark
+from miner.pubmed_record import DIGITS, article_from_element, text_of, unmark
 from miner.records import Article, Deletion, Problem, Section
 
 Source = Union[str, Path, BinaryIO]

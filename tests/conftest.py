@@ -76,3 +76,31 @@ def extractor():
 @pytest.fixture(scope="session")
 def nlp(extractor):
     return extractor.nlp
+
+
+def kill_when_stored(command: list[str], env: dict, engine, at_least: int, timeout: float = 120) -> int:
+    """Run `command` (a miner subprocess), SIGKILL it once `at_least` articles are stored, and
+    return how many were stored then. Fails if the process ended on its own first."""
+    import signal
+    import subprocess
+    import time
+
+    from sqlalchemy import func, select
+
+    from miner.store.models import Article
+
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stored, deadline = 0, time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+        try:
+            with engine.connect() as connection:
+                stored = connection.execute(select(func.count()).select_from(Article)).scalar()
+        except Exception:  # the schema may not exist yet
+            continue
+        if stored >= at_least:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, f"{command[3]} finished before it could be killed"
+    return stored

@@ -6,10 +6,8 @@ import csv
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -17,7 +15,7 @@ from sqlalchemy import create_engine, func, select, text
 from miner.cli import main
 from miner.store.models import Article
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, kill_when_stored
 
 pytestmark = pytest.mark.slow
 
@@ -124,22 +122,8 @@ def test_kill_9_mid_ingest_then_resume(tmp_path, database_url):
     big.write_text(body[:start] + "".join(copies) + "</PubmedArticleSet>\n")
     env = {**os.environ, "MINER_DATABASE_URL": database_url, "MINER_INGEST_COMMIT_EVERY": "10"}
     command = [sys.executable, "-m", "miner", "ingest", str(big)]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     engine = create_engine(database_url)
-    deadline = time.time() + 120
-    stored = 0
-    while time.time() < deadline and process.poll() is None:
-        time.sleep(0.2)
-        try:
-            with engine.connect() as connection:
-                stored = connection.execute(select(func.count()).select_from(Article)).scalar()
-        except Exception:
-            continue
-        if stored >= 20:
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
+    stored = kill_when_stored(command, env, engine, at_least=20)
     assert 20 <= stored < 160
     finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr

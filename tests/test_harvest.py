@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from miner.harvest.runner import query_key, read_watermark
 from miner.store import Database
 from miner.store.models import Article, HarvestRun, IngestProblem
 
-from conftest import ROOT
+from conftest import ROOT, kill_when_stored
 from eutils_server import EutilsServer, corpus
 
 QUERY = "gut microbiota AND depression"
@@ -202,20 +201,7 @@ def test_killed_mid_harvest_the_next_run_completes_it(tmp_path, database_url):
     engine = create_engine(database_url)
     with EutilsServer(records, fault_rate=0.05, seed=21) as server:
         env["MINER_PUBMED_BASE_URL"] = server.base_url
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        stored, deadline = 0, time.time() + 120
-        while time.time() < deadline and process.poll() is None:
-            time.sleep(0.2)
-            try:
-                with engine.connect() as connection:
-                    stored = connection.execute(text("SELECT count(*) FROM article")).scalar()
-            except Exception:
-                continue
-            if stored >= 60:
-                process.send_signal(signal.SIGKILL)
-                break
-        process.wait(timeout=60)
-        assert process.returncode == -signal.SIGKILL, "the harvest finished before it could be killed"
+        stored = kill_when_stored(command, env, engine, at_least=60)
         assert 60 <= stored < 400
         finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
