@@ -25,4 +25,5 @@ COPY config.toml ./
 
 USER miner
 VOLUME ["/data"]
+EXPOSE 8000
 CMD ["miner", "schedule"]

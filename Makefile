@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
 
-.PHONY: install install-test demo test bench gazetteer lock clean
+.PHONY: install install-test chromium demo test bench gazetteer lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,15 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/miner demo
 
+## The browser tests drive Debian's chromium; install it where it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "installing chromium for the browser tests"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
 ## Set up with the test dependencies and run the whole suite (PostgreSQL too when
 ## MINER_TEST_DATABASE_URL names a database).
-test: install-test
+test: install-test chromium
 	$(BIN)/python -m pytest -n 2 -q
 
 ## Speed and memory figures (see bench/): extraction and ingest, then a year's harvest with faults.

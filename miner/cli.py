@@ -23,6 +23,7 @@ from rich.table import Table
 
 from miner import __version__, records
 from miner.config import Settings, load_settings
+from miner.accounts import create_user, disable_user, list_users, set_password, set_role
 from miner.conflicts import find_conflicts
 from miner.errors import MinerError, ParseError
 from miner.evaluate import read_records as read_gold
@@ -41,8 +42,10 @@ SAMPLE = "samples/gutbrain-sample.xml.gz"
 app = typer.Typer(help="Literature mining for the gut–brain axis.", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="Workbench accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 
@@ -54,6 +57,21 @@ class ExportKind(str, Enum):
 class Format(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
+
+
+class ConflictFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Role(str, Enum):
+    reader = "reader"
+    curator = "curator"
+    admin = "admin"
+
+
+CONFLICT_COLUMNS = ("id", "taxon", "taxid", "rank", "disorder", "mesh", "subject", "status", "status_by", "status_reason", "increased", "decreased", "unchanged")
 
 
 @app.callback()
@@ -178,6 +196,105 @@ def stats_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--j
         + f"), {figures['taxa']} taxa, {figures['disorders']} disorders, {figures['conflicts']} conflicting pairs",
         highlight=False,
     )
+
+
+@app.command("conflicts")
+def conflicts_command(
+    ctx: typer.Context,
+    status: Annotated[Optional[str], typer.Option("--status", help="open, confirmed, resolved or dismissed.")] = None,
+    disorder: Annotated[Optional[str], typer.Option("--disorder", help="Disorder group, MeSH descriptor or disorder name.")] = None,
+    fmt: Annotated[ConflictFormat, typer.Option("--format", "-f", help="table, json (one array) or csv.")] = ConflictFormat.table,
+) -> None:
+    """Taxon–disorder pairs that papers report in opposite directions, most evidence first."""
+    database = open_database(_settings(ctx))
+    with database.session() as session:
+        conflicts = find_conflicts(session, status=status, disorder=disorder)
+    if fmt is ConflictFormat.json:
+        sys.stdout.write(json.dumps([c.to_json() for c in conflicts], ensure_ascii=False, indent=1) + "\n")
+    elif fmt is ConflictFormat.csv:
+        write_rows((c.to_json() for c in conflicts), sys.stdout, "csv", CONFLICT_COLUMNS)
+    else:
+        _conflict_table(conflicts, limit=None)
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, _ . @ -).")],
+    role: Annotated[Role, typer.Option("--role", help="reader browses; curator gives verdicts; admin also manages accounts.")] = Role.reader,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin instead of prompting.")] = False,
+) -> None:
+    """Create a workbench account (asks for the password)."""
+    password = _read_password(password_stdin)
+    database = open_database(_settings(ctx))
+    with database.session() as session:
+        create_user(session, name, role.value, password)
+    out.print(f"user {name} added ({role.value})", highlight=False)
+
+
+@users_app.command("role")
+def users_role(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[Role, typer.Argument(help="reader, curator or admin.")],
+) -> None:
+    """Change an account's role."""
+    database = open_database(_settings(ctx))
+    with database.session() as session:
+        set_role(session, name, role.value)
+    out.print(f"user {name} is now {role.value}", highlight=False)
+
+
+@users_app.command("password")
+def users_password(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a new password for an account."""
+    password = _read_password(password_stdin)
+    database = open_database(_settings(ctx))
+    with database.session() as session:
+        set_password(session, name, password)
+    out.print(f"password of {name} changed", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Disable an account (it can no longer log in; its verdicts stay)."""
+    database = open_database(_settings(ctx))
+    with database.session() as session:
+        disable_user(session, name)
+    out.print(f"user {name} disabled", highlight=False)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """The workbench accounts and their roles."""
+    database = open_database(_settings(ctx))
+    table = Table("user", "role", "state", "created (UTC)", title="Users", title_justify="left")
+    with database.session() as session:
+        for user in list_users(session):
+            table.add_row(user.username, user.role, "disabled" if user.disabled else "active", f"{user.created_at:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+@app.command("serve")
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[Optional[str], typer.Option("--host", help="Listen address (default: [web] host).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="Port (default: [web] port).")] = None,
+) -> None:
+    """Serve the curators' workbench (and the pages and API) with uvicorn."""
+    import uvicorn
+
+    from miner.web import create_app
+
+    settings = _settings(ctx)
+    application = create_app(settings, open_database(settings), warn=lambda message: err.print(f"[yellow]warning[/]: {message}", highlight=False))
+    host, port = host or settings.web.host, port or settings.web.port
+    err.print(f"serving on http://{host}:{port}/ (Ctrl-C stops)", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
 
 
 @app.command("reextract")
@@ -319,13 +436,29 @@ def _print_summary(session) -> None:
         disorders.add_row(group, name, str(papers), str(count))
     out.print(taxa)
     out.print(disorders)
-    conflicts = find_conflicts(session)
-    table = Table("taxon", "disorder", "subject", "increased (PMIDs)", "decreased (PMIDs)", title=f"Conflicting pairs: {len(conflicts)}", title_justify="left")
-    for conflict in conflicts[:15]:
-        table.add_row(conflict.taxon, conflict.group, conflict.subject, ", ".join(conflict.increased), ", ".join(conflict.decreased))
+    _conflict_table(find_conflicts(session, include_resolved=False), limit=15)
+    out.print("Review them in the workbench: miner serve", highlight=False)
+
+
+def _conflict_table(conflicts, limit: int | None) -> None:
+    """With a limit (the demo's summary): paper counts; without: the PMIDs on each side."""
+    table = Table("id", "taxon", "disorder", "subject", "status", "increased", "decreased", "unchanged", title=f"Conflicts: {len(conflicts)}", title_justify="left")
+    for conflict in conflicts[:limit]:
+        sides = conflict.to_json()
+        cells = [str(len(sides[side])) if limit is not None else " ".join(sides[side]) or "—" for side in ("increased", "decreased", "unchanged")]
+        table.add_row(str(conflict.id), conflict.taxon, conflict.group, conflict.subject, conflict.status, *cells)
     out.print(table)
-    if len(conflicts) > 15:
-        out.print(f"… and {len(conflicts) - 15} more", highlight=False)
+    if limit is not None and len(conflicts) > limit:
+        out.print(f"… and {len(conflicts) - limit} more (miner conflicts)", highlight=False)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt("password", hide_input=True, err=True)
+    if typer.prompt("again", hide_input=True, err=True) != first:
+        raise MinerError("the passwords differ")
+    return first
 
 
 def main(argv: list[str] | None = None) -> int:

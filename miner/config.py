@@ -110,7 +110,10 @@ class WebSettings:
     secret_key: str = setting(
         "", "Key that signs session cookies (environment only: MINER_WEB_SECRET_KEY).", secret=True
     )
-    secure_cookies: bool = setting(True, "Mark session cookies Secure (set false only for plain-HTTP testing).")
+    secure_cookies: bool = setting(
+        True, "Send session cookies over HTTPS only (browsers treat http://localhost as secure; set false only for plain-HTTP testing)."
+    )
+    session_hours: int = setting(12, "A login lasts this many hours.")
 
 
 @dataclass(frozen=True)

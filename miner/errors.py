@@ -6,7 +6,8 @@
     ├── PipelineError               the spaCy pipeline or its data files cannot be built
     ├── StoreError                  the database cannot be reached or migrated
     ├── HarvestError                E-utilities failures that retries could not cure
-    └── NotFound                    a requested object does not exist
+    ├── NotFound                    a requested object does not exist
+    └── InvalidValue                a verdict, status, role or name that is not one of those allowed
 
 The CLI maps each to a single stderr line and `exit_code`; the web layer maps them to
 `http_status`. Imports: stdlib only.
@@ -59,3 +60,10 @@ class NotFound(MinerError):
 
     exit_code = 7
     http_status = 404
+
+
+class InvalidValue(MinerError, ValueError):
+    """A value a person typed is not one of those allowed (a verdict, a status, a role, a name)."""
+
+    exit_code = 8
+    http_status = 400

@@ -6,7 +6,9 @@ kill loses at most the batch in flight and a re-run redoes it without duplicates
 whose content and pipeline version are unchanged is neither re-extracted nor rewritten, which
 makes re-running the same input cheap and harmless. `reextract` re-runs a new pipeline
 version over stored articles.
-Imports: stdlib, SQLAlchemy, `miner.records`, `miner.parse`, `miner.extract`, `miner.store`.
+Conflicts are refreshed in the same transaction for every taxon–disorder key the batch touched.
+Imports: stdlib, SQLAlchemy, `miner.records`, `miner.parse`, `miner.extract`, `miner.store`,
+`miner.conflicts`.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 from sqlalchemy import func, or_, select, update
 
 from miner import records
+from miner.conflicts import affected_keys, refresh
 from miner.extract import Extractor
 from miner.parse import read_records
 from miner.store import Database
@@ -89,11 +92,15 @@ def reextract(
     try:
         for batch in _batches(_stored_articles(database, None if everything else extractor.version), commit_every):
             with database.session() as session:
+                pmids = [article.pmid for article in batch]
+                keys = affected_keys(session, pmids)
                 for article, relations in extractor.extract(batch):
                     save_article(session, article, relations, pipeline_version=extractor.version, source="reextract")
                     summary.read += 1
                     summary.updated += 1
                     summary.relations += len(relations)
+                session.flush()
+                refresh(session, keys | affected_keys(session, pmids))
                 _save_counters(session, summary)
             if progress:
                 progress(len(batch))
@@ -143,7 +150,9 @@ def store_batch(database: Database, extractor: Extractor, batch: list, summary: 
         known = known_versions(session, last_of)
     todo = [a for pmid, a in last_of.items() if known.get(pmid) != (digests[pmid], extractor.version)]
     extracted = {article.pmid: relations for article, relations in extractor.extract(todo)}
+    touched = [item.pmid for item in todo] + [pmid for item in batch if isinstance(item, records.Deletion) for pmid in item.pmids]
     with database.session() as session:
+        keys = affected_keys(session, touched)
         for item in batch:
             if isinstance(item, records.Problem):
                 summary.problems.append(item)
@@ -163,6 +172,8 @@ def store_batch(database: Database, extractor: Extractor, batch: list, summary: 
                 status = save_article(session, item, relations, pipeline_version=extractor.version, source=source, digest=digests[item.pmid])
                 setattr(summary, status, getattr(summary, status) + 1)
                 summary.relations += len(relations)
+        session.flush()
+        refresh(session, keys | affected_keys(session, touched))
         _save_counters(session, summary)
 
 

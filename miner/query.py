@@ -1,6 +1,7 @@
 """Reads shared by the CLI, and later the API, the pages and the digest: counts, top lists and
-streamed rows for export. Nothing here writes.
-Imports: SQLAlchemy, `miner.store.models`, `miner.conflicts`.
+streamed rows for export. All of them read claims through the curators' verdicts
+(`miner.store.claims`): a verdict overrides the extraction in every read. Nothing here writes.
+Imports: SQLAlchemy, `miner.store`, `miner.conflicts`.
 """
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from typing import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from miner.conflicts import find_conflicts
-from miner.store.models import Article, Disorder, IngestRun, Relation, Taxon
+from miner.store.claims import claim_facts, claims
+from miner.store.models import Article, Conflict, IngestRun, Relation
 
 RELATION_COLUMNS = (
-    "pmid", "taxon", "taxid", "rank", "disorder", "mesh", "disorder_group", "direction", "subject",
-    "confidence", "evidence", "taxon_text", "taxon_start", "taxon_end", "disorder_text", "disorder_start",
-    "disorder_end", "trigger", "section", "journal", "year", "doi", "pipeline_version",
+    "pmid", "taxon", "taxid", "rank", "disorder", "mesh", "disorder_group", "direction", "extracted_direction",
+    "verdict", "subject", "confidence", "evidence", "taxon_text", "taxon_start", "taxon_end", "disorder_text",
+    "disorder_start", "disorder_end", "trigger", "trigger_start", "trigger_end", "section", "journal", "year", "doi",
+    "pipeline_version",
 )
 ARTICLE_COLUMNS = (
     "pmid", "version", "title", "abstract", "journal", "year", "entrez_date", "doi", "language",
@@ -24,16 +26,19 @@ ARTICLE_COLUMNS = (
 
 
 def stats(session: Session) -> dict:
-    by_direction = dict(session.execute(select(Relation.direction, func.count()).group_by(Relation.direction)).all())
+    counted = claim_facts().subquery()
+    by_direction = dict(session.execute(select(counted.c.direction, func.count()).group_by(counted.c.direction)).all())
     last_run = session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(1)).first()
+    by_status = dict(session.execute(select(Conflict.status, func.count()).where(Conflict.contradicted.is_(True)).group_by(Conflict.status)).all())
     return {
         "articles": session.scalar(select(func.count()).select_from(Article)) or 0,
-        "articles_with_relations": session.scalar(select(func.count(func.distinct(Relation.pmid)))) or 0,
+        "articles_with_relations": session.scalar(select(func.count(func.distinct(counted.c.pmid)))) or 0,
         "relations": sum(by_direction.values()),
         "relations_by_direction": {d: by_direction.get(d, 0) for d in ("increased", "decreased", "unchanged", "associated")},
-        "taxa": session.scalar(select(func.count(func.distinct(Relation.taxon_id)))) or 0,
-        "disorders": session.scalar(select(func.count(func.distinct(Relation.mesh)))) or 0,
-        "conflicts": len(find_conflicts(session)),
+        "taxa": session.scalar(select(func.count(func.distinct(counted.c.taxon_id)))) or 0,
+        "disorders": session.scalar(select(func.count(func.distinct(counted.c.mesh)))) or 0,
+        "conflicts": sum(n for status, n in by_status.items() if status in ("open", "confirmed")),
+        "conflicts_by_status": by_status,
         "last_run": None
         if last_run is None
         else {"id": last_run.id, "kind": last_run.kind, "status": last_run.status, "finished_at": last_run.finished_at.isoformat() if last_run.finished_at else None},
@@ -42,12 +47,12 @@ def stats(session: Session) -> dict:
 
 def top_taxa(session: Session, limit: int = 10) -> list[tuple[str, int | None, int, int]]:
     """(name, taxid, papers, relations) of the taxa named by the most papers."""
-    papers = func.count(func.distinct(Relation.pmid))
+    counted = claim_facts().subquery()
+    papers = func.count(func.distinct(counted.c.pmid))
     query = (
-        select(Taxon.name, Taxon.taxid, papers, func.count())
-        .join(Relation, Relation.taxon_id == Taxon.id)
-        .group_by(Taxon.id, Taxon.name, Taxon.taxid)
-        .order_by(papers.desc(), Taxon.name)
+        select(counted.c.taxon, counted.c.taxid, papers, func.count())
+        .group_by(counted.c.taxon_id, counted.c.taxon, counted.c.taxid)
+        .order_by(papers.desc(), counted.c.taxon)
         .limit(limit)
     )
     return [tuple(row) for row in session.execute(query)]
@@ -55,42 +60,37 @@ def top_taxa(session: Session, limit: int = 10) -> list[tuple[str, int | None, i
 
 def top_disorders(session: Session, limit: int = 10) -> list[tuple[str, str, int, int]]:
     """(group, representative name, papers, relations) by disorder group."""
-    papers = func.count(func.distinct(Relation.pmid))
+    counted = claim_facts().subquery()
+    papers = func.count(func.distinct(counted.c.pmid))
     query = (
-        select(Disorder.group, func.min(Disorder.name), papers, func.count())
-        .join(Relation, Relation.mesh == Disorder.mesh)
-        .group_by(Disorder.group)
-        .order_by(papers.desc(), Disorder.group)
+        select(counted.c.disorder_group, func.min(counted.c.disorder), papers, func.count())
+        .group_by(counted.c.disorder_group)
+        .order_by(papers.desc(), counted.c.disorder_group)
         .limit(limit)
     )
     return [tuple(row) for row in session.execute(query)]
 
 
-def relation_rows(session: Session, batch: int = 1000) -> Iterator[dict]:
-    """Every relation with its article's citation, streamed in PMID order."""
-    query = (
-        select(Relation, Taxon, Disorder, Article.journal, Article.year, Article.doi)
-        .join(Taxon, Relation.taxon_id == Taxon.id)
-        .join(Disorder, Relation.mesh == Disorder.mesh)
-        .join(Article, Relation.pmid == Article.pmid)
-        .order_by(Relation.pmid, Relation.id)
-        .execution_options(yield_per=batch)
-    )
-    for relation, taxon, disorder, journal, year, doi in session.execute(query):
+def relation_rows(session: Session, batch: int = 1000, include_rejected: bool = False) -> Iterator[dict]:
+    """Every claim, read through its verdict, with its article's citation, in PMID order."""
+    query = claims(include_rejected=include_rejected).order_by(Relation.pmid, Relation.id).execution_options(yield_per=batch)
+    for relation, taxon, disorder, article, verdict, direction in session.execute(query):
         yield {
             "pmid": relation.pmid, "taxon": taxon.name, "taxid": taxon.taxid, "rank": taxon.rank,
             "disorder": disorder.name, "mesh": disorder.mesh, "disorder_group": disorder.group,
-            "direction": relation.direction, "subject": relation.subject, "confidence": relation.confidence,
-            "evidence": relation.evidence, "taxon_text": relation.taxon_text, "taxon_start": relation.taxon_start,
-            "taxon_end": relation.taxon_end, "disorder_text": relation.disorder_text,
-            "disorder_start": relation.disorder_start, "disorder_end": relation.disorder_end,
-            "trigger": relation.trigger, "section": relation.section, "journal": journal, "year": year,
-            "doi": doi, "pipeline_version": relation.pipeline_version,
+            "direction": direction, "extracted_direction": relation.direction, "verdict": verdict,
+            "subject": relation.subject, "confidence": relation.confidence, "evidence": relation.evidence,
+            "taxon_text": relation.taxon_text, "taxon_start": relation.taxon_start, "taxon_end": relation.taxon_end,
+            "disorder_text": relation.disorder_text, "disorder_start": relation.disorder_start,
+            "disorder_end": relation.disorder_end, "trigger": relation.trigger, "trigger_start": relation.trigger_start,
+            "trigger_end": relation.trigger_end, "section": relation.section, "journal": article.journal,
+            "year": article.year, "doi": article.doi, "pipeline_version": relation.pipeline_version,
         }
 
 
 def article_rows(session: Session, batch: int = 500) -> Iterator[dict]:
-    counts = select(Relation.pmid, func.count().label("n")).group_by(Relation.pmid).subquery()
+    counted = claim_facts().subquery()
+    counts = select(counted.c.pmid, func.count().label("n")).group_by(counted.c.pmid).subquery()
     query = (
         select(Article, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.pmid == Article.pmid)

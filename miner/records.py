@@ -111,6 +111,8 @@ class Relation:
     disorder_start: int | None = None
     disorder_end: int | None = None
     trigger: str = ""
+    trigger_start: int | None = None
+    trigger_end: int | None = None
     sentence_start: int = 0
     section: str = ""
     pipeline_version: str = ""

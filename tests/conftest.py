@@ -104,3 +104,18 @@ def kill_when_stored(command: list[str], env: dict, engine, at_least: int, timeo
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, f"{command[3]} finished before it could be killed"
     return stored
+
+
+@pytest.fixture
+def workbench(database):
+    """The workbench over a seeded database (tests/web_seed.py), served by uvicorn on loopback;
+    yields (base URL, database). Plain HTTP, so its cookies are not marked Secure."""
+    from miner.config import Settings
+    from miner.web import create_app
+    from web_seed import seed
+    from web_server import serve
+
+    seed(database)
+    settings = Settings().replace("web", secure_cookies=False, secret_key="a test key that signs sessions")
+    with serve(create_app(settings, database)) as url:
+        yield url, database

@@ -38,6 +38,27 @@ CASES = {
         {("Proteobacteria", "schizophrenia", UP), ("Firmicutes", "schizophrenia", UP), ("Bacteroidetes", "schizophrenia", DOWN)},
     ),
     # --- lists, coordination, parentheses
+    "34776854 parenthetical lists summed up after a semicolon": (
+        "Changes in the Gut Microbiome and Predicted Functional Metabolic Effects in an Australian Parkinson's Disease Cohort.",
+        ["There has been increasing recognition of the importance of the gut microbiome in Parkinson's disease (PD), but the influence of geographic location has received little attention.",
+         "The present study characterized the gut microbiota and associated changes in host metabolic pathways in an Australian cohort of people with PD (PwP).",
+         "Differences were found in two phyla (Synergistetes and Proteobacteria; both increased in PwP), and five genera (Colidextribacter, Intestinibacter, Kineothrix, Agathobaculum, and Roseburia; all decreased in PwP)."],
+        {("Synergistetes", "parkinson", UP), ("Proteobacteria", "parkinson", UP), ("Colidextribacter", "parkinson", DOWN), ("Intestinibacter", "parkinson", DOWN),
+         ("Kineothrix", "parkinson", DOWN), ("Agathobaculum", "parkinson", DOWN), ("Roseburia", "parkinson", DOWN)},
+    ),
+    "36056574 a group named by the disorder's absence is the comparison": (
+        "A Pilot Study of the Gut Microbiota Associated With Depressive Symptoms and Sleep Disturbance Among Chinese and Korean Immigrants in the United States.",
+        ["Those with depressive symptoms showed a higher abundance of Actinobacteria, while those without depressive symptoms had a higher abundance of Bacteroidetes."],
+        {("Actinobacteria", "depression", UP), ("Bacteroidetes", "depression", DOWN)},
+    ),
+    "36564391 attributive: five decreased genera (…) and five increased genera (…)": (
+        "Inflammatory microbes and genes as potential biomarkers of Parkinson's disease.",
+        ["As the second-largest neurodegenerative disease in the world, Parkinson's disease (PD) has brought a severe economic and medical burden to our society.",
+         "Notably, the results of 16S rRNA gene and shotgun metagenomic analysis have consistently identified five decreased genera (Roseburia, Faecalibacterium, Blautia, Lachnospira, and Prevotella) and five increased genera (Streptococcus, Bifidobacterium, Lactobacillus, Akkermansia, and Desulfovibrio) in PD."],
+        {("Roseburia", "parkinson", DOWN), ("Faecalibacterium", "parkinson", DOWN), ("Blautia", "parkinson", DOWN), ("Lachnospira", "parkinson", DOWN),
+         ("Prevotella", "parkinson", DOWN), ("Streptococcus", "parkinson", UP), ("Bifidobacterium", "parkinson", UP), ("Lactobacillus", "parkinson", UP),
+         ("Akkermansia", "parkinson", UP), ("Desulfovibrio", "parkinson", UP)},
+    ),
     "36686268 lists with p-values, 'and a higher of'": (
         "High levels of Bifidobacteriaceae are associated with the pathogenesis of Parkinson's disease.",
         ["The meta-analysis showed a lower relative abundance of Prevotellaceae (p < 0.00001) and Lachnospiraceae (p = 0.002), and a higher of Ruminococcaceae (p < 0.00001), Christensenellaceae (p = 0.03), Bifidobacteriaceae (p < 0.00001), and Verrucomicrobiaceae (p = 0.02) in patients with PD."],

@@ -13,37 +13,8 @@ from miner.errors import StoreError
 from miner.store import Database
 from miner.store.database import head_revision
 from miner.store.models import Article, Base, Disorder, Relation, Taxon
+from builders import make_article, make_relation
 from miner.store.writer import article_record, content_hash, delete_articles, known_versions, save_article, taxon_key
-
-
-def make_article(pmid="100", title="Gut microbiota in depression", text="Faecalibacterium was lower in MDD.", **extra):
-    return records.Article(
-        pmid=pmid,
-        title=title,
-        sections=(records.Section(text, "RESULTS", "RESULTS"),),
-        journal="J Test",
-        year=2021,
-        entrez_date=datetime(2021, 3, 4, 5, 6, tzinfo=timezone.utc),
-        doi="10.1000/xyz",
-        language="eng",
-        authors=("Ada Lovelace",),
-        mesh=(records.MeshHeading("D003865", "Depressive Disorder, Major", True, ("microbiology",)),),
-        publication_types=("Journal Article",),
-        **extra,
-    )
-
-
-def make_relation(pmid="100", taxon="Faecalibacterium", taxid=216851, direction="decreased", mesh="D003865", confidence=0.9, **extra):
-    values = dict(
-        pmid=pmid, taxon=taxon, taxid=taxid, rank="genus" if taxid else "", disorder="major depressive disorder",
-        mesh=mesh, direction=direction, subject="human", evidence="Faecalibacterium was lower in MDD.",
-        confidence=confidence, taxon_text=taxon, taxon_start=0, taxon_end=len(taxon), disorder_text="MDD",
-        disorder_start=29, disorder_end=32, trigger="lower", sentence_start=30, section="RESULTS",
-        pipeline_version="test", taxon_lineage=(2, 1239, 216851) if taxid else (), parent_taxid=541000 if taxid else None,
-        disorder_group="depression",
-    )
-    values.update(extra)
-    return records.Relation(**values)
 
 
 def count(db: Database, model) -> int:

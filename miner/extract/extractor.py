@@ -146,6 +146,8 @@ def _relation(finding: Finding, pmid: str, version: str, taxonomy, sections) -> 
         disorder_start=disorder_span.start_char - offset if disorder_span is not None else None,
         disorder_end=disorder_span.end_char - offset if disorder_span is not None else None,
         trigger=finding.trigger.text if finding.trigger is not None else "",
+        trigger_start=finding.trigger.start_char - offset if finding.trigger is not None else None,
+        trigger_end=finding.trigger.end_char - offset if finding.trigger is not None else None,
         sentence_start=offset,
         section=section,
         pipeline_version=version,

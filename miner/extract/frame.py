@@ -25,6 +25,7 @@ _OWNER_VERBS = {"had", "has", "have", "showed", "show", "shows", "exhibited", "e
 _LOCUS_PREPOSITIONS = {"in", "among", "within", "for", "from", "between", "across"}
 _LOCUS_LINKS = {"linked to", "associated with", "related to", "in relation to"}  # "… linked to non-TD subtypes"
 _SUBGROUP = {"with", "without", "who", "having"}
+_ABSENCE = {"without", "no", "non"}  # a group named by the disorder's absence is the comparison group
 _LOCUS_STOP = {",", ";", "than", "compared", "versus", "vs", "vs.", "relative", "when", "while", "whereas", "which", "that", "who", "but", "after", "before", "following", "during", "whilst"}
 _ODDS_RATIO = re.compile(r"\b(?:OR|odds ratio|IVW[- ]OR|ORIVW)\b[^0-9]{0,12}?(\d+(?:\.\d+)?)", re.IGNORECASE)
 _NOT_SIGNIFICANT = ("not significant", "not significantly", "non significant", "non significantly", "nonsignificant", "nonsignificantly", "insignificant", "n.s.", "ns")
@@ -152,9 +153,12 @@ def _classify(view: SentenceView, start: int, limit: int) -> Locus:
         if mark is not None:
             if mark.kind in ("taxon", "trigger", "break"):
                 break
-            if mark.kind == "disorder":
-                disorders.append(mark)
-            kinds.add(mark.kind)
+            if mark.kind == "disorder" and i > start and view.norm(i - 1) in _ABSENCE:
+                kinds.add("control")  # "those without depressive symptoms had higher …"
+            else:
+                if mark.kind == "disorder":
+                    disorders.append(mark)
+                kinds.add(mark.kind)
             i = mark.end
             continue
         if norm in _SUBGROUP and not view.has_controls and (disorders or "patient" in kinds) and _qualifies_otherwise(view, i + 1, limit):

@@ -101,6 +101,14 @@ class SentenceView:
     def inside_parens(self, i: int) -> bool:
         return self.depth[i - self.sentence.start] > 0 and self.doc[i].text not in ("(", "[")
 
+    def level(self, i: int) -> int:
+        """How many parentheses enclose token `i` (an opening bracket counts as inside)."""
+        return self.depth[i - self.sentence.start]
+
+    def aside(self, i: int, level: int) -> bool:
+        """Token `i` is in a parenthesis nested deeper than `level` (the trigger's own)."""
+        return self.level(i) > level and self.doc[i].text not in ("(", "[")
+
     def clause(self, i: int) -> tuple[int, int]:
         """Token range of the clause holding token `i` (between clause breaks)."""
         start, end = self.sentence.start, self.sentence.end
@@ -144,10 +152,14 @@ def trigger_role(view: SentenceView, trigger: Mark) -> str:
     "Roseburia (p=0.01) decreased"); "forward" after an article, a conjunction, a comma or a
     preposition ("an increase in …", "and decreased …", "towards enhanced …"); "owner" after a
     verb of having or showing: forward ("patients showed lower Blautia"), else back to the
-    subject ("Proteobacteria had significantly higher abundance"); else "both"."""
+    subject ("Proteobacteria had significantly higher abundance"); "forward" too before a rank
+    word ("increased genera (…)"); else "both"."""
+    if trigger.end < view.sentence.end and view.norm(trigger.end) in view.cues["rank_words"]:
+        return "forward"  # attributive: "five decreased genera (Roseburia, …)", "enriched taxa included …"
     i = trigger.start - 1
     start = view.sentence.start
-    while i >= start and (view.norm(i) in view.cues["adverbs"] or view.inside_parens(i) or view.doc[i].text in (")", "]")):
+    level = view.level(trigger.start)
+    while i >= start and (view.norm(i) in view.cues["adverbs"] or view.aside(i, level) or view.doc[i].text in (")", "]")):
         i -= 1
     if i < start:
         return "forward"
@@ -186,6 +198,7 @@ def bindings(view: SentenceView) -> dict[int, Binding]:
         if found:
             chosen[start] = min(found, key=lambda b: (b.how != "strong", b.distance, b.how != "pre"))
     chosen.update(_respectively(view, taxa, triggers))
+    chosen.update(_summed_up(view, taxa, triggers))
     for start, binding in _subject_fallback(view, taxa, triggers, chosen).items():
         chosen.setdefault(start, binding)
     return chosen
@@ -221,7 +234,10 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
         return []
     found: list[tuple[Mark, int]] = []
     unknown = distance = 0
+    level = view.level(trigger.start)
     while i < end and i - trigger.end < _MAX_SCOPE:
+        if view.level(i) < level:
+            break  # out of the trigger's own parenthesis
         mark = view.at.get(i)
         if mark is not None:
             if mark.kind in ("trigger", "break"):
@@ -231,7 +247,7 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
             i = mark.end
             distance += 1
             continue
-        if view.inside_parens(i) or doc[i].text in PUNCT:
+        if view.aside(i, level) or doc[i].text in PUNCT:
             i += 1
             continue
         kind = view.word_class(i)
@@ -255,7 +271,10 @@ def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]
     found: list[tuple[Mark, int, bool]] = []
     unknown = distance = 0
     strong = True  # nothing but copulas, adverbs and statistics between taxon and trigger so far
+    level = view.level(trigger.start)
     while i >= start and trigger.start - i < _MAX_SCOPE:
+        if view.level(i) < level:
+            break  # out of the trigger's own parenthesis
         mark = view.at.get(i)
         if mark is not None:
             if mark.kind in ("trigger", "break"):
@@ -267,7 +286,7 @@ def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]
             i = mark.start - 1
             distance += 1
             continue
-        if view.inside_parens(i) or doc[i].text in PUNCT:
+        if view.aside(i, level) or doc[i].text in PUNCT:
             i -= 1
             continue
         kind = view.word_class(i)
@@ -293,6 +312,31 @@ def _relative_after_taxon(view: SentenceView, i: int) -> bool:
         k -= 1
     mark = view.at.get(k)
     return mark is not None and mark.kind == "taxon"
+
+
+_SUMMARY_WORDS = {"both", "all", "each", "all of them", "which", "were", "are", "was", "is"}
+
+
+def _summed_up(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) -> dict[int, Binding]:
+    """"two phyla (Synergistetes and Proteobacteria; both increased in PwP)": a trigger after a
+    semicolon inside parentheses, led by "both"/"all", sums up the list before it."""
+    result: dict[int, Binding] = {}
+    for trigger in triggers:
+        level = view.level(trigger.start)
+        if level == 0:
+            continue
+        i = trigger.start - 1
+        while i > view.sentence.start and (view.norm(i) in _SUMMARY_WORDS or view.norm(i) in view.cues["adverbs"]):
+            i -= 1
+        if view.doc[i].text not in (";", ":") or not any(view.norm(k) in ("both", "all", "each") for k in range(i + 1, trigger.start)):
+            continue
+        k = i - 1
+        while k >= view.sentence.start and view.level(k) >= level and view.doc[k].text not in ("(", "["):
+            mark = view.at.get(k)
+            if mark is not None and mark.kind == "taxon" and view.level(k) == level:
+                result[mark.start] = Binding(trigger, "respectively", i - mark.end)
+            k = (mark.start if mark is not None else k) - 1
+    return result
 
 
 def _respectively(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) -> dict[int, Binding]:

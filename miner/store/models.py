@@ -141,6 +141,8 @@ class Relation(Base):
     disorder_start: Mapped[int | None] = mapped_column(Integer)
     disorder_end: Mapped[int | None] = mapped_column(Integer)
     trigger: Mapped[str] = mapped_column(String(255), default="")
+    trigger_start: Mapped[int | None] = mapped_column(Integer)
+    trigger_end: Mapped[int | None] = mapped_column(Integer)
     pipeline_version: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -257,3 +259,80 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default="running")
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class User(Base):
+    """A person who uses the workbench: `reader` browses, `curator` gives verdicts and sets
+    conflict statuses, `admin` also manages accounts."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Verdict(Base):
+    """A curator's judgement of one extracted claim, stored beside it, never over it. The claim is
+    named by its natural key (article, taxon, descriptor, extracted direction, subject), so a
+    re-extraction that yields the same claim keeps the verdict."""
+
+    __tablename__ = "verdict"
+    __table_args__ = (UniqueConstraint("pmid", "taxon_id", "mesh", "direction", "subject", name="uq_verdict_claim"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pmid: Mapped[str] = mapped_column(ForeignKey("article.pmid", ondelete="CASCADE"), index=True)
+    taxon_id: Mapped[int] = mapped_column(ForeignKey("taxon.id"))
+    mesh: Mapped[str] = mapped_column(ForeignKey("disorder.mesh"))
+    direction: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(32))
+    corrected_direction: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conflict(Base):
+    """A (taxon, disorder group, subject) that papers report in opposite directions, its evidence
+    as of the last refresh, and the status curators gave it."""
+
+    __tablename__ = "conflict"
+    __table_args__ = (UniqueConstraint("taxon_id", "disorder_group", "subject", name="uq_conflict_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taxon_id: Mapped[int] = mapped_column(ForeignKey("taxon.id"), index=True)
+    disorder_group: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status_by: Mapped[str] = mapped_column(String(64), default="system")
+    status_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    contradicted: Mapped[bool] = mapped_column(Boolean, default=True)
+    meshes: Mapped[list] = mapped_column(JSON, default=list)
+    increased: Mapped[list] = mapped_column(JSON, default=list)  # [{"pmid", "weight", "secondary"}]
+    decreased: Mapped[list] = mapped_column(JSON, default=list)
+    unchanged: Mapped[list] = mapped_column(JSON, default=list)
+    papers_increased: Mapped[int] = mapped_column(Integer, default=0)
+    papers_decreased: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditEvent(Base):
+    """Every change a person (or the system) made to verdicts, conflicts and accounts."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(String(255), index=True)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from typing import Iterable, Sequence
 
 from sqlalchemy import delete, select
@@ -20,6 +21,15 @@ from miner.store.models import Article, Disorder, Relation, Taxon, utcnow
 
 REVIEW_TYPES = {"Review", "Systematic Review", "Meta-Analysis", "Scoping Review"}
 RETRACTED_TYPES = {"Retracted Publication"}
+# Records without publication types (JSON Lines input, some exports) are judged by their title.
+REVIEW_TITLE = re.compile(r"\b(review|meta-?analys[ie]s|umbrella review)\b", re.IGNORECASE)
+
+
+def is_secondary(article: records.Article) -> bool:
+    """A review or meta-analysis: from PubMed's publication types, or the title when there are none."""
+    if article.publication_types:
+        return bool(REVIEW_TYPES.intersection(article.publication_types))
+    return bool(REVIEW_TITLE.search(article.title or ""))
 
 
 def content_hash(article: records.Article) -> str:
@@ -168,7 +178,7 @@ def _fill_article(row: Article, article: records.Article, digest: str, pipeline_
     row.authors = list(article.authors)
     row.mesh = [dataclasses.asdict(heading) for heading in article.mesh]
     row.publication_types = list(article.publication_types)
-    row.is_review = bool(REVIEW_TYPES.intersection(article.publication_types))
+    row.is_review = is_secondary(article)
     row.is_retracted = bool(RETRACTED_TYPES.intersection(article.publication_types))
     row.content_hash = digest
     row.pipeline_version = pipeline_version
@@ -204,5 +214,7 @@ def _relation_row(relation: records.Relation, taxon_ids: dict[str, int], pipelin
         disorder_start=relation.disorder_start,
         disorder_end=relation.disorder_end,
         trigger=relation.trigger[:255],
+        trigger_start=relation.trigger_start,
+        trigger_end=relation.trigger_end,
         pipeline_version=relation.pipeline_version or pipeline_version,
     )

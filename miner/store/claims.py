@@ -1,0 +1,75 @@
+"""Claims as every read must see them: each extracted relation with the verdict given on it.
+
+A verdict overrides the extraction without touching it: "wrong direction" turns the direction
+round (or to the direction the curator gave), "wrong taxon", "wrong disorder" and "not a
+finding" take the claim out of every read, and "correct" marks it confirmed. Queries, conflicts,
+exports and the digest all start from `claims()`, so none can forget the verdicts.
+Imports: SQLAlchemy, `miner.store.models`.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, case, func, select
+
+from miner.store.models import Article, Disorder, Relation, Taxon, Verdict
+
+VERDICTS = ("correct", "wrong direction", "wrong taxon", "wrong disorder", "not a finding")
+REJECTING = ("wrong taxon", "wrong disorder", "not a finding")
+
+_OPPOSITE = case(
+    (Relation.direction == "increased", "decreased"),
+    (Relation.direction == "decreased", "increased"),
+    else_=Relation.direction,
+)
+effective_direction = case(
+    (Verdict.verdict == "wrong direction", func.coalesce(Verdict.corrected_direction, _OPPOSITE)),
+    else_=Relation.direction,
+).label("effective_direction")
+
+verdict_on_relation = and_(
+    Verdict.pmid == Relation.pmid,
+    Verdict.taxon_id == Relation.taxon_id,
+    Verdict.mesh == Relation.mesh,
+    Verdict.direction == Relation.direction,
+    Verdict.subject == Relation.subject,
+)
+
+
+def claims(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:
+    """Relations joined with their taxon, disorder, article and verdict; columns: Relation,
+    Taxon, Disorder, Article, `verdict` (or None) and `effective_direction`."""
+    query = (
+        select(Relation, Taxon, Disorder, Article, Verdict.verdict.label("verdict"), effective_direction)
+        .join(Taxon, Relation.taxon_id == Taxon.id)
+        .join(Disorder, Relation.mesh == Disorder.mesh)
+        .join(Article, Relation.pmid == Article.pmid)
+        .outerjoin(Verdict, verdict_on_relation)
+    )
+    if not include_rejected:
+        query = query.where(Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING))
+    if not include_retracted:
+        query = query.where(Article.is_retracted.is_(False))
+    return query
+
+
+def claim_facts(*, include_rejected: bool = False) -> Select:
+    """The same claims as flat, uniquely named columns, for counting and grouping:
+    pmid, taxon_id, taxon, taxid, mesh, disorder, disorder_group, subject, direction (effective)."""
+    query = (
+        select(
+            Relation.pmid.label("pmid"),
+            Relation.taxon_id.label("taxon_id"),
+            Taxon.name.label("taxon"),
+            Taxon.taxid.label("taxid"),
+            Relation.mesh.label("mesh"),
+            Disorder.name.label("disorder"),
+            Disorder.group.label("disorder_group"),
+            Relation.subject.label("subject"),
+            effective_direction.label("direction"),
+        )
+        .join(Taxon, Relation.taxon_id == Taxon.id)
+        .join(Disorder, Relation.mesh == Disorder.mesh)
+        .outerjoin(Verdict, verdict_on_relation)
+    )
+    if not include_rejected:
+        query = query.where(Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING))
+    return query

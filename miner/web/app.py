@@ -1,0 +1,85 @@
+"""Build the FastAPI application: settings and database on `app.state`, signed session cookies,
+templates, static files, error pages, and the routers of each part.
+
+The session key comes from `[web] secret_key` (MINER_WEB_SECRET_KEY); without one a random key
+is made, so logins last only as long as the process (a warning says so).
+Imports: FastAPI/Starlette, `miner.config`, `miner.errors`, `miner.store`, `miner.web.*`.
+"""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from miner import __version__
+from miner.config import Settings
+from miner.errors import MinerError
+from miner.store import Database
+from miner.web import auth, curation_pages
+from miner.web.rendering import render
+
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "miner_session"
+
+
+def create_app(settings: Settings, database: Database, warn: Callable[[str], None] = lambda message: None) -> FastAPI:
+    app = FastAPI(title="miner", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.database = database
+    key = settings.web.secret_key
+    if not key:
+        key = secrets.token_urlsafe(32)
+        warn("no MINER_WEB_SECRET_KEY set: a random session key is used, logins end when the server stops")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.web.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.web.secure_cookies,
+    )
+    app.middleware("http")(_security_headers)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(auth.router)
+    app.include_router(curation_pages.router)
+    app.add_exception_handler(MinerError, _miner_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    return app
+
+
+async def _security_headers(request: Request, call_next):
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+    return response
+
+
+def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+async def _miner_error(request: Request, exc: MinerError) -> HTMLResponse:
+    status = exc.http_status if exc.http_status != 500 else 400
+    return _error_page(request, status, str(exc))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+    response = _error_page(request, exc.status_code, str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
+    problems = "; ".join(f"{'.'.join(str(p) for p in error['loc'][1:])}: {error['msg']}" for error in exc.errors())
+    return _error_page(request, 422, f"invalid request: {problems}")
