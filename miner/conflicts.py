@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
-from miner.store.claims import REJECTING, claims
+from miner.store.claims import REJECTING, claims, same_claim
 from miner.store.models import AuditEvent, Conflict, Disorder, Relation, Taxon, Verdict, utcnow
 
 STATUSES = ("open", "confirmed", "resolved", "dismissed")
@@ -291,12 +291,4 @@ def related_claims(session: Session, conflict: ConflictView, limit: int = 50):
 
 
 def verdict_of(session: Session, relation: Relation) -> Verdict | None:
-    return session.scalars(
-        select(Verdict).where(
-            Verdict.pmid == relation.pmid,
-            Verdict.taxon_id == relation.taxon_id,
-            Verdict.mesh == relation.mesh,
-            Verdict.direction == relation.direction,
-            Verdict.subject == relation.subject,
-        )
-    ).first()
+    return session.scalars(select(Verdict).where(same_claim(Verdict, relation))).first()

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from miner.conflicts import refresh, set_status, verdict_of
 from miner.errors import InvalidValue, NotFound
 from miner.records import DIRECTIONS
-from miner.store.claims import VERDICTS
+from miner.store.claims import CLAIM_KEY, VERDICTS
 from miner.store.models import AuditEvent, Conflict, Disorder, Relation, User, Verdict, utcnow
 
 
 def claim_target(relation: Relation) -> str:
-    return f"claim {relation.pmid}/{relation.taxon_id}/{relation.mesh}/{relation.direction}/{relation.subject}"
+    return "claim " + "/".join(map(str, relation.claim_key()))
 
 
 def give_verdict(session: Session, relation_id: int, verdict: str, user: User, *, corrected_direction: str | None = None, note: str = "") -> Verdict:
@@ -30,7 +30,7 @@ def give_verdict(session: Session, relation_id: int, verdict: str, user: User, *
     row = verdict_of(session, relation)
     before = _state(row)
     if row is None:
-        row = Verdict(pmid=relation.pmid, taxon_id=relation.taxon_id, mesh=relation.mesh, direction=relation.direction, subject=relation.subject, created_at=utcnow())
+        row = Verdict(**dict(zip(CLAIM_KEY, relation.claim_key())), created_at=utcnow())
         session.add(row)
     row.verdict, row.corrected_direction, row.note, row.user_id, row.updated_at = verdict, corrected_direction or None, note, user.id, utcnow()
     session.add(AuditEvent(actor=user.username, action="verdict", target=claim_target(relation), before=before, after=_state(row), note=note))
@@ -60,10 +60,10 @@ def verdicts_for(session: Session, relations: list[Relation]) -> dict[int, tuple
     pmids = sorted({r.pmid for r in relations})
     if not pmids:
         return found
-    by_key = {(r.pmid, r.taxon_id, r.mesh, r.direction, r.subject): r.id for r in relations}
+    by_key = {r.claim_key(): r.id for r in relations}
     rows = session.execute(select(Verdict, User.username).join(User, Verdict.user_id == User.id).where(Verdict.pmid.in_(pmids)))
     for verdict, username in rows:
-        relation_id = by_key.get((verdict.pmid, verdict.taxon_id, verdict.mesh, verdict.direction, verdict.subject))
+        relation_id = by_key.get(verdict.claim_key())
         if relation_id is not None:
             found[relation_id] = (verdict, username)
     return found

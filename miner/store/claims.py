@@ -25,13 +25,16 @@ effective_direction = case(
     else_=Relation.direction,
 ).label("effective_direction")
 
-verdict_on_relation = and_(
-    Verdict.pmid == Relation.pmid,
-    Verdict.taxon_id == Relation.taxon_id,
-    Verdict.mesh == Relation.mesh,
-    Verdict.direction == Relation.direction,
-    Verdict.subject == Relation.subject,
-)
+CLAIM_KEY = ("pmid", "taxon_id", "mesh", "direction", "subject")
+
+
+def same_claim(verdict, relation):
+    """SQL: this verdict is on this relation (the two share the claim's natural key); either
+    side may be a model class or an instance."""
+    return and_(*(getattr(verdict, name) == getattr(relation, name) for name in CLAIM_KEY))
+
+
+verdict_on_relation = same_claim(Verdict, Relation)
 
 
 def claims(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:

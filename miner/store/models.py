@@ -55,6 +55,20 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
 
 
+class ClaimKey:
+    """The natural key of a claim: which article says what of which taxon and descriptor, for
+    whom. Relations and the verdicts on them share it."""
+
+    pmid: Mapped[str] = mapped_column(ForeignKey("article.pmid", ondelete="CASCADE"), index=True)
+    taxon_id: Mapped[int] = mapped_column(ForeignKey("taxon.id"))
+    mesh: Mapped[str] = mapped_column(ForeignKey("disorder.mesh"))
+    direction: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(16))
+
+    def claim_key(self) -> tuple[str, int, str, str, str]:
+        return (self.pmid, self.taxon_id, self.mesh, self.direction, self.subject)
+
+
 class Article(Base):
     """One PubMed record as last ingested."""
 
@@ -113,7 +127,7 @@ class Disorder(Base):
     group: Mapped[str] = mapped_column("disorder_group", String(32), index=True)
 
 
-class Relation(Base):
+class Relation(ClaimKey, Base):
     """One extracted (taxon, disorder, direction, subject) finding of one article, with the
     sentence it came from. Unique per article; re-extraction replaces an article's set."""
 
@@ -125,11 +139,6 @@ class Relation(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pmid: Mapped[str] = mapped_column(ForeignKey("article.pmid", ondelete="CASCADE"), index=True)
-    taxon_id: Mapped[int] = mapped_column(ForeignKey("taxon.id"))
-    mesh: Mapped[str] = mapped_column(ForeignKey("disorder.mesh"))
-    direction: Mapped[str] = mapped_column(String(16))
-    subject: Mapped[str] = mapped_column(String(16))
     confidence: Mapped[float] = mapped_column(Float)
     evidence: Mapped[str] = mapped_column(Text)
     sentence_start: Mapped[int] = mapped_column(Integer, default=0)
@@ -275,7 +284,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Verdict(Base):
+class Verdict(ClaimKey, Base):
     """A curator's judgement of one extracted claim, stored beside it, never over it. The claim is
     named by its natural key (article, taxon, descriptor, extracted direction, subject), so a
     re-extraction that yields the same claim keeps the verdict."""
@@ -284,11 +293,6 @@ class Verdict(Base):
     __table_args__ = (UniqueConstraint("pmid", "taxon_id", "mesh", "direction", "subject", name="uq_verdict_claim"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pmid: Mapped[str] = mapped_column(ForeignKey("article.pmid", ondelete="CASCADE"), index=True)
-    taxon_id: Mapped[int] = mapped_column(ForeignKey("taxon.id"))
-    mesh: Mapped[str] = mapped_column(ForeignKey("disorder.mesh"))
-    direction: Mapped[str] = mapped_column(String(16))
-    subject: Mapped[str] = mapped_column(String(16))
     verdict: Mapped[str] = mapped_column(String(32))
     corrected_direction: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
