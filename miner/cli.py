@@ -24,14 +24,18 @@ from rich.table import Table
 from miner import __version__, records
 from miner.config import Settings, load_settings
 from miner.accounts import create_user, disable_user, list_users, set_password, set_role
-from miner.conflicts import find_conflicts
+from miner.conflicts import count_conflicts, find_conflicts
 from miner.errors import MinerError, ParseError
 from miner.evaluate import read_records as read_gold
 from miner.evaluate import score, texts_beside
 from miner.exports import write_rows
 from miner.ingest import RunSummary, ingest, pending_reextraction, reextract
 from miner.parse import read_records
-from miner.query import ARTICLE_COLUMNS, RELATION_COLUMNS, article_rows, relation_rows, stats, top_disorders, top_taxa
+from miner.query import (
+    ARTICLE_COLUMNS, RELATION_COLUMNS, SIGNATURE_COLUMNS, RelationFilter, article_rows, pairs, relation_page, relation_rows,
+    signature_rows, stats, top_disorders, top_taxa,
+)
+from miner.query.pairs import PAIR_COLUMNS
 from miner.resources import resolve
 from miner.harvest import harvest
 from miner.scheduler import last_harvests, list_jobs, run_scheduler
@@ -168,7 +172,7 @@ def export_command(
 ) -> None:
     """Export stored relations or articles as JSON Lines or CSV."""
     database = open_database(_settings(ctx))
-    rows, columns = (relation_rows, RELATION_COLUMNS) if kind is ExportKind.relations else (article_rows, ARTICLE_COLUMNS)
+    rows, columns = ((lambda session: relation_rows(session, as_tuples=True)), RELATION_COLUMNS) if kind is ExportKind.relations else (article_rows, ARTICLE_COLUMNS)
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         with database.session() as session:
@@ -196,6 +200,78 @@ def stats_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--j
         + f"), {figures['taxa']} taxa, {figures['disorders']} disorders, {figures['conflicts']} conflicting pairs",
         highlight=False,
     )
+
+
+class QueryFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+class QueryKind(str, Enum):
+    claims = "claims"
+    pairs = "pairs"
+    signatures = "signatures"
+
+
+@app.command("query")
+def query_command(
+    ctx: typer.Context,
+    taxon: Annotated[Optional[str], typer.Option("--taxon", help="Taxon name or NCBI taxid.")] = None,
+    descendants: Annotated[bool, typer.Option("--descendants", help="With the taxa below it (a family returns its genera's findings).")] = False,
+    disorder: Annotated[Optional[str], typer.Option("--disorder", help="MeSH descriptor, disorder name or group.")] = None,
+    direction: Annotated[Optional[str], typer.Option("--direction", help="increased, decreased or unchanged (read through verdicts).")] = None,
+    subject: Annotated[Optional[str], typer.Option("--subject", help="human or animal.")] = None,
+    rank: Annotated[Optional[str], typer.Option("--rank", help="Only taxa of this rank.")] = None,
+    year_from: Annotated[Optional[int], typer.Option("--year-from")] = None,
+    year_to: Annotated[Optional[int], typer.Option("--year-to")] = None,
+    min_confidence: Annotated[Optional[float], typer.Option("--min-confidence")] = None,
+    pmid: Annotated[Optional[str], typer.Option("--pmid")] = None,
+    conflict_only: Annotated[bool, typer.Option("--conflict-only", help="Only pairs in an open or confirmed conflict.")] = False,
+    verdict: Annotated[Optional[str], typer.Option("--verdict", help="unreviewed, reviewed, rejected, any or one verdict.")] = None,
+    kind: Annotated[QueryKind, typer.Option("--what", help="claims (one row each), pairs (consensus) or signatures (BugSigDB-style).")] = QueryKind.claims,
+    fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="table (a summary), csv or jsonl (every row).")] = QueryFormat.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """What the literature says: claims, pair consensus or signatures for a taxon and/or disorder."""
+    f = RelationFilter(taxon, descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict)
+    database = open_database(_settings(ctx))
+    with database.session() as session:
+        if fmt is QueryFormat.table:
+            _query_tables(session, f, kind)
+            return
+        rows, columns = {
+            QueryKind.claims: (lambda: relation_rows(session, f, as_tuples=True), RELATION_COLUMNS),
+            QueryKind.pairs: (lambda: iter(pairs(session, f, limit=None)), PAIR_COLUMNS),
+            QueryKind.signatures: (lambda: signature_rows(session, f), SIGNATURE_COLUMNS),
+        }[kind]
+        stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            count = write_rows(rows(), stream, fmt.value, columns)
+        finally:
+            if output:
+                stream.close()
+    if output:
+        err.print(f"{count} {kind.value} written to {output}", highlight=False)
+
+
+def _query_tables(session, f: RelationFilter, kind: QueryKind, shown: int = 25) -> None:
+    found = pairs(session, f, limit=shown)
+    table = Table("taxon", "rank", "disorder", "subject", "increased", "decreased", "unchanged", "consensus", "conflict", "years", title=f"Pairs for {f.described()}", title_justify="left")
+    for p in found:
+        years = f"{p['first_year']}–{p['latest_year']}" if p["first_year"] != p["latest_year"] else str(p["first_year"])
+        score = f" ({p['score']:+.2f})" if p["score"] is not None else ""
+        table.add_row(p["taxon"], p["rank"], p["disorder_group"], p["subject"], str(p["increased"]), str(p["decreased"]), str(p["unchanged"]), p["consensus"] + score, p["conflict"] or "", years)
+    out.print(table)
+    if kind is QueryKind.pairs:
+        return
+    page = relation_page(session, f, sort="-year", limit=shown)
+    claims = Table("PMID", "year", "taxon", "direction", "disorder", "verdict", "evidence", title="Evidence, newest first", title_justify="left")
+    for c in page.items:
+        claims.add_row(c["pmid"], str(c["year"] or ""), c["taxon"], c["direction"], c["disorder"], c["verdict"] or "", c["evidence"])
+    out.print(claims)
+    if page.next_cursor:
+        out.print("… more: --format csv or jsonl gives every claim", highlight=False)
 
 
 @app.command("conflicts")
@@ -436,20 +512,21 @@ def _print_summary(session) -> None:
         disorders.add_row(group, name, str(papers), str(count))
     out.print(taxa)
     out.print(disorders)
-    _conflict_table(find_conflicts(session, include_resolved=False), limit=15)
+    _conflict_table(find_conflicts(session, include_resolved=False, limit=15), limit=15, total=count_conflicts(session, include_resolved=False))
     out.print("Review them in the workbench: miner serve", highlight=False)
 
 
-def _conflict_table(conflicts, limit: int | None) -> None:
+def _conflict_table(conflicts, limit: int | None, total: int | None = None) -> None:
     """With a limit (the demo's summary): paper counts; without: the PMIDs on each side."""
-    table = Table("id", "taxon", "disorder", "subject", "status", "increased", "decreased", "unchanged", title=f"Conflicts: {len(conflicts)}", title_justify="left")
+    total = len(conflicts) if total is None else total
+    table = Table("id", "taxon", "disorder", "subject", "status", "increased", "decreased", "unchanged", title=f"Conflicts: {total}", title_justify="left")
     for conflict in conflicts[:limit]:
         sides = conflict.to_json()
         cells = [str(len(sides[side])) if limit is not None else " ".join(sides[side]) or "—" for side in ("increased", "decreased", "unchanged")]
         table.add_row(str(conflict.id), conflict.taxon, conflict.group, conflict.subject, conflict.status, *cells)
     out.print(table)
-    if limit is not None and len(conflicts) > limit:
-        out.print(f"… and {len(conflicts) - limit} more (miner conflicts)", highlight=False)
+    if limit is not None and total > limit:
+        out.print(f"… and {total - limit} more (miner conflicts)", highlight=False)
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -16,17 +16,17 @@ Imports: SQLAlchemy, `miner.store`.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
-from miner.store.claims import REJECTING, claims, same_claim
+from miner.store.claims import REJECTING, claim_facts, claims, same_claim
 from miner.store.models import AuditEvent, Conflict, Disorder, Relation, Taxon, Verdict, utcnow
+from miner.store.names import disorder_group_of
 
 STATUSES = ("open", "confirmed", "resolved", "dismissed")
 Key = tuple[int, str, str]  # (taxon id, disorder group, subject)
@@ -147,21 +147,29 @@ def _fill(row: Conflict, found: Evidence) -> None:
 
 
 def _evidence(session: Session, keys: set[Key] | None) -> dict[Key, Evidence]:
-    query = claims(include_rejected=True, include_retracted=False)
+    query = claim_facts(include_rejected=True, include_retracted=False)
     if keys is not None:
-        query = query.where(Relation.taxon_id.in_({k[0] for k in keys}))
+        meshes = _meshes_by_group(session, {group for _, group, _ in keys})
+        wanted = [(taxon_id, mesh, subject) for taxon_id, group, subject in keys for mesh in meshes.get(group, ())]
+        if not wanted:
+            return {}
+        query = query.where(tuple_(Relation.taxon_id, Relation.mesh, Relation.subject).in_(wanted))
     found: dict[Key, Evidence] = defaultdict(Evidence)
-    for relation, _taxon, disorder, article, verdict, direction in session.execute(query):
-        key = (relation.taxon_id, disorder.group, relation.subject)
-        if keys is not None and key not in keys:
-            continue
-        evidence = found[key]
-        if verdict is not None and verdict != "correct":
+    for row in session.execute(query):
+        evidence = found[(row.taxon_id, row.disorder_group, row.subject)]
+        if row.verdict is not None and row.verdict != "correct":
             evidence.overridden = True
-        if verdict in REJECTING:
+        if row.verdict in REJECTING:
             continue
-        evidence.meshes.add(disorder.mesh)
-        evidence.sides[direction].add(relation.pmid, relation.confidence, article.is_review)
+        evidence.meshes.add(row.mesh)
+        evidence.sides[row.direction].add(row.pmid, row.confidence, row.is_review)
+    return found
+
+
+def _meshes_by_group(session: Session, groups: set[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for mesh, group in session.execute(select(Disorder.mesh, Disorder.group).where(Disorder.group.in_(groups))):
+        found[group].append(mesh)
     return found
 
 
@@ -208,9 +216,29 @@ class ConflictView:
         }
 
 
-def find_conflicts(session: Session, status: str | None = None, disorder: str | None = None, include_resolved: bool = True) -> list[ConflictView]:
-    """Conflicts, most evidence first (papers on the smaller side, then in all). `disorder` is a
-    disorder group, a MeSH descriptor or a disorder's name."""
+def find_conflicts(
+    session: Session,
+    status: str | None = None,
+    disorder: str | None = None,
+    include_resolved: bool = True,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ConflictView]:
+    """Conflicts, most evidence first (papers on the smaller side, then in all), sorted and cut
+    in SQL. `disorder` is a disorder group, a MeSH descriptor or a disorder's name."""
+    query = _conflict_query(session, status, disorder, include_resolved)
+    smaller = case((Conflict.papers_increased < Conflict.papers_decreased, Conflict.papers_increased), else_=Conflict.papers_decreased)
+    query = query.order_by(smaller.desc(), (Conflict.papers_increased + Conflict.papers_decreased).desc(), func.lower(Taxon.name), Conflict.disorder_group, Conflict.id)
+    return [_view(conflict, taxon) for conflict, taxon in session.execute(query.limit(limit).offset(offset))]
+
+
+def count_conflicts(session: Session, status: str | None = None, disorder: str | None = None, include_resolved: bool = True) -> int:
+    query = _conflict_query(session, status, disorder, include_resolved)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _conflict_query(session: Session, status: str | None, disorder: str | None, include_resolved: bool):
     if status and status not in STATUSES:
         raise InvalidValue(f"no status {status!r}; use one of {', '.join(STATUSES)}")
     query = select(Conflict, Taxon).join(Taxon, Conflict.taxon_id == Taxon.id)
@@ -220,25 +248,7 @@ def find_conflicts(session: Session, status: str | None = None, disorder: str | 
         query = query.where(Conflict.status.in_(("open", "confirmed")))
     if disorder:
         query = query.where(Conflict.disorder_group == disorder_group_of(session, disorder))
-    views = [_view(conflict, taxon) for conflict, taxon in session.execute(query)]
-    views.sort(key=lambda v: (-min(len(v.increased), len(v.decreased)), -v.papers, v.taxon.lower(), v.group))
-    return views
-
-
-def disorder_group_of(session: Session, disorder: str) -> str:
-    """The disorder group a user means: a group name, a MeSH descriptor or a disorder name."""
-    wanted = _folded(disorder)
-    rows = session.execute(select(Disorder.mesh, Disorder.name, Disorder.group)).all()
-    for mesh, name, group in rows:
-        if wanted in (_folded(group), _folded(mesh), _folded(name)):
-            return group
-    groups = sorted({group for _, _, group in rows})
-    raise NotFound(f"no disorder {disorder!r}; groups: {', '.join(groups) or 'none stored yet'}")
-
-
-def _folded(name: str) -> str:
-    """"Parkinson's disease" and "Parkinson Disease" alike."""
-    return " ".join(re.sub(r"'s\b|[^a-z0-9]+", " ", name.lower()).split())
+    return query
 
 
 def disorder_groups_with_conflicts(session: Session) -> list[tuple[str, int]]:

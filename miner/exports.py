@@ -1,29 +1,70 @@
-"""Write rows (dicts) as JSON Lines or CSV to a text stream, one row at a time (memory flat).
-Lists become "a; b" in CSV; None becomes an empty cell. Imports: stdlib only."""
+"""Write rows (dicts) as JSON Lines or CSV to a text stream, or as text chunks for an HTTP
+response, a few hundred rows at a time (memory flat however many rows). Lists become "a; b" in
+CSV; None becomes an empty cell. Imports: stdlib only."""
 from __future__ import annotations
 
 import csv
+import io
 import json
-from typing import IO, Iterable, Sequence
+from itertools import islice
+from typing import IO, Iterable, Iterator, Sequence
 
 FORMATS = ("jsonl", "csv")
 
 
+MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+
+
 def write_rows(rows: Iterable[dict], stream: IO[str], fmt: str, columns: Sequence[str]) -> int:
+    """Write every row to `stream`; returns how many."""
+    counter = _Counter(rows)
+    for chunk in formatted(counter, fmt, columns):
+        stream.write(chunk)
+    return counter.count
+
+
+def formatted(rows: Iterable, fmt: str, columns: Sequence[str], rows_per_chunk: int = 1000) -> Iterator[str]:
+    """The rows as text, one chunk per `rows_per_chunk` rows (CSV: the header first). Rows are
+    dicts, or tuples of scalars in `columns` order (the fast path of large exports)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    count = 0
+    rows = iter(rows)
     if fmt == "jsonl":
-        for row in rows:
-            stream.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-            count += 1
-        return count
-    writer = csv.DictWriter(stream, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
-        count += 1
-    return count
+        while batch := list(islice(rows, rows_per_chunk)):
+            if not isinstance(batch[0], dict):
+                batch = [dict(zip(columns, row)) for row in batch]
+            yield "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in batch)
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    yield buffer.getvalue()
+    while batch := list(islice(rows, rows_per_chunk)):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch if not isinstance(batch[0], dict) else (_cells(row, columns) for row in batch))
+        yield buffer.getvalue()
+
+
+def _cells(row: dict, columns: Sequence[str]) -> list:
+    values = [row.get(column) for column in columns]
+    if list in map(type, values) or tuple in map(type, values):
+        values = [_cell(value) for value in values]
+    return values
+
+
+class _Counter:
+    def __init__(self, rows: Iterable[dict]):
+        self._rows = iter(rows)
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> dict:
+        row = next(self._rows)
+        self.count += 1
+        return row
 
 
 def _cell(value):

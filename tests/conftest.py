@@ -119,3 +119,24 @@ def workbench(database):
     settings = Settings().replace("web", secure_cookies=False, secret_key="a test key that signs sessions")
     with serve(create_app(settings, database)) as url:
         yield url, database
+
+
+def chromium_path() -> str:
+    """Debian's chromium (installed by `make test` where missing), or MINER_CHROMIUM."""
+    import shutil
+
+    found = os.environ.get("MINER_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("no chromium on PATH: `make test` installs it (apt-get install chromium), or set MINER_CHROMIUM")
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium driven by Playwright, shared by a module's tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+        yield chromium
+        chromium.close()

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from miner.config import Settings
 from miner.web import create_app
@@ -18,21 +16,6 @@ from web_seed import PASSWORDS, seed
 from web_server import serve
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def chromium_path() -> str:
-    found = os.environ.get("MINER_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail("no chromium on PATH: `make test` installs it (apt-get install chromium), or set MINER_CHROMIUM")
-    return found
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 def miner(database_url: str, *args: str) -> str:

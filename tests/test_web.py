@@ -67,7 +67,7 @@ def test_filters_and_unknown_conflict(workbench):
     both = httpx.get(f"{url}/conflicts", params={"disorder": "depression", "status": "all"}).text
     assert "Prevotella" in both and "Bacteroides" in both
     unknown = httpx.get(f"{url}/conflicts", params={"disorder": "schizophrenia"})
-    assert unknown.status_code == 404 and "groups: depression" in unknown.text
+    assert unknown.status_code == 400 and "groups: depression" in unknown.text
     missing = httpx.get(f"{url}/conflicts/99999")
     assert missing.status_code == 404 and "no conflict 99999" in missing.text
     bad = httpx.get(f"{url}/conflicts", params={"status": "nonsense"})

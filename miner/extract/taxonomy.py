@@ -3,29 +3,19 @@ at them, read from `pipelines/taxa/taxa.tsv.gz` and `names.tsv.gz` (built by
 `pipelines/build_taxa.py`; formats in `pipelines/taxa/README.md`).
 
 Loaded once per process and shared by every pipeline that names the same files.
-Imports: stdlib, `miner.errors`, `miner.extract.phrases`.
+Imports: stdlib, `miner.errors`, `miner.extract.phrases`, `miner.taxon_tree`.
 """
 from __future__ import annotations
 
-import csv
-import gzip
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from miner.errors import PipelineError
 from miner.extract.phrases import PhraseIndex, normalize
+from miner.taxon_tree import TreeNode as Node
+from miner.taxon_tree import read_nodes, read_tsv
 
 DOMAIN_PREFERENCE = {"Bacteria": 0, "Archaea": 1, "Fungi": 2}
-
-
-@dataclass(frozen=True)
-class Node:
-    taxid: int
-    parent: int
-    rank: str
-    name: str
-    domain: str
 
 
 @dataclass(frozen=True)
@@ -170,31 +160,13 @@ def load_taxonomy(taxa_path: str | Path, names_path: str | Path) -> Taxonomy:
 
 @lru_cache(maxsize=4)
 def _load(taxa_path: str, names_path: str) -> Taxonomy:
-    nodes: dict[int, Node] = {}
-    for row in _rows(taxa_path, ("taxid", "parent_taxid", "rank", "name", "domain")):
-        taxid = int(row["taxid"])
-        nodes[taxid] = Node(taxid, int(row["parent_taxid"] or 0), row["rank"], row["name"], row["domain"])
+    nodes = read_nodes(taxa_path)
     names: PhraseIndex[Name] = PhraseIndex(max_tokens=6)
     flag_sets: dict[str, frozenset[str]] = {}
-    for row in _rows(names_path, ("name", "taxid", "kind", "flags")):
+    for row in read_tsv(names_path, ("name", "taxid", "kind", "flags")):
         taxid = int(row["taxid"])
         if taxid not in nodes:
             continue
         flags = flag_sets.setdefault(row["flags"], frozenset(f for f in row["flags"].split(",") if f))
         names.add(row["name"], Name(taxid, row["kind"], flags, row["name"] if flags else ""))
     return Taxonomy(nodes, names)
-
-
-def _rows(path: str, columns: tuple[str, ...]):
-    try:
-        handle = gzip.open(path, "rt", encoding="utf-8", newline="") if path.endswith(".gz") else open(
-            path, encoding="utf-8", newline=""
-        )
-    except OSError as exc:
-        raise PipelineError(f"cannot read gazetteer {path}: {exc.strerror}") from None
-    with handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = set(columns) - set(reader.fieldnames or ())
-        if missing:
-            raise PipelineError(f"gazetteer {path} lacks columns {', '.join(sorted(missing))}")
-        yield from reader

@@ -54,25 +54,42 @@ def claims(*, include_rejected: bool = False, include_retracted: bool = True) ->
     return query
 
 
-def claim_facts(*, include_rejected: bool = False) -> Select:
-    """The same claims as flat, uniquely named columns, for counting and grouping:
-    pmid, taxon_id, taxon, taxid, mesh, disorder, disorder_group, subject, direction (effective)."""
+def claim_facts(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:
+    """The same claims as flat, uniquely named columns (no ORM objects: fast over many rows):
+    relation_id, pmid, taxon_id, taxon, taxid, rank, mesh, disorder, disorder_group, subject,
+    direction (read through the verdict), extracted_direction, verdict, confidence, is_review,
+    year."""
     query = (
         select(
+            Relation.id.label("relation_id"),
             Relation.pmid.label("pmid"),
             Relation.taxon_id.label("taxon_id"),
             Taxon.name.label("taxon"),
             Taxon.taxid.label("taxid"),
+            Taxon.rank.label("rank"),
             Relation.mesh.label("mesh"),
             Disorder.name.label("disorder"),
             Disorder.group.label("disorder_group"),
             Relation.subject.label("subject"),
             effective_direction.label("direction"),
+            Relation.direction.label("extracted_direction"),
+            Verdict.verdict.label("verdict"),
+            Relation.confidence.label("confidence"),
+            Article.is_review.label("is_review"),
+            Article.year.label("year"),
         )
         .join(Taxon, Relation.taxon_id == Taxon.id)
         .join(Disorder, Relation.mesh == Disorder.mesh)
+        .join(Article, Relation.pmid == Article.pmid)
         .outerjoin(Verdict, verdict_on_relation)
     )
     if not include_rejected:
         query = query.where(Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING))
+    if not include_retracted:
+        query = query.where(Article.is_retracted.is_(False))
     return query
+
+
+def not_rejected():
+    """SQL over Relation alone: the claim has no rejecting verdict (a subquery of the few that do)."""
+    return Relation.id.not_in(select(Relation.id).join(Verdict, verdict_on_relation).where(Verdict.verdict.in_(REJECTING)))

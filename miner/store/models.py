@@ -134,8 +134,10 @@ class Relation(ClaimKey, Base):
     __tablename__ = "relation"
     __table_args__ = (
         UniqueConstraint("pmid", "taxon_id", "mesh", "direction", "subject", name="uq_relation_finding"),
-        Index("ix_relation_taxon_disorder", "taxon_id", "mesh"),
+        # covers the pair counts (miner.query.pairs) without reading the table
+        Index("ix_relation_pair", "taxon_id", "mesh", "subject", "direction", "pmid", "year"),
         Index("ix_relation_disorder_direction", "mesh", "direction"),
+        Index("ix_relation_year_id", "year", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -153,6 +155,8 @@ class Relation(ClaimKey, Base):
     trigger_start: Mapped[int | None] = mapped_column(Integer)
     trigger_end: Mapped[int | None] = mapped_column(Integer)
     pipeline_version: Mapped[str] = mapped_column(String(64))
+    # the article's year (0 when unknown), copied so queries filter and sort by it without a join
+    year: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="relations")

@@ -80,7 +80,7 @@ def save_article(
     taxon_ids = ensure_taxa(session, relations)
     ensure_disorders(session, relations)
     for relation in _unique_findings(relations, taxon_ids):
-        session.add(_relation_row(relation, taxon_ids, pipeline_version))
+        session.add(_relation_row(relation, taxon_ids, pipeline_version, article.year))
     return status
 
 
@@ -196,8 +196,9 @@ def _unique_findings(relations: Iterable[records.Relation], taxon_ids: dict[str,
     return list(best.values())
 
 
-def _relation_row(relation: records.Relation, taxon_ids: dict[str, int], pipeline_version: str) -> Relation:
+def _relation_row(relation: records.Relation, taxon_ids: dict[str, int], pipeline_version: str, year: int | None) -> Relation:
     return Relation(
+        year=year or 0,
         pmid=relation.pmid,
         taxon_id=taxon_ids[taxon_key(relation.taxid, relation.taxon)],
         mesh=relation.mesh,

@@ -11,9 +11,11 @@ import secrets
 from pathlib import Path
 from typing import Callable
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -22,15 +24,23 @@ from miner import __version__
 from miner.config import Settings
 from miner.errors import MinerError
 from miner.store import Database
-from miner.web import auth, curation_pages
+from miner.web import api, auth, curation_pages, search_pages
 from miner.web.rendering import render
 
 STATIC = Path(__file__).parent / "static"
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"  # Swagger UI, served from here: no CDN
 SESSION_COOKIE = "miner_session"
 
 
 def create_app(settings: Settings, database: Database, warn: Callable[[str], None] = lambda message: None) -> FastAPI:
-    app = FastAPI(title="miner", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="miner API",
+        version=__version__,
+        description="Taxon–disorder–direction claims extracted from gut–brain PubMed abstracts, each with its evidence sentence and PMID, read through curators' verdicts.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
     app.state.settings = settings
     app.state.database = database
     key = settings.web.secret_key
@@ -47,12 +57,32 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
     )
     app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.include_router(auth.router)
+    app.include_router(search_pages.router)
     app.include_router(curation_pages.router)
+    app.include_router(api.router)
+    app.add_api_route("/docs", _docs, include_in_schema=False)
+    app.add_api_route("/favicon.ico", lambda: FileResponse(DOCS_ASSETS / "favicon.png", media_type="image/png"), include_in_schema=False)
     app.add_exception_handler(MinerError, _miner_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(Exception, _unexpected)
     return app
+
+
+def _docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/api/v1/openapi.json",
+        title="miner API",
+        swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs-assets/swagger-ui.css",
+        swagger_favicon_url="/docs-assets/favicon.png",
+    )
+
+
+CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 
 
 async def _security_headers(request: Request, call_next):
@@ -60,26 +90,34 @@ async def _security_headers(request: Request, call_next):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("Content-Security-Policy", DOCS_CSP if request.url.path == "/docs" else CSP)
     return response
 
 
-def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+def _error_page(request: Request, status: int, message: str):
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
-async def _miner_error(request: Request, exc: MinerError) -> HTMLResponse:
+async def _miner_error(request: Request, exc: MinerError):
     status = exc.http_status if exc.http_status != 500 else 400
     return _error_page(request, status, str(exc))
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException):
     response = _error_page(request, exc.status_code, str(exc.detail))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
 
 
-async def _invalid_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
+async def _unexpected(request: Request, exc: Exception):
+    """A bug: a 500 in the shape the client expects (the traceback goes to the server's log)."""
+    return _error_page(request, 500, "internal error: the server logged it")
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError):
+    """A parameter of the wrong type or out of range: 400, naming the parameter."""
     problems = "; ".join(f"{'.'.join(str(p) for p in error['loc'][1:])}: {error['msg']}" for error in exc.errors())
-    return _error_page(request, 422, f"invalid request: {problems}")
+    return _error_page(request, 400, f"bad request: {problems}")

@@ -16,7 +16,7 @@ from miner.store.models import User
 from miner.web.deps import DB_SESSION, check_csrf, current_user
 from miner.web.rendering import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def safe_next(target: str | None) -> str:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from miner.conflicts import STATUSES, conflict_claims, disorder_groups_with_conflicts, find_conflicts, get_conflict, related_claims
+from miner.conflicts import STATUSES, conflict_claims, count_conflicts, disorder_groups_with_conflicts, find_conflicts, get_conflict, related_claims
 from miner.curation import audit_log, claim_target, give_verdict, history, set_conflict_status, verdicts_for, withdraw_verdict
 from miner.records import DIRECTIONS
 from miner.store.claims import REJECTING, VERDICTS
@@ -23,8 +23,9 @@ from miner.web.auth import safe_next
 from miner.web.deps import DB_SESSION, current_user, require_curator, require_user
 from miner.web.rendering import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 QUEUES = ("unresolved", *STATUSES, "all")
+QUEUE_PAGE = 100
 
 
 @dataclass
@@ -40,28 +41,25 @@ class ClaimCard:
     curator: str | None
 
 
-@router.get("/")
-def home():
-    return RedirectResponse("/conflicts", status_code=303)
-
-
 @router.get("/conflicts")
 def conflict_queue(
     request: Request,
     status: str = "unresolved",
     disorder: str = "",
+    page: int = 1,
     session: Session = DB_SESSION,
     user: User | None = Depends(current_user),
 ):
     if status not in QUEUES:
         raise HTTPException(400, f"no queue {status!r}; use one of {', '.join(QUEUES)}")
-    conflicts = find_conflicts(
-        session,
-        status=status if status in STATUSES else None,
-        disorder=disorder or None,
-        include_resolved=status != "unresolved",
-    )
-    context = {"conflicts": conflicts, "status": status, "disorder": disorder, "queues": QUEUES, "groups": disorder_groups_with_conflicts(session)}
+    chosen = {"status": status if status in STATUSES else None, "disorder": disorder or None, "include_resolved": status != "unresolved"}
+    page = max(page, 1)
+    conflicts = find_conflicts(session, **chosen, limit=QUEUE_PAGE, offset=(page - 1) * QUEUE_PAGE)
+    total = count_conflicts(session, **chosen)
+    context = {
+        "conflicts": conflicts, "status": status, "disorder": disorder, "queues": QUEUES, "groups": disorder_groups_with_conflicts(session),
+        "total": total, "page": page, "pages": max(1, -(-total // QUEUE_PAGE)), "first": (page - 1) * QUEUE_PAGE + 1,
+    }
     return render(request, "conflicts.html", context)
 
 

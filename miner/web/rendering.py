@@ -50,14 +50,21 @@ def highlight(text: str, spans: list[tuple[int | None, int | None, str]]) -> Mar
 
 
 def claim_sentence(relation) -> Markup:
+    """The evidence sentence of a stored Relation, its taxon, disorder and trigger marked."""
+    return row_sentence({name: getattr(relation, name) for name in _SPAN_FIELDS})
+
+
+_SPAN_FIELDS = ("evidence", "taxon_start", "taxon_end", "disorder_start", "disorder_end", "trigger_start", "trigger_end")
+
+
+def row_sentence(row: dict) -> Markup:
+    """The same marks for a claim read as a row (`miner.query.relations`)."""
     return highlight(
-        relation.evidence,
-        [
-            (relation.taxon_start, relation.taxon_end, "taxon"),
-            (relation.disorder_start, relation.disorder_end, "disorder"),
-            (relation.trigger_start, relation.trigger_end, "trigger"),
-        ],
+        row["evidence"],
+        [(row["taxon_start"], row["taxon_end"], "taxon"), (row["disorder_start"], row["disorder_end"], "disorder"), (row["trigger_start"], row["trigger_end"], "trigger")],
     )
 
 
-TEMPLATES.env.globals.update(pubmed_url=PUBMED.format, taxonomy_url=TAXONOMY.format, mesh_url=MESH.format, claim_sentence=claim_sentence)
+TEMPLATES.env.globals.update(
+    pubmed_url=PUBMED.format, taxonomy_url=TAXONOMY.format, mesh_url=MESH.format, claim_sentence=claim_sentence, row_sentence=row_sentence
+)

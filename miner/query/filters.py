@@ -1,0 +1,223 @@
+"""What researchers filter claims by, checked and turned into SQL conditions.
+
+`RelationFilter` is the one description of a claim query shared by the API, the search page, the
+CLI and the exports. `conditions(session, f)` resolves its names (a taxon by name or NCBI taxid,
+optionally with every descendant through the stored lineage; a disorder by MeSH id, name or
+group) and returns conditions over the joins of `miner.store.claims`. A filter that cannot mean
+anything is an `InvalidValue` (HTTP 400); a taxon nobody knows is `NotFound` (HTTP 404).
+Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.store`, `miner.taxon_tree`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from miner.errors import InvalidValue, NotFound
+from miner.records import DIRECTIONS, SUBJECTS
+from miner.store.claims import REJECTING, VERDICTS, effective_direction, not_rejected, verdict_on_relation
+from miner.store.names import disorder_meshes
+from miner.store.models import Conflict, Disorder, Relation, Taxon, Verdict
+from miner.taxon_tree import taxon_tree
+
+RANKS = ("superkingdom", "kingdom", "phylum", "class", "order", "family", "genus", "species", "strain", "no rank")
+VERDICT_FILTERS = ("unreviewed", "reviewed", "rejected", "any", *VERDICTS)
+ACTIVE_CONFLICT = ("open", "confirmed")
+
+
+@dataclass(frozen=True)
+class RelationFilter:
+    taxon: str | None = None  # a name or an NCBI taxid
+    descendants: bool = False  # with the taxon, every taxon below it
+    rank: str | None = None
+    disorder: str | None = None  # a MeSH descriptor, a disorder's name or a disorder group
+    direction: str | None = None  # as read through the verdicts
+    subject: str | None = None  # human or animal
+    year_from: int | None = None
+    year_to: int | None = None
+    min_confidence: float | None = None
+    pmid: str | None = None
+    conflict_only: bool = False  # only pairs with an open or confirmed conflict
+    verdict: str | None = None  # None: every claim but the rejected; see VERDICT_FILTERS
+
+    @classmethod
+    def from_params(cls, params) -> "RelationFilter":
+        """From a web form's query string (a mapping of str): blank fields are absent, checkboxes
+        are "true"/"on", numbers must parse. The API declares the same fields typed."""
+        values: dict = {}
+        for name in ("taxon", "rank", "disorder", "direction", "subject", "pmid", "verdict"):
+            text = (params.get(name) or "").strip()
+            values[name] = text or None
+        for name, source in (("descendants", "include_descendants"), ("conflict_only", "conflict_only")):
+            values[name] = (params.get(source) or "").strip().lower() in ("true", "on", "1", "yes")
+        for name, kind in (("year_from", int), ("year_to", int), ("min_confidence", float)):
+            text = (params.get(name) or "").strip()
+            try:
+                values[name] = kind(text) if text else None
+            except ValueError:
+                raise InvalidValue(f"{name.replace('_', ' ')} must be a number, not {text!r}") from None
+        return cls(**values)
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) in (None, False) for f in fields(self))
+
+    def described(self) -> str:
+        """"taxon=Faecalibacterium, disorder=depression": for logs, pages and file names."""
+        return ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name) not in (None, False)) or "everything"
+
+
+@dataclass
+class Resolved:
+    """A filter with its names resolved: the stored taxon row ids and MeSH descriptors it means
+    (None: no restriction), its other conditions over the relation table, and its verdict and
+    direction tests, which come in two forms (`conditions`)."""
+
+    taxon_ids: list[int] | None
+    meshes: list[str] | None
+    where: list[ColumnElement]
+    direction: str | None
+    verdict: str | None
+
+    def conditions(self, *, seek: bool = True, verdict_joined: bool = False) -> list[ColumnElement]:
+        """The SQL conditions. Without `verdict_joined` they use the relation table alone (the
+        verdicts through small subqueries of judged claim ids), so a query can filter, order and
+        limit before any join; with it they test the outer-joined Verdict row, which aggregates
+        (pairs) read from a covering index. With `seek` False the taxon and descriptor tests are
+        written so no index serves them (`taxon_id + 0`): the database then walks the id or year
+        order and stops at the page's end, fastest when the filter matches many claims."""
+        found = list(self.where)
+        if self.taxon_ids is not None:
+            found.append((Relation.taxon_id if seek else Relation.taxon_id + 0).in_(self.taxon_ids))
+        if self.meshes is not None:
+            found.append((Relation.mesh if seek else Relation.mesh + "").in_(self.meshes))
+        if verdict_joined:
+            found += _joined_verdict_conditions(self.verdict)
+            if self.direction:
+                found.append(effective_direction == self.direction)
+        else:
+            found += _verdict_conditions(self.verdict)
+            if self.direction:
+                found.append(_reads_as(self.direction))
+        return found
+
+
+def resolve(session: Session, f: RelationFilter) -> Resolved:
+    where: list[ColumnElement] = []
+    taxa = taxon_ids(session, f.taxon, f.descendants) if f.taxon else None
+    meshes = disorder_meshes(session, f.disorder) if f.disorder else None
+    if f.rank:
+        if f.rank not in RANKS:
+            raise InvalidValue(f"no rank {f.rank!r}; use one of {', '.join(RANKS)}")
+        where.append(Relation.taxon_id.in_(select(Taxon.id).where(Taxon.rank == f.rank)))
+    if f.direction:
+        if f.direction not in DIRECTIONS:
+            raise InvalidValue(f"no direction {f.direction!r}; use one of {', '.join(DIRECTIONS)}")
+    if f.subject:
+        if f.subject not in SUBJECTS:
+            raise InvalidValue(f"no subject {f.subject!r}; use one of {', '.join(SUBJECTS)}")
+        where.append(Relation.subject == f.subject)
+    if f.year_from is not None and f.year_to is not None and f.year_from > f.year_to:
+        raise InvalidValue(f"year_from {f.year_from} is after year_to {f.year_to}")
+    if f.year_from is not None:
+        where.append(Relation.year >= f.year_from)
+    if f.year_to is not None:
+        where.append(Relation.year <= f.year_to)
+    if f.min_confidence is not None:
+        if not 0 <= f.min_confidence <= 1:
+            raise InvalidValue(f"min_confidence is between 0 and 1, not {f.min_confidence}")
+        where.append(Relation.confidence >= f.min_confidence)
+    if f.pmid:
+        if not f.pmid.isdigit():
+            raise InvalidValue(f"a PMID is digits, not {f.pmid!r}")
+        where.append(Relation.pmid == f.pmid)
+    if f.conflict_only:
+        where.append(
+            select(Conflict.id)
+            .join(Disorder, Disorder.group == Conflict.disorder_group)
+            .where(
+                Conflict.taxon_id == Relation.taxon_id,
+                Disorder.mesh == Relation.mesh,
+                Conflict.subject == Relation.subject,
+                Conflict.status.in_(ACTIVE_CONFLICT),
+            )
+            .correlate(Relation)
+            .exists()
+        )
+    if f.verdict is not None and f.verdict not in VERDICT_FILTERS:
+        raise InvalidValue(f"no verdict filter {f.verdict!r}; use one of {', '.join(VERDICT_FILTERS)}")
+    return Resolved(taxa, meshes, where, f.direction, f.verdict)
+
+
+def conditions(session: Session, f: RelationFilter) -> list[ColumnElement]:
+    """All of a filter's conditions, over the relation table alone."""
+    return resolve(session, f).conditions()
+
+
+def _judged(verdicts: tuple[str, ...] | None = None):
+    """Ids of the claims with a verdict (of these kinds): few, so a subquery the database
+    computes once."""
+    query = select(Relation.id).join(Verdict, verdict_on_relation)
+    return query.where(Verdict.verdict.in_(verdicts)) if verdicts else query
+
+
+def _reads_as(direction: str) -> ColumnElement:
+    """The claim reads as `direction` through its verdict: extracted so and not turned round, or
+    turned round to it."""
+    turned = _judged(("wrong direction",))
+    turned_to = select(Relation.id).join(Verdict, verdict_on_relation).where(Verdict.verdict == "wrong direction", effective_direction == direction)
+    return or_(and_(Relation.direction == direction, Relation.id.not_in(turned)), Relation.id.in_(turned_to))
+
+
+def _verdict_conditions(verdict: str | None) -> list[ColumnElement]:
+    if verdict is None:
+        return [not_rejected()]
+    return {
+        "any": [],
+        "unreviewed": [Relation.id.not_in(_judged())],
+        "reviewed": [Relation.id.in_(_judged())],
+        "rejected": [Relation.id.in_(_judged(REJECTING))],
+    }.get(verdict, [Relation.id.in_(_judged((verdict,)))])
+
+
+def _joined_verdict_conditions(verdict: str | None) -> list[ColumnElement]:
+    if verdict is None:
+        return [Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING)]
+    return {
+        "any": [],
+        "unreviewed": [Verdict.verdict.is_(None)],
+        "reviewed": [Verdict.verdict.is_not(None)],
+        "rejected": [Verdict.verdict.in_(REJECTING)],
+    }.get(verdict, [Verdict.verdict == verdict])
+
+
+def taxon_ids(session: Session, taxon: str, descendants: bool = False) -> list[int]:
+    """The stored taxon rows a taxon filter means (may be none: a real taxon nobody reported)."""
+    taxids = resolve_taxids(session, taxon)
+    if not taxids:  # a name without an NCBI id, stored as such
+        query = select(Taxon.id).where(func.lower(Taxon.name) == taxon.strip().lower())
+    elif descendants:
+        query = select(Taxon.id).where(or_(*(Taxon.lineage.like(f"%/{taxid}/%") for taxid in taxids), Taxon.taxid.in_(taxids)))
+    else:
+        query = select(Taxon.id).where(Taxon.taxid.in_(taxids))
+    return list(session.scalars(query))
+
+
+def resolve_taxids(session: Session, taxon: str) -> list[int]:
+    """The NCBI taxids a taxon filter names: a taxid, a stored name, or a name of the gazetteer
+    (scientific, synonym or former). Empty for a stored name without a taxid."""
+    text = taxon.strip()
+    if not text:
+        raise InvalidValue("an empty taxon filter")
+    if text.isdigit():
+        taxid = int(text)
+        if session.scalar(select(Taxon.id).where(Taxon.taxid == taxid)) is None and taxon_tree().node(taxid) is None:
+            raise NotFound(f"no taxon with NCBI taxid {taxid}")
+        return [taxid]
+    stored = session.execute(select(Taxon.taxid).where(func.lower(Taxon.name) == text.lower())).scalars().all()
+    if stored:
+        return sorted({t for t in stored if t is not None})
+    known = taxon_tree().taxids(text)
+    if not known:
+        raise NotFound(f"no taxon named {text!r}")
+    return known

@@ -1,0 +1,114 @@
+"""The taxon gazetteer's NCBI tree for reads: a taxon's name, rank and lineage, and which taxids a
+name means, without the extraction pipeline's phrase index.
+
+The API uses it to name a lineage, to resolve a taxon typed by a researcher that no stored
+finding names yet, and to write MetaPhlAn-style lineage names in signature exports. Loaded once
+per process on first use (~0.5 s, ~40 MB). `read_tsv` reads the gazetteer files for the
+pipeline too.
+Imports: stdlib, `miner.errors`, `miner.resources`.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from miner.errors import PipelineError
+from miner.resources import resolve
+
+TAXA = "pipelines/taxa/taxa.tsv.gz"
+NAMES = "pipelines/taxa/names.tsv.gz"
+METAPHLAN_PREFIX = {"superkingdom": "k", "domain": "k", "kingdom": "k", "phylum": "p", "class": "c", "order": "o", "family": "f", "genus": "g", "species": "s"}
+
+
+def read_tsv(path: str, columns: tuple[str, ...]) -> Iterator[dict]:
+    """Rows of a gazetteer TSV (gzip or plain) that has at least `columns`."""
+    try:
+        handle = gzip.open(path, "rt", encoding="utf-8", newline="") if path.endswith(".gz") else open(path, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise PipelineError(f"cannot read gazetteer {path}: {exc.strerror}") from None
+    with handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = set(columns) - set(reader.fieldnames or ())
+        if missing:
+            raise PipelineError(f"gazetteer {path} lacks columns {', '.join(sorted(missing))}")
+        yield from reader
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    taxid: int
+    parent: int
+    rank: str
+    name: str
+    domain: str = ""
+
+
+def read_nodes(path: str) -> dict[int, TreeNode]:
+    """taxid → node, from a gazetteer taxa file (`taxid, parent_taxid, rank, name, domain`)."""
+    nodes: dict[int, TreeNode] = {}
+    for row in read_tsv(path, ("taxid", "parent_taxid", "rank", "name", "domain")):
+        taxid = int(row["taxid"])
+        nodes[taxid] = TreeNode(taxid, int(row["parent_taxid"] or 0), row["rank"], row["name"], row["domain"])
+    return nodes
+
+
+class TaxonTree:
+    def __init__(self, nodes: dict[int, TreeNode], names: dict[str, list[int]], spelled: dict[str, str]):
+        self.nodes = nodes
+        self._names = names
+        self._spelled = spelled  # folded name → as the gazetteer writes it
+        self._by_taxid: dict[int, list[str]] | None = None  # built on first use
+
+    def node(self, taxid: int) -> TreeNode | None:
+        return self.nodes.get(taxid)
+
+    def lineage(self, taxid: int) -> list[TreeNode]:
+        """From the root down to the taxon itself (empty when unknown)."""
+        path: list[TreeNode] = []
+        seen: set[int] = set()
+        node = self.nodes.get(taxid)
+        while node is not None and node.taxid not in seen:
+            path.append(node)
+            seen.add(node.taxid)
+            node = self.nodes.get(node.parent) if node.parent != node.taxid else None
+        return path[::-1]
+
+    def taxids(self, name: str) -> list[int]:
+        """The taxids a name (scientific, synonym, former) points at, case-insensitive."""
+        return list(self._names.get(" ".join(name.lower().split()), ()))
+
+    def names_of(self, taxid: int) -> list[str]:
+        """Every name that points at this taxid, as the gazetteer writes it."""
+        if self._by_taxid is None:
+            by_taxid: dict[int, list[str]] = {}
+            for name, taxids in self._names.items():
+                for found in taxids:
+                    by_taxid.setdefault(found, []).append(self._spelled.get(name, name))
+            self._by_taxid = by_taxid
+        return list(self._by_taxid.get(taxid, ()))
+
+    def metaphlan(self, taxid: int) -> str:
+        """"k__Bacteria|p__Bacillota|…|g__Faecalibacterium": the ranked part of the lineage."""
+        parts = [f"{METAPHLAN_PREFIX[n.rank]}__{n.name.replace(' ', '_')}" for n in self.lineage(taxid) if n.rank in METAPHLAN_PREFIX]
+        return "|".join(parts)
+
+
+@lru_cache(maxsize=1)
+def taxon_tree() -> TaxonTree:
+    nodes = read_nodes(str(resolve(TAXA)))
+    names: dict[str, list[int]] = {}
+    spelled: dict[str, str] = {}
+    for node in nodes.values():
+        names.setdefault(node.name.lower(), []).append(node.taxid)
+        spelled.setdefault(node.name.lower(), node.name)
+    for row in read_tsv(str(resolve(NAMES)), ("name", "taxid")):
+        taxid = int(row["taxid"])
+        key = " ".join(row["name"].lower().split())
+        found = names.setdefault(key, [])
+        spelled.setdefault(key, row["name"])
+        if taxid in nodes and taxid not in found:
+            found.append(taxid)
+    return TaxonTree(nodes, names, spelled)
