@@ -25,7 +25,9 @@ from miner import __version__, records
 from miner.config import Settings, load_settings
 from miner.accounts import create_user, disable_user, list_users, set_password, set_role
 from miner.conflicts import count_conflicts, find_conflicts
-from miner.errors import MinerError, ParseError
+from miner.digest.publish import deliver, publish, write_files
+from miner.digest.weeks import Week
+from miner.errors import ConfigError, DeliveryError, MinerError, ParseError
 from miner.evaluate import read_records as read_gold
 from miner.evaluate import score, texts_beside
 from miner.exports import write_rows
@@ -40,6 +42,7 @@ from miner.resources import resolve
 from miner.harvest import harvest
 from miner.scheduler import last_harvests, list_jobs, run_scheduler
 from miner.services import disorder_groups, harvest_plan, make_client, make_extractor, open_database
+from miner.store.models import utcnow
 
 SAMPLE = "samples/gutbrain-sample.xml.gz"
 
@@ -272,6 +275,31 @@ def _query_tables(session, f: RelationFilter, kind: QueryKind, shown: int = 25) 
     out.print(claims)
     if page.next_cursor:
         out.print("… more: --format csv or jsonl gives every claim", highlight=False)
+
+
+@app.command("digest")
+def digest_command(
+    ctx: typer.Context,
+    week: Annotated[Optional[str], typer.Option("--week", help="ISO week YYYY-Www (default: the week just ended, UTC).")] = None,
+    folder: Annotated[Optional[Path], typer.Option("--out", help="Folder for digest-YYYY-Www.html/.txt/.md/.png (default: [digest] out_dir).")] = None,
+    send: Annotated[bool, typer.Option("--send", help="E-mail it to [digest] recipients (each once; earlier failures are retried).")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the week's digest again, unless it was already sent to someone.")] = False,
+) -> None:
+    """The weekly digest: build it, write it as HTML, text and Markdown, and optionally send it."""
+    settings = _settings(ctx)
+    database = open_database(settings)
+    chosen = Week.parse(week) if week else Week.just_ended(utcnow())
+    issue = publish(database, settings, chosen, rebuild=rebuild)
+    for path in write_files(issue, folder or settings.digest.out_dir):
+        out.print(str(path), highlight=False, soft_wrap=True)
+    out.print(issue.summary, highlight=False, soft_wrap=True)
+    if send:
+        if not settings.digest.recipients:
+            raise ConfigError("no recipients: set [digest] recipients (or MINER_DIGEST_RECIPIENTS=a@x.org,b@y.org)")
+        report = deliver(database, settings, chosen, settings.digest.recipients)
+        if report.failed:
+            raise DeliveryError(f"digest {chosen}: {report.line()} (they are tried again next time)")
+        err.print(f"mail: {report.line()}", highlight=False)
 
 
 @app.command("conflicts")

@@ -122,6 +122,9 @@ class SchedulerSettings:
     harvest_cron: str = setting("15 7 * * *", "Daily harvest (crontab: minute hour day month weekday).")
     harvest_jitter_seconds: int = setting(600, "Random delay added to each harvest start.")
     digest_cron: str = setting("0 8 * * mon", "Weekly digest (crontab).")
+    digest_retry_cron: str = setting(
+        "40 * * * *", "Retry digest e-mails that failed (crontab); does nothing, and records nothing, when none did."
+    )
     misfire_grace_seconds: int = setting(
         86400, "A run missed while the scheduler was down still runs at start-up within this delay."
     )

@@ -7,6 +7,7 @@
     ├── StoreError                  the database cannot be reached or migrated
     ├── HarvestError                E-utilities failures that retries could not cure
     ├── NotFound                    a requested object does not exist
+    ├── DeliveryError               digests that could not be sent (each is tried again next run)
     └── InvalidValue                a verdict, status, role or name that is not one of those allowed
 
 The CLI maps each to a single stderr line and `exit_code`; the web layer maps them to
@@ -67,3 +68,10 @@ class InvalidValue(MinerError, ValueError):
 
     exit_code = 8
     http_status = 400
+
+
+class DeliveryError(MinerError):
+    """Some digests could not be sent; they stay pending and the next run tries them again."""
+
+    exit_code = 9
+    http_status = 502

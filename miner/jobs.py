@@ -12,7 +12,7 @@ import logging
 from typing import Callable
 
 from miner.config import load_settings
-from miner.digest import send_weekly_digest
+from miner.digest import pending_deliveries, retry_failed, send_weekly_digest
 from miner.harvest import harvest
 from miner.services import harvest_plan, make_client, make_extractor, open_database
 from miner.store import Database
@@ -35,6 +35,15 @@ def digest_job(config: str = "") -> str:
     settings = load_settings(config or None)
     database = open_database(settings)
     return recorded(database, "digest", lambda: send_weekly_digest(settings, database))
+
+
+def digest_retry_job(config: str = "") -> str:
+    """Send the digests whose delivery failed; recorded as a run only when there was one to send."""
+    settings = load_settings(config or None)
+    database = open_database(settings)
+    if not pending_deliveries(database):
+        return "no digest to retry"
+    return recorded(database, "digest-retry", lambda: retry_failed(settings, database))
 
 
 def recorded(database: Database, job_id: str, work: Callable[[], str]) -> str:

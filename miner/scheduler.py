@@ -66,6 +66,7 @@ def desired_jobs(settings: Settings, config: str) -> list[JobSpec]:
     return [
         JobSpec("harvest", "miner.jobs:harvest_job", crontab(schedule.harvest_cron, schedule.timezone, schedule.harvest_jitter_seconds), {"config": config}),
         JobSpec("digest", "miner.jobs:digest_job", crontab(schedule.digest_cron, schedule.timezone), {"config": config}),
+        JobSpec("digest-retry", "miner.jobs:digest_retry_job", crontab(schedule.digest_retry_cron, schedule.timezone), {"config": config}),
     ]
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from builders import make_article, make_relation
+from builders import make_article, make_relation, store_papers
 from miner import conflicts, records
 from miner.accounts import create_user
 from miner.curation import give_verdict
@@ -205,11 +205,7 @@ def relation_id(session, pmid: str, taxon: str, mesh: str) -> int:
 def seed(database: Database) -> None:
     """Store the corpus, refresh the conflicts, give the verdicts and confirm one conflict."""
     with database.session() as session:
-        for pmid in ARTICLES:
-            article, relations = article_record(pmid)
-            save_article(session, article, relations, pipeline_version="test")
-        session.flush()
-        conflicts.refresh(session)
+        store_papers(session, (article_record(pmid) for pmid in ARTICLES))
         curator = create_user(session, CURATOR[0], "curator", CURATOR[1])
         for (pmid, taxon, mesh), verdict in VERDICTS.items():
             give_verdict(session, relation_id(session, pmid, taxon, mesh), verdict, curator)

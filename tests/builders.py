@@ -36,3 +36,14 @@ def make_relation(pmid="100", taxon="Faecalibacterium", taxid=216851, direction=
     )
     values.update(extra)
     return records.Relation(**values)
+
+
+def store_papers(session, papers) -> None:
+    """Save (article, relations) pairs as the writer does, then derive the conflicts."""
+    from miner import conflicts
+    from miner.store.writer import save_article
+
+    for article, relations in papers:
+        save_article(session, article, relations, pipeline_version="test")
+    session.flush()
+    conflicts.refresh(session)

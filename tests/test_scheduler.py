@@ -62,16 +62,16 @@ def test_jobs_keep_fixed_ids_and_survive_restarts(database_url, tmp_path):
     settings, config = settings_for(database_url, tmp_path)
     first = build_scheduler(settings)
     first.start(paused=True)
-    assert reconcile(first, desired_jobs(settings, config)) == ["harvest: added", "digest: added"]
+    assert reconcile(first, desired_jobs(settings, config)) == ["harvest: added", "digest: added", "digest-retry: added"]
     stored = {job.id: job.next_run_time for job in first.get_jobs()}
-    assert set(stored) == {"harvest", "digest"}
+    assert set(stored) == {"harvest", "digest", "digest-retry"}
     job = first.get_job("harvest")
     assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 86_400)
     first.shutdown(wait=False)
     # a restart keeps the stored jobs (and their next run times) when the schedule is unchanged …
     again = build_scheduler(settings)
     again.start(paused=True)
-    assert [line.split(" (")[0] for line in reconcile(again, desired_jobs(settings, config))] == ["harvest: kept", "digest: kept"]
+    assert [line.split(" (")[0] for line in reconcile(again, desired_jobs(settings, config))] == ["harvest: kept", "digest: kept", "digest-retry: kept"]
     assert {job.id: job.next_run_time for job in again.get_jobs()} == stored
     again.shutdown(wait=False)
     # … and replaces them when the config changed

@@ -6,11 +6,9 @@ title and sentence to prove the pages escape it; 1005 increased.
 """
 from __future__ import annotations
 
-from builders import make_article, make_relation
-from miner import conflicts
+from builders import make_article, make_relation, store_papers
 from miner.accounts import create_user
 from miner.store import Database
-from miner.store.writer import save_article
 
 PASSWORDS = {"alice": "alice-curates-1", "bob": "bob-only-reads", "root": "root-administers"}
 HOSTILE = '<script>alert("x")</script>'
@@ -40,11 +38,7 @@ CLAIMS = [
 
 def seed(database: Database) -> None:
     with database.session() as session:
-        for pmid, taxon, taxid, direction, sentence, trigger, article in CLAIMS:
-            record, relations = _claim(pmid, taxon, taxid, direction, sentence, trigger, **article)
-            save_article(session, record, relations, pipeline_version="test")
-        session.flush()
-        conflicts.refresh(session)
+        store_papers(session, (_claim(pmid, taxon, taxid, direction, sentence, trigger, **article) for pmid, taxon, taxid, direction, sentence, trigger, article in CLAIMS))
         create_user(session, "alice", "curator", PASSWORDS["alice"])
         create_user(session, "bob", "reader", PASSWORDS["bob"])
         create_user(session, "root", "admin", PASSWORDS["root"])

@@ -93,7 +93,7 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     pipeline_version: Mapped[str | None] = mapped_column(String(64), index=True)
     source: Mapped[str] = mapped_column(Text, default="")
-    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     relations: Mapped[list["Relation"]] = relationship(
@@ -344,3 +344,38 @@ class AuditEvent(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DigestIssue(Base):
+    """The weekly digest of one ISO week as it was built: the three renderings and the chart, so
+    the web pages, the feed and any late delivery show exactly what was sent."""
+
+    __tablename__ = "digest_issue"
+
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)  # "2026-W47"
+    generated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    title: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text)  # one paragraph, for the feed
+    html: Mapped[str] = mapped_column(Text)  # for the web and files: the chart as a file beside it
+    email_html: Mapped[str] = mapped_column(Text)  # the chart as an inline cid: image
+    text: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    chart_png: Mapped[bytes] = mapped_column(LargeBinary)
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class DigestDelivery(Base):
+    """One digest to one recipient: sent once; a failure is kept and tried again by the next run."""
+
+    __tablename__ = "digest_delivery"
+    __table_args__ = (UniqueConstraint("week", "recipient", name="uq_digest_delivery"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(ForeignKey("digest_issue.week", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, sent, failed, cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(255), default="")
+    sent_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,7 +24,7 @@ from miner import __version__
 from miner.config import Settings
 from miner.errors import MinerError
 from miner.store import Database
-from miner.web import api, auth, curation_pages, search_pages
+from miner.web import api, auth, curation_pages, digest_pages, search_pages
 from miner.web.rendering import render
 
 STATIC = Path(__file__).parent / "static"
@@ -61,6 +61,7 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
     app.include_router(auth.router)
     app.include_router(search_pages.router)
     app.include_router(curation_pages.router)
+    app.include_router(digest_pages.router)
     app.include_router(api.router)
     app.add_api_route("/docs", _docs, include_in_schema=False)
     app.add_api_route("/favicon.ico", lambda: FileResponse(DOCS_ASSETS / "favicon.png", media_type="image/png"), include_in_schema=False)

@@ -1,0 +1,320 @@
+"""What the weekly digest says, as data: for one ISO week, the headline numbers, the new
+findings by disorder (curator-confirmed first, extraction-only ones marked), the pairs whose
+consensus moved, new and changed conflicts, twelve weeks of findings for the chart, and the note
+on method. "New" means from articles first stored during the week.
+Imports: SQLAlchemy, `miner.resources`, `miner.store`, `miner.query`, `miner.digest.weeks`.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from miner.digest.weeks import Week
+from miner.query import stats
+from miner.query.pairs import consensus
+from miner.resources import resolve
+from miner.store.claims import effective_direction, not_rejected, verdict_on_relation
+from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
+
+QUALITY = "pipelines/quality.json"
+GROUP_NAMES = "pipelines/disorder_groups.json"
+CHART_WEEKS = 12
+PER_DISORDER = 6  # findings shown per disorder; the rest are counted and linked
+PAPERS_SHOWN = 3  # papers shown per finding; the rest are counted and linked
+PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{}/"
+
+
+@dataclass
+class Paper:
+    pmid: str
+    title: str
+    journal: str
+    year: int | None
+    secondary: bool
+
+    @property
+    def url(self) -> str:
+        return PUBMED.format(self.pmid)
+
+
+@dataclass
+class Finding:
+    taxon: str
+    taxid: int | None
+    direction: str
+    subject: str
+    papers: list[Paper]
+    review: str  # "confirmed" (a curator said correct), "corrected" (a curator turned it round), "extraction only"
+    link: str
+    diagnoses: list[str]  # the descriptors the papers name ("major depressive disorder", "depression")
+    evidence: str  # one sentence behind it, shortened
+
+    @property
+    def shown(self) -> list[Paper]:
+        return self.papers[:PAPERS_SHOWN]
+
+    @property
+    def more(self) -> int:
+        return max(0, len(self.papers) - PAPERS_SHOWN)
+
+
+@dataclass
+class Section:
+    group: str
+    name: str
+    findings: list[Finding]
+    more: int  # findings not shown
+    link: str
+
+
+@dataclass
+class Move:
+    taxon: str
+    group: str
+    subject: str
+    before: dict  # {"consensus", "score", "papers"}
+    after: dict
+    link: str
+
+
+@dataclass
+class ConflictNote:
+    id: int
+    taxon: str
+    group: str
+    subject: str
+    status: str
+    increased: list[str]
+    decreased: list[str]
+    unchanged: list[str]
+    change: str  # for a changed conflict: who set which status, and why
+    link: str
+
+    def side(self, direction: str) -> str:
+        pmids = {"increased": self.increased, "decreased": self.decreased, "unchanged": self.unchanged}[direction]
+        shown = ", ".join(pmids[:5]) + (f" and {len(pmids) - 5} more" if len(pmids) > 5 else "")
+        return f"{direction} in {len(pmids)} paper{'' if len(pmids) == 1 else 's'} (PMID {shown})"
+
+
+@dataclass
+class Digest:
+    week: str
+    label: str
+    generated_at: datetime
+    numbers: dict
+    sections: list[Section]
+    moves: list[Move]
+    new_conflicts: list[ConflictNote]
+    changed_conflicts: list[ConflictNote]
+    chart_weeks: list[str]
+    chart_series: dict[str, list[int]]  # disorder name → findings per week, oldest first
+    method: dict
+    links: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"Gut–brain literature, week {self.week} ({self.label})"
+
+    @property
+    def summary(self) -> str:
+        n = self.numbers
+        return (
+            f"{plural(n['new_articles'], 'new article')} ({n['articles_with_findings']} with findings), "
+            f"{plural(n['new_claims'], 'new finding')} on {plural(n['new_pairs'], 'taxon–disorder pair')}, "
+            f"{n['new_conflicts']} new and {n['changed_conflicts']} changed {'conflict' if n['new_conflicts'] + n['changed_conflicts'] == 1 else 'conflicts'}; "
+            f"{plural(len(self.moves), 'pair')} whose consensus moved."
+        )
+
+
+def plural(count: int, noun: str) -> str:
+    """"1 paper", "2 papers"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def build_digest(session: Session, week: Week, public_url: str, now: datetime) -> Digest:
+    base = public_url.rstrip("/")
+    names = _group_names(session)
+    claims = _claims_of_week(session, week)
+    sections = _sections(claims, names, base)
+    new_conflicts, changed_conflicts = _conflicts(session, week, names, base)
+    chart_weeks, chart_series = _chart(session, week, names)
+    totals = stats(session)
+    numbers = {
+        "new_articles": session.scalar(select(func.count()).select_from(Article).where(Article.first_seen_at >= week.start, Article.first_seen_at < week.end)) or 0,
+        "articles_with_findings": len({c["pmid"] for c in claims}),
+        "new_claims": len(claims),
+        "new_pairs": len({(c["taxon_id"], c["group"], c["subject"]) for c in claims}),
+        "new_conflicts": len(new_conflicts),
+        "changed_conflicts": len(changed_conflicts),
+        "confirmed": sum(1 for c in claims if c["verdict"] == "correct"),
+        "total_articles": totals["articles"],
+        "total_claims": totals["relations"],
+        "open_conflicts": totals["conflicts"],
+    }
+    return Digest(
+        week=str(week), label=week.label(), generated_at=now, numbers=numbers, sections=sections,
+        moves=_moves(session, week, claims, names, base), new_conflicts=new_conflicts, changed_conflicts=changed_conflicts,
+        chart_weeks=chart_weeks, chart_series=chart_series, method=_method(),
+        links={"search": f"{base}/search", "conflicts": f"{base}/conflicts", "api": f"{base}/docs", "digest": f"{base}/digest/{week}", "feed": f"{base}/digest/feed.xml"},
+    )
+
+
+def _group_names(session: Session) -> dict[str, str]:
+    """Disorder group → a name fit for a reader (pipelines/disorder_groups.json; else the
+    group's lowest-numbered descriptor's name)."""
+    with open(resolve(GROUP_NAMES), encoding="utf-8") as handle:
+        names = {group: name for group, name in json.load(handle).items() if not group.startswith("_")}
+    for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.mesh)):
+        names.setdefault(group, name)
+    return names
+
+
+def _claims_of_week(session: Session, week: Week) -> list[dict]:
+    new = select(Article.pmid).where(Article.first_seen_at >= week.start, Article.first_seen_at < week.end)
+    query = (
+        select(
+            Relation.taxon_id, Taxon.name.label("taxon"), Taxon.taxid, Disorder.group, Relation.subject,
+            effective_direction.label("direction"), Verdict.verdict, Relation.pmid, Article.title, Article.journal,
+            Article.year, Article.is_review, Relation.evidence, Disorder.name.label("diagnosis"), Relation.confidence,
+            Relation.taxon_start, Relation.taxon_end, Relation.trigger_start, Relation.trigger_end,
+        )
+        .join(Taxon, Relation.taxon_id == Taxon.id)
+        .join(Disorder, Relation.mesh == Disorder.mesh)
+        .join(Article, Relation.pmid == Article.pmid)
+        .outerjoin(Verdict, verdict_on_relation)
+        .where(Relation.pmid.in_(new), not_rejected(), Article.is_retracted.is_(False))
+    )
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
+def _excerpt(claim: dict, limit: int = 240) -> str:
+    """The evidence sentence, or the part of it around the taxon and the trigger when it is long."""
+    sentence = claim["evidence"]
+    if len(sentence) <= limit:
+        return sentence
+    marks = [m for m in (claim["taxon_start"], claim["taxon_end"], claim["trigger_start"], claim["trigger_end"]) if m is not None]
+    low, high = (min(marks), max(marks)) if marks else (0, 0)
+    start = max(0, min(low - (limit - (high - low)) // 2, len(sentence) - limit))
+    end = min(len(sentence), start + limit)
+    piece = sentence[start:end]
+    if start > 0:
+        piece = "…" + piece.split(" ", 1)[-1]
+    if end < len(sentence):
+        piece = piece.rsplit(" ", 1)[0] + "…"
+    return piece
+
+
+def _sections(claims: list[dict], names: dict[str, str], base: str) -> list[Section]:
+    found: dict[tuple, list[dict]] = defaultdict(list)
+    for claim in claims:
+        found[(claim["group"], claim["taxon_id"], claim["direction"], claim["subject"])].append(claim)
+    by_group: dict[str, list[Finding]] = defaultdict(list)
+    for (group, _, direction, subject), rows in found.items():
+        papers = {row["pmid"]: Paper(row["pmid"], row["title"], row["journal"] or "", row["year"], row["is_review"]) for row in rows}
+        verdicts = {row["verdict"] for row in rows}
+        review = "corrected" if "wrong direction" in verdicts else "confirmed" if verdicts == {"correct"} else "extraction only"
+        first = rows[0]
+        link = f"{base}/search/claims?" + urlencode({"taxon": first["taxid"] or first["taxon"], "disorder": group, "subject": subject})
+        best = max(rows, key=lambda row: (row["verdict"] == "correct", row["confidence"]))
+        diagnoses = sorted({row["diagnosis"] for row in rows})
+        by_group[group].append(
+            Finding(first["taxon"], first["taxid"], direction, subject, sorted(papers.values(), key=lambda p: p.pmid), review, link, diagnoses, _excerpt(best))
+        )
+    sections = []
+    for group, findings in by_group.items():
+        findings.sort(key=lambda f: (f.review == "extraction only", -len(f.papers), f.taxon.lower(), f.direction))
+        link = f"{base}/search?" + urlencode({"disorder": group})
+        sections.append(Section(group, names.get(group, group), findings[:PER_DISORDER], max(0, len(findings) - PER_DISORDER), link))
+    sections.sort(key=lambda s: (-sum(len(f.papers) for f in s.findings) - s.more, s.name))
+    return sections
+
+
+def _moves(session: Session, week: Week, claims: list[dict], names: dict[str, str], base: str) -> list[Move]:
+    """Pairs touched this week whose consensus label is not what it was before the week."""
+    keys = {(c["taxon_id"], c["group"], c["subject"]) for c in claims}
+    if not keys:
+        return []
+    votes: dict[tuple, dict[str, dict[str, set]]] = defaultdict(lambda: {"before": defaultdict(set), "after": defaultdict(set)})
+    query = (
+        select(Relation.taxon_id, Disorder.group, Relation.subject, effective_direction.label("direction"), Relation.pmid, Article.first_seen_at)
+        .join(Disorder, Relation.mesh == Disorder.mesh)
+        .join(Article, Relation.pmid == Article.pmid)
+        .outerjoin(Verdict, verdict_on_relation)
+        .where(Relation.taxon_id.in_({k[0] for k in keys}), Disorder.group.in_({k[1] for k in keys}), not_rejected(), Article.is_retracted.is_(False), Article.first_seen_at < week.end)
+    )
+    for taxon_id, group, subject, direction, pmid, seen in session.execute(query):
+        key = (taxon_id, group, subject)
+        if key not in keys:
+            continue
+        votes[key]["after"][direction].add(pmid)
+        if seen < week.start:
+            votes[key]["before"][direction].add(pmid)
+    taxa = dict(session.execute(select(Taxon.id, Taxon.name).where(Taxon.id.in_({k[0] for k in keys}))).all())
+    moves = []
+    for key, sides in votes.items():
+        before, after = (_reading(sides[when]) for when in ("before", "after"))
+        if before["papers"] and before["consensus"] != after["consensus"]:
+            link = f"{base}/search/claims?" + urlencode({"taxon": taxa[key[0]], "disorder": key[1], "subject": key[2]})
+            moves.append(Move(taxa[key[0]], names.get(key[1], key[1]), key[2], before, after, link))
+    moves.sort(key=lambda m: (-m.after["papers"], m.taxon))
+    return moves[:15]
+
+
+def _reading(side: dict[str, set]) -> dict:
+    counts = {d: len(side.get(d, ())) for d in ("increased", "decreased", "unchanged")}
+    papers = len(set().union(*side.values())) if side else 0
+    return {**consensus(counts["increased"], counts["decreased"], counts["unchanged"]), **counts, "papers": papers}
+
+
+def _conflicts(session: Session, week: Week, names: dict[str, str], base: str) -> tuple[list[ConflictNote], list[ConflictNote]]:
+    rows = session.execute(
+        select(Conflict, Taxon.name)
+        .join(Taxon, Conflict.taxon_id == Taxon.id)
+        .where(((Conflict.first_seen_at >= week.start) & (Conflict.first_seen_at < week.end)) | ((Conflict.status_at >= week.start) & (Conflict.status_at < week.end)))
+        .order_by((Conflict.papers_increased + Conflict.papers_decreased).desc(), Taxon.name)
+    ).all()
+    new, changed = [], []
+    for conflict, taxon in rows:
+        note = ConflictNote(
+            conflict.id, taxon, names.get(conflict.disorder_group, conflict.disorder_group), conflict.subject, conflict.status,
+            [v["pmid"] for v in conflict.increased], [v["pmid"] for v in conflict.decreased], [v["pmid"] for v in conflict.unchanged],
+            f"{conflict.status} ({conflict.status_by}{': ' + conflict.status_reason if conflict.status_reason else ''})", f"{base}/conflicts/{conflict.id}",
+        )
+        if week.start <= conflict.first_seen_at < week.end:
+            if conflict.contradicted:
+                new.append(note)
+        else:
+            changed.append(note)
+    return new, changed
+
+
+def _chart(session: Session, week: Week, names: dict[str, str]) -> tuple[list[str], dict[str, list[int]]]:
+    """New findings per week for the last CHART_WEEKS weeks, by disorder (the five largest, then "other")."""
+    weeks = [week.previous(CHART_WEEKS - 1 - i) for i in range(CHART_WEEKS)]
+    index = {str(w): i for i, w in enumerate(weeks)}
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * CHART_WEEKS)
+    query = (
+        select(Disorder.group, Article.first_seen_at)
+        .select_from(Relation)
+        .join(Disorder, Relation.mesh == Disorder.mesh)
+        .join(Article, Relation.pmid == Article.pmid)
+        .where(Article.first_seen_at >= weeks[0].start, Article.first_seen_at < week.end, not_rejected(), Article.is_retracted.is_(False))
+    )
+    for group, seen in session.execute(query):
+        counts[group][index[str(Week.containing(seen))]] += 1
+    largest = sorted(counts, key=lambda g: -sum(counts[g]))
+    series = {names.get(g, g): counts[g] for g in largest[:5]}
+    if len(largest) > 5:
+        series["other"] = [sum(counts[g][i] for g in largest[5:]) for i in range(CHART_WEEKS)]
+    return [str(w) for w in weeks], series
+
+
+def _method() -> dict:
+    with open(resolve(QUALITY), encoding="utf-8") as handle:
+        return json.load(handle)
