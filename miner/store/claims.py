@@ -40,18 +40,8 @@ verdict_on_relation = same_claim(Verdict, Relation)
 def claims(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:
     """Relations joined with their taxon, disorder, article and verdict; columns: Relation,
     Taxon, Disorder, Article, `verdict` (or None) and `effective_direction`."""
-    query = (
-        select(Relation, Taxon, Disorder, Article, Verdict.verdict.label("verdict"), effective_direction)
-        .join(Taxon, Relation.taxon_id == Taxon.id)
-        .join(Disorder, Relation.mesh == Disorder.mesh)
-        .join(Article, Relation.pmid == Article.pmid)
-        .outerjoin(Verdict, verdict_on_relation)
-    )
-    if not include_rejected:
-        query = query.where(Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING))
-    if not include_retracted:
-        query = query.where(Article.is_retracted.is_(False))
-    return query
+    query = select(Relation, Taxon, Disorder, Article, Verdict.verdict.label("verdict"), effective_direction)
+    return _joined(query, include_rejected, include_retracted)
 
 
 def claim_facts(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:
@@ -78,6 +68,14 @@ def claim_facts(*, include_rejected: bool = False, include_retracted: bool = Tru
             Article.is_review.label("is_review"),
             Article.year.label("year"),
         )
+    )
+    return _joined(query, include_rejected, include_retracted)
+
+
+def _joined(query: Select, include_rejected: bool, include_retracted: bool) -> Select:
+    """A select over Relation with its taxon, disorder, article and (outer) verdict joined."""
+    query = (
+        query.select_from(Relation)
         .join(Taxon, Relation.taxon_id == Taxon.id)
         .join(Disorder, Relation.mesh == Disorder.mesh)
         .join(Article, Relation.pmid == Article.pmid)
