@@ -120,7 +120,8 @@ def in_week(moment: datetime) -> bool:
 
 
 def week_articles() -> set[str]:
-    return {pmid for pmid, (seen, *_rest) in ARTICLES.items() if in_week(seen)}
+    """The week's new articles a reader is told of (the retracted one is not news)."""
+    return {pmid for pmid, (seen, _, retracted, _) in ARTICLES.items() if in_week(seen) and not retracted}
 
 
 def week_claims() -> list[Claim]:

@@ -19,7 +19,7 @@ from miner.digest.weeks import Week
 from miner.query import stats
 from miner.query.pairs import consensus
 from miner.resources import resolve
-from miner.store.claims import effective_direction, not_rejected, verdict_on_relation
+from miner.store.claims import effective_direction, joined_claims, not_rejected, verdict_on_relation
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
 
 QUALITY = "pipelines/quality.json"
@@ -146,7 +146,7 @@ def build_digest(session: Session, week: Week, public_url: str, now: datetime) -
     chart_weeks, chart_series = _chart(session, week, names)
     totals = stats(session)
     numbers = {
-        "new_articles": session.scalar(select(func.count()).select_from(Article).where(Article.first_seen_at >= week.start, Article.first_seen_at < week.end)) or 0,
+        "new_articles": session.scalar(select(func.count()).select_from(Article).where(Article.first_seen_at >= week.start, Article.first_seen_at < week.end, Article.is_retracted.is_(False))) or 0,
         "articles_with_findings": len({c["pmid"] for c in claims}),
         "new_claims": len(claims),
         "new_pairs": len({(c["taxon_id"], c["group"], c["subject"]) for c in claims}),
@@ -177,19 +177,16 @@ def _group_names(session: Session) -> dict[str, str]:
 
 def _claims_of_week(session: Session, week: Week) -> list[dict]:
     new = select(Article.pmid).where(Article.first_seen_at >= week.start, Article.first_seen_at < week.end)
-    query = (
+    query = joined_claims(
         select(
             Relation.taxon_id, Taxon.name.label("taxon"), Taxon.taxid, Disorder.group, Relation.subject,
             effective_direction.label("direction"), Verdict.verdict, Relation.pmid, Article.title, Article.journal,
             Article.year, Article.is_review, Relation.evidence, Disorder.name.label("diagnosis"), Relation.confidence,
             Relation.taxon_start, Relation.taxon_end, Relation.trigger_start, Relation.trigger_end,
-        )
-        .join(Taxon, Relation.taxon_id == Taxon.id)
-        .join(Disorder, Relation.mesh == Disorder.mesh)
-        .join(Article, Relation.pmid == Article.pmid)
-        .outerjoin(Verdict, verdict_on_relation)
-        .where(Relation.pmid.in_(new), not_rejected(), Article.is_retracted.is_(False))
-    )
+        ),
+        include_rejected=False,
+        include_retracted=False,
+    ).where(Relation.pmid.in_(new))
     return [dict(row) for row in session.execute(query).mappings()]
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from miner.errors import InvalidValue
 from miner.query.estimates import walk_is_cheaper
 from miner.query.filters import RelationFilter, resolve
-from miner.store.claims import effective_direction, verdict_on_relation
+from miner.store.claims import effective_direction, joined_claims
 from miner.store.models import Article, Disorder, Relation, Taxon, Verdict
 
 RELATION_COLUMNS = (
@@ -45,7 +45,7 @@ _WALKABLE = {"-id", "id", "-year", "year"}  # orders an index serves
 
 def with_columns(query: Select) -> Select:
     """Every column of RELATION_COLUMNS for the relations `query` (over Relation) selects."""
-    return (
+    return joined_claims(
         query.add_columns(
             Relation.pmid, Taxon.name.label("taxon"), Taxon.taxid, Taxon.rank, Disorder.name.label("disorder"),
             Relation.mesh, Disorder.group.label("disorder_group"), effective_direction.label("direction"),
@@ -54,10 +54,6 @@ def with_columns(query: Select) -> Select:
             Relation.disorder_start, Relation.disorder_end, Relation.trigger, Relation.trigger_start, Relation.trigger_end,
             Relation.section, Article.journal, Article.year, Article.doi, Relation.pipeline_version,
         )
-        .join(Taxon, Relation.taxon_id == Taxon.id)
-        .join(Disorder, Relation.mesh == Disorder.mesh)
-        .join(Article, Relation.pmid == Article.pmid)
-        .outerjoin(Verdict, verdict_on_relation)
     )
 
 

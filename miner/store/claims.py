@@ -41,7 +41,7 @@ def claims(*, include_rejected: bool = False, include_retracted: bool = True) ->
     """Relations joined with their taxon, disorder, article and verdict; columns: Relation,
     Taxon, Disorder, Article, `verdict` (or None) and `effective_direction`."""
     query = select(Relation, Taxon, Disorder, Article, Verdict.verdict.label("verdict"), effective_direction)
-    return _joined(query, include_rejected, include_retracted)
+    return joined_claims(query, include_rejected=include_rejected, include_retracted=include_retracted)
 
 
 def claim_facts(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:
@@ -69,11 +69,12 @@ def claim_facts(*, include_rejected: bool = False, include_retracted: bool = Tru
             Article.year.label("year"),
         )
     )
-    return _joined(query, include_rejected, include_retracted)
+    return joined_claims(query, include_rejected=include_rejected, include_retracted=include_retracted)
 
 
-def _joined(query: Select, include_rejected: bool, include_retracted: bool) -> Select:
-    """A select over Relation with its taxon, disorder, article and (outer) verdict joined."""
+def joined_claims(query: Select, *, include_rejected: bool = True, include_retracted: bool = True) -> Select:
+    """`query` over Relation with its taxon, disorder, article and (outer) verdict joined, less
+    the rejected claims and the retracted articles' claims unless they are asked for."""
     query = (
         query.select_from(Relation)
         .join(Taxon, Relation.taxon_id == Taxon.id)
