@@ -19,7 +19,7 @@ from miner.digest.weeks import Week
 from miner.query import stats
 from miner.query.pairs import consensus
 from miner.resources import resolve
-from miner.store.claims import effective_direction, joined_claims, not_rejected, verdict_on_relation
+from miner.store.claims import effective_direction, joined_claims, not_rejected
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
 
 QUALITY = "pipelines/quality.json"
@@ -238,13 +238,11 @@ def _moves(session: Session, week: Week, claims: list[dict], names: dict[str, st
     if not keys:
         return []
     votes: dict[tuple, dict[str, dict[str, set]]] = defaultdict(lambda: {"before": defaultdict(set), "after": defaultdict(set)})
-    query = (
-        select(Relation.taxon_id, Disorder.group, Relation.subject, effective_direction.label("direction"), Relation.pmid, Article.first_seen_at)
-        .join(Disorder, Relation.mesh == Disorder.mesh)
-        .join(Article, Relation.pmid == Article.pmid)
-        .outerjoin(Verdict, verdict_on_relation)
-        .where(Relation.taxon_id.in_({k[0] for k in keys}), Disorder.group.in_({k[1] for k in keys}), not_rejected(), Article.is_retracted.is_(False), Article.first_seen_at < week.end)
-    )
+    query = joined_claims(
+        select(Relation.taxon_id, Disorder.group, Relation.subject, effective_direction.label("direction"), Relation.pmid, Article.first_seen_at),
+        include_rejected=False,
+        include_retracted=False,
+    ).where(Relation.taxon_id.in_({k[0] for k in keys}), Disorder.group.in_({k[1] for k in keys}), Article.first_seen_at < week.end)
     for taxon_id, group, subject, direction, pmid, seen in session.execute(query):
         key = (taxon_id, group, subject)
         if key not in keys:
