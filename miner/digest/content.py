@@ -146,7 +146,7 @@ def build_digest(session: Session, week: Week, public_url: str, now: datetime) -
     chart_weeks, chart_series = _chart(session, week, names)
     totals = stats(session)
     numbers = {
-        "new_articles": session.scalar(select(func.count()).select_from(Article).where(Article.first_seen_at >= week.start, Article.first_seen_at < week.end, Article.is_retracted.is_(False))) or 0,
+        "new_articles": session.scalar(select(func.count()).select_from(Article).where(_during(Article.first_seen_at, week), Article.is_retracted.is_(False))) or 0,
         "articles_with_findings": len({c["pmid"] for c in claims}),
         "new_claims": len(claims),
         "new_pairs": len({(c["taxon_id"], c["group"], c["subject"]) for c in claims}),
@@ -175,8 +175,12 @@ def _group_names(session: Session) -> dict[str, str]:
     return names
 
 
+def _during(column, week: Week):
+    """SQL: the moment in `column` falls in `week`."""
+    return (column >= week.start) & (column < week.end)
+
+
 def _claims_of_week(session: Session, week: Week) -> list[dict]:
-    new = select(Article.pmid).where(Article.first_seen_at >= week.start, Article.first_seen_at < week.end)
     query = joined_claims(
         select(
             Relation.taxon_id, Taxon.name.label("taxon"), Taxon.taxid, Disorder.group, Relation.subject,
@@ -186,7 +190,7 @@ def _claims_of_week(session: Session, week: Week) -> list[dict]:
         ),
         include_rejected=False,
         include_retracted=False,
-    ).where(Relation.pmid.in_(new))
+    ).where(_during(Article.first_seen_at, week))
     return [dict(row) for row in session.execute(query).mappings()]
 
 
@@ -271,7 +275,7 @@ def _conflicts(session: Session, week: Week, names: dict[str, str], base: str) -
     rows = session.execute(
         select(Conflict, Taxon.name)
         .join(Taxon, Conflict.taxon_id == Taxon.id)
-        .where(((Conflict.first_seen_at >= week.start) & (Conflict.first_seen_at < week.end)) | ((Conflict.status_at >= week.start) & (Conflict.status_at < week.end)))
+        .where(_during(Conflict.first_seen_at, week) | _during(Conflict.status_at, week))
         .order_by((Conflict.papers_increased + Conflict.papers_decreased).desc(), Taxon.name)
     ).all()
     new, changed = [], []
