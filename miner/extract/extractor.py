@@ -48,6 +48,18 @@ def article_text(article: records.Article) -> ArticleText:
     return ArticleText("".join(text), tuple(italics), tuple(sections))
 
 
+def prepared_docs(nlp: Language, articles: Iterable[records.Article]) -> Iterator[tuple[Doc, records.Article]]:
+    """(tokenized Doc, article) pairs ready for `nlp.pipe(..., as_tuples=True)`: the article text
+    with its italics and sections attached."""
+    for article in articles:
+        prepared = article_text(article)
+        doc = nlp.make_doc(prepared.text)
+        doc.user_data[TEXT] = prepared.text
+        doc.user_data["miner_italics"] = prepared.italics
+        doc.user_data["miner_sections"] = prepared.sections
+        yield doc, article
+
+
 class Extractor:
     """Extract relations from articles with the pipeline named by `config_path`."""
 
@@ -73,17 +85,7 @@ class Extractor:
 
     def _extract_here(self, articles: Iterable[records.Article]):
         nlp = self.nlp
-
-        def docs():
-            for article in articles:
-                prepared = article_text(article)
-                doc = nlp.make_doc(prepared.text)
-                doc.user_data[TEXT] = prepared.text
-                doc.user_data["miner_italics"] = prepared.italics
-                doc.user_data["miner_sections"] = prepared.sections
-                yield doc, article
-
-        for doc, article in nlp.pipe(docs(), as_tuples=True, batch_size=self.batch_size):
+        for doc, article in nlp.pipe(prepared_docs(nlp, articles), as_tuples=True, batch_size=self.batch_size):
             yield article, self.relations_of(doc, article)
 
     def _extract_in_workers(self, articles: Iterable[records.Article]):

@@ -31,6 +31,17 @@ _ODDS_RATIO = re.compile(r"\b(?:OR|odds ratio|IVW[- ]OR|ORIVW)\b[^0-9]{0,12}?(\d
 _NOT_SIGNIFICANT = ("not significant", "not significantly", "non significant", "non significantly", "nonsignificant", "nonsignificantly", "insignificant", "n.s.", "ns")
 
 
+def is_reference(view: SentenceView, i: int) -> bool:
+    """Token `i` opens the comparison's reference group ("than", "compared", "versus", "relative
+    to"); "relative abundance" is no reference."""
+    norm = view.norm(i)
+    if norm not in _REFERENCE:
+        return False
+    if norm in ("relative", "over"):
+        return i + 1 < view.sentence.end and view.norm(i + 1) in ("to", "with")
+    return True
+
+
 @dataclass
 class Locus:
     kind: str  # disorder, control, model, patient, other, none
@@ -98,7 +109,7 @@ def _locus_after(view: SentenceView, trigger: Mark) -> Locus:
         if mark is not None and mark.kind == "taxon" or view.inside_parens(i) or view.doc[i].text in (",", "(", ")"):
             i = mark.end if mark is not None else i + 1
             continue
-        if norm in _REFERENCE:
+        if is_reference(view, i):
             return Locus("none")
         if norm in _LOCUS_PREPOSITIONS and not _introduces_taxon(view, i):
             return _classify(view, i + 1, clause_end)
@@ -126,7 +137,7 @@ def _owner_before(view: SentenceView, trigger: Mark) -> Locus:
     for i in range(trigger.start - 1, max(clause_start, trigger.start - 4) - 1, -1):
         if view.norm(i) in _OWNER_VERBS:
             start = i - 1
-            while start > clause_start and i - start < 8 and view.norm(start - 1) not in _REFERENCE and view.doc[start - 1].text not in (",", ";"):
+            while start > clause_start and i - start < 8 and not is_reference(view, start - 1) and view.doc[start - 1].text not in (",", ";"):
                 start -= 1
             if _after_reference(view, start, clause_start):
                 return Locus("none")
@@ -135,7 +146,7 @@ def _owner_before(view: SentenceView, trigger: Mark) -> Locus:
 
 
 def _after_reference(view: SentenceView, start: int, floor: int) -> bool:
-    return any(view.norm(i) in _REFERENCE for i in range(max(floor, start - 4), start))
+    return any(is_reference(view, i) for i in range(max(floor, start - 4), start))
 
 
 def _classify(view: SentenceView, start: int, limit: int) -> Locus:
@@ -155,6 +166,9 @@ def _classify(view: SentenceView, start: int, limit: int) -> Locus:
                 break
             if mark.kind == "disorder" and i > start and view.norm(i - 1) in _ABSENCE:
                 kinds.add("control")  # "those without depressive symptoms had higher …"
+            elif mark.kind == "control" and disorders and disorders[-1].end == i:
+                disorders.pop()  # "the AD controls", "PD controls": the controls of a disorder study
+                kinds.add("control")
             else:
                 if mark.kind == "disorder":
                     disorders.append(mark)
@@ -208,7 +222,7 @@ def foreign_comparison(view: SentenceView, start: int, end: int) -> bool:
     higher … compared to Cluster 1", "in the meditation group"): a focus disorder must not be
     read into it."""
     for i in range(start, end):
-        if view.norm(i) in _REFERENCE or view.norm(i) in _LOCUS_PREPOSITIONS:
+        if is_reference(view, i) or view.norm(i) in _LOCUS_PREPOSITIONS:
             if _classify(view, i + 1 if view.norm(i) != "compared" else min(i + 2, end), end).kind == "other":
                 return True
         if view.norm(i) in _OWNER_VERBS and _classify(view, max(start, i - 4), i).kind == "other":

@@ -39,11 +39,13 @@ from miner.extract.frame import (
     locus,
     odds_ratios,
 )
+from miner.extract.features import candidate_features
 from miner.extract.lexicon import Cues, Trigger, load_cues, load_triggers
 from miner.extract.phrases import PhraseIndex
-from miner.extract.scope import Mark, SentenceView, bindings
+from miner.extract.scope import Mark, SentenceView, bindings, trigger_role
 
 Doc.set_extension("findings", default=None, force=True)
+Doc.set_extension("candidates", default=None, force=True)
 
 _CONFIDENCE = {"strong": 0.92, "respectively": 0.85, "pre": 0.9, "post": 0.85, "subject": 0.7}
 _NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "multiple", "many", "some", "various", "unclassified", "unidentified", "uncultured"}
@@ -52,6 +54,9 @@ _CAUSAL = {"after", "following", "upon", "by", "post", "during", "under", "throu
 
 @dataclass
 class Finding:
+    """A candidate (taxon, disorder, direction) of one sentence. `reject` says why the rules turn
+    it down ("" when they accept it); `features` describe it for the learned decision."""
+
     taxon: Span
     disorder: DisorderRef
     disorder_span: Span | None
@@ -60,6 +65,10 @@ class Finding:
     confidence: float
     trigger: Span | None
     sentence: Span
+    reject: str = ""
+    how: str = ""  # how the direction was read: strong, pre, post, respectively, subject, odds, nearest
+    source: str = ""  # where the disorder came from: locus, clause, sentence, focus, mention, other focus
+    features: tuple[str, ...] = ()
 
 
 class RelationFinder:
@@ -75,7 +84,9 @@ class RelationFinder:
     def __call__(self, doc: Doc) -> Doc:
         if self.triggers is None or self.cues is None:
             raise ValueError("miner_relations used before initialize()")
-        doc._.findings = find_relations(doc, self.triggers, self.cues)
+        candidates = find_relations(doc, self.triggers, self.cues)
+        doc._.candidates = candidates
+        doc._.findings = [c for c in candidates if not c.reject]
         return doc
 
 
@@ -97,7 +108,7 @@ def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues) -> list
     findings: list[Finding] = []
     for sentence in doc.sents:
         sentence_taxa = [t for t in taxa if sentence.start <= t.start < sentence.end]
-        if not sentence_taxa or _is_aim(sentence, cues):
+        if not sentence_taxa:
             continue
         view = SentenceView.build(
             sentence,
@@ -108,58 +119,92 @@ def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues) -> list
             cues,
             has_controls,
         )
-        findings += _sentence_findings(view, context)
+        findings += _sentence_findings(view, context, _is_aim(sentence, cues))
     return findings
 
 
-def _sentence_findings(view: SentenceView, context: DocContext) -> list[Finding]:
+def _sentence_findings(view: SentenceView, context: DocContext, aim: bool) -> list[Finding]:
+    """Every candidate of the sentence: what the rules accept (`reject` empty) and what they
+    turn down, with why, so a learned decision can weigh both."""
     bound = bindings(view)
     odds = odds_ratios(view)
     subject = _subject(view, context)
     findings = []
     for taxon in view.kinds("taxon"):
-        if is_ratio(view, taxon) or _unnamed_members(view, taxon):
+        if is_ratio(view, taxon) or _unnamed_members(view, taxon) or _lineage_of_another(view, taxon):
             continue
-        reading = _odds_reading(taxon, odds) or _trigger_reading(view, taxon, bound.get(taxon.start), context)
+        reading = _odds_reading(taxon, odds) or _trigger_reading(view, taxon, bound.get(taxon.start), context) or _nearest_reading(view, taxon)
         if reading is None:
             continue
-        trigger, found_direction, confidence, anchor = reading
-        refs = _disorders_for(view, taxon, anchor, context)
-        if not refs:
-            continue
-        start, end = view.clause(anchor.start)
-        if hedged(view, start, end):
-            confidence *= 0.85
-        trigger_span = view.doc[trigger.start : trigger.end] if trigger is not None else None
-        for ref, span, how in refs:
+        start, end = view.clause(reading.anchor.start)
+        confidence = reading.confidence * (0.85 if hedged(view, start, end) else 1.0)
+        trigger_span = view.doc[reading.trigger.start : reading.trigger.end] if reading.trigger is not None else None
+        for option in disorder_options(view, taxon, reading.anchor, context):
+            reject = "aim" if aim else reading.reject or option.reject
             findings.append(
-                Finding(taxon.span, ref, span, found_direction, subject, round(confidence * (0.8 if how == "focus" else 1.0), 3), trigger_span, view.sentence)
+                Finding(
+                    taxon.span, option.ref, option.span, reading.direction, subject,
+                    round(confidence * (0.8 if option.source == "focus" else 1.0), 3), trigger_span, view.sentence,
+                    reject=reject, how=reading.how, source=option.source,
+                    features=candidate_features(view, context, taxon, reading, option, aim),
+                )
             )
     return findings
 
 
-def _odds_reading(taxon: Mark, odds: dict[int, str]):
+@dataclass
+class Reading:
+    """How a taxon's direction was read: the trigger (None for an odds ratio), the direction,
+    the rules' confidence, the mark the clause is read around, how the trigger binds the taxon,
+    and why the rules turn the reading down ("" when they accept it)."""
+
+    trigger: Mark | None
+    direction: str
+    confidence: float
+    anchor: Mark
+    how: str
+    reject: str = ""
+
+
+def _odds_reading(taxon: Mark, odds: dict[int, str]) -> Reading | None:
     """An odds ratio given for the taxon decides its direction (Mendelian randomization):
     "Genetically increased Bifidobacterium levels correlated with decreased PD risk (OR = 0.77)"."""
     if taxon.start not in odds:
         return None
-    return None, odds[taxon.start], 0.85, taxon
+    return Reading(None, odds[taxon.start], 0.85, taxon, "odds")
 
 
-def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocContext):
-    """(trigger, direction, confidence, anchor) from the trigger governing the taxon, or None."""
+def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocContext) -> Reading | None:
+    """The reading of the trigger that governs the taxon, or None when none does."""
     if binding is None:
         return None
-    trigger = binding.trigger
+    trigger, reject = binding.trigger, ""
     if trigger.trigger.kind == "correlation" and not correlate_ok(view, trigger, taxon):
-        trigger = _coordinated_correlation(view, trigger, taxon)
-        if trigger is None:
-            return None
+        trigger = _coordinated_correlation(view, trigger, taxon) or trigger
+        if trigger is binding.trigger:
+            reject = "correlate"  # the other side of the correlation is not the disorder
     # a correlation with the disorder or its severity stands whatever the exposure
-    if trigger.trigger.kind != "correlation" and _caused_by_treatment(view, trigger, taxon, context):
-        return None
+    if not reject and trigger.trigger.kind != "correlation":
+        if _caused_by_treatment(view, trigger, taxon, context):
+            reject = "treatment"
+        elif trigger.start in _agent_triggers(view):
+            reject = "agent"  # "PM exposure increased the abundance of …", "EA decreased …"
+        elif taxon.start < trigger.start and _acts_on_disorder(view, trigger):
+            reject = "agent"  # "B. licheniformis reduced the depressive-like behaviours"
     confidence = _CONFIDENCE[binding.how] * (1.0 if binding.distance <= 8 else 0.85)
-    return trigger, direction(view, trigger), confidence, trigger
+    return Reading(trigger, direction(view, trigger), confidence, trigger, binding.how, reject)
+
+
+def _nearest_reading(view: SentenceView, taxon: Mark) -> Reading | None:
+    """No trigger's scope reaches the taxon: the nearest trigger of its clause (else of the
+    sentence) is a candidate the rules turn down."""
+    triggers = view.kinds("trigger")
+    if not triggers:
+        return None
+    clause = view.clause(taxon.start)
+    near = [t for t in triggers if clause[0] <= t.start < clause[1]] or triggers
+    trigger = min(near, key=lambda t: abs(t.start - taxon.start))
+    return Reading(trigger, direction(view, trigger), 0.5, trigger, "nearest", "unbound")
 
 
 def _unnamed_members(view: SentenceView, taxon: Mark) -> bool:
@@ -172,6 +217,31 @@ def _unnamed_members(view: SentenceView, taxon: Mark) -> bool:
         return True
     window = {view.norm(i) for i in range(max(view.sentence.start, taxon.start - 4), taxon.start)}
     return before in ("within", "of", "in") and bool(window & {"unidentified", "unclassified", "uncultured", "unknown"})
+
+
+_LINEAGE_LINKS = {("of",), ("of", "the"), ("belonging", "to"), ("belonging", "to", "the"), ("among",), ("within",), ("within", "the"), ("from", "the"), ("in", "the")}
+
+
+def _lineage_of_another(view: SentenceView, taxon: Mark) -> bool:
+    """"Prevotella of the Phylum: Bacteroidetes", "Morganella belonging to Pseudomonadota",
+    "class Corynebacteria among phylum Actinobacteria": a higher taxon named only to place the
+    one before it, not a finding of its own."""
+    i = taxon.start - 1
+    while i > view.sentence.start and (view.doc[i].text == ":" or view.norm(i) in view.cues["rank_words"]):
+        i -= 1
+    words: list[str] = []
+    while i > view.sentence.start and len(words) < 3 and view.at.get(i) is None and view.doc[i].text.isalpha():
+        words.insert(0, view.norm(i))
+        i -= 1
+        if tuple(words) in _LINEAGE_LINKS and words[0] != "the":
+            before = view.at.get(i)
+            if before is not None and before.kind == "taxon" and before.span._.taxon.rank in _BELOW.get(taxon.span._.taxon.rank, ()):
+                return True
+    return False
+
+
+_RANKS = ("species", "genus", "family", "order", "class", "phylum")
+_BELOW = {rank: _RANKS[: i] for i, rank in enumerate(_RANKS)}
 
 
 def _coordinated_correlation(view: SentenceView, trigger: Mark, taxon: Mark) -> Mark | None:
@@ -221,6 +291,83 @@ def _caused_by_treatment(view: SentenceView, trigger: Mark, taxon: Mark, context
     return True
 
 
+_VERB_ENDINGS = ("ed", "es")
+_OBJECT_HEADS = {"the", "abundance", "abundances", "relative", "levels", "level", "proportion", "proportions", "number", "numbers", "amount", "amounts", "growth", "population", "populations", "colonization", "load"}
+_CONJUNCTIONS = {"and", "but", "while", "whereas", "as well as", "yet"}
+_PRONOUN_SUBJECTS = {"it", "they", "this", "these", "which"}
+_RISK_WORDS = {"risk", "risks", "odds", "likelihood", "susceptibility", "incidence", "onset"}
+
+
+def _agent_triggers(view: SentenceView) -> set[int]:
+    """Triggers that are active verbs with a subject that is not the disease: "PM exposure
+    significantly increased the relative abundance of …", "EA increased the abundance of …",
+    "it reduced …" after a treatment, and the verbs coordinated with them ("… and decreased
+    that of Fibrobacteres"). A model agent ("MPTP increased …") or a disorder as subject keeps
+    the finding, and so does a verb of having or showing ("patients exhibited decreased …")."""
+    found: set[int] = set()
+    previous: Mark | None = None
+    for trigger in view.kinds("trigger"):
+        if trigger.trigger.kind != "change" or not view.norm(trigger.end - 1).endswith(_VERB_ENDINGS) or not _has_object(view, trigger):
+            previous = trigger
+            continue
+        i = trigger.start - 1
+        while i >= view.sentence.start and view.norm(i) in view.cues["adverbs"]:
+            i -= 1
+        subject = view.norm(i) if i >= view.sentence.start else ""
+        mark = view.at.get(i)
+        if mark is not None:
+            agent = False  # a taxon, the disorder, its model or the controls as subject
+        elif subject in _CONJUNCTIONS or view.doc[i].text == ",":
+            agent = previous is not None and previous.start in found  # "… increased A and decreased B"
+        elif subject in _PRONOUN_SUBJECTS:
+            agent = subject != "which" and _names_treatment(view, view.sentence.start, trigger.start)
+        else:
+            # a noun before the verb, not a preposition, article, verb or participle ("improved decreased levels")
+            agent = (
+                trigger_role(view, trigger) == "both" and view.doc[i].text[:1].isalpha() and not subject.endswith(("ing", "ed"))
+                and subject not in _NOT_AGENTS and not _is_cue_word(view, subject)
+            )
+        if agent:
+            found.add(trigger.start)
+        previous = trigger
+    return found
+
+
+_NOT_AGENTS = {"we", "study", "studies", "analysis", "analyses", "results", "data", "sequencing", "which", "that", "also", "significantly"}
+
+
+def _is_cue_word(view: SentenceView, word: str) -> bool:
+    cues = view.cues
+    return word in cues["copulas"] or word in cues["person_nouns"] or word in cues["patient_words"] or word in cues["blockers"] or word in cues["list_words"]
+
+
+def _has_object(view: SentenceView, trigger: Mark) -> bool:
+    """The verb takes an object: a taxon or "the (relative) abundance of …" right after it."""
+    i = trigger.end
+    if i >= view.sentence.end:
+        return False
+    mark = view.at.get(i)
+    return (mark is not None and mark.kind == "taxon") or view.norm(i) in _OBJECT_HEADS or view.norm(i) == "that"
+
+
+def _names_treatment(view: SentenceView, start: int, end: int) -> bool:
+    stems = view.cues.prefixes("intervention_stems")
+    return any(stems.match(view.norm(i)) for i in range(start, end))
+
+
+def _acts_on_disorder(view: SentenceView, trigger: Mark) -> bool:
+    """The trigger's object is the disorder ("reduced the depressive-like and anxiety-like
+    behaviours"), not the taxon before it; "decreased the risk of depression" stays a finding."""
+    i = trigger.end
+    while i < view.sentence.end and view.norm(i) in ("the", "a", "an", "their", "its"):
+        i += 1
+    mark = view.at.get(i)
+    if mark is None or mark.kind not in ("disorder", "model"):
+        return False
+    after = {view.norm(k) for k in range(mark.end, min(view.sentence.end, mark.end + 3))}
+    return not after & _RISK_WORDS
+
+
 def _in_front(view: SentenceView, i: int, trigger: Mark) -> bool:
     """Named before the trigger, within the same coordinated part of the clause."""
     if i >= trigger.start:
@@ -268,23 +415,52 @@ def _behind_causal_preposition(view: SentenceView, i: int, trigger: Mark) -> boo
     return bool(set(before) & _CAUSAL)
 
 
-def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocContext) -> list[tuple[DisorderRef, Span | None, str]]:
+@dataclass
+class DisorderOption:
+    ref: DisorderRef
+    span: Span | None
+    source: str
+    reject: str = ""
+
+
+def disorder_options(view: SentenceView, taxon: Mark, anchor: Mark, context: DocContext) -> list[DisorderOption]:
+    """The disorders a reading may be about: the rules' choice first, then every other disorder
+    the sentence names and the abstract's other focus disorders, which the rules turn down."""
+    chosen, reject = _disorders_for(view, taxon, anchor, context)
+    options = [DisorderOption(ref, span, source, reject) for ref, span, source in chosen]
+    seen = {option.ref.mesh for option in options}
+    for mark in sorted(view.kinds("disorder"), key=lambda d: abs(d.start - anchor.start)):
+        for ref in mark.span._.disorders:
+            if ref.mesh not in seen:
+                seen.add(ref.mesh)
+                options.append(DisorderOption(ref, mark.span, "mention", reject or "other disorder"))
+    for ref in context.focus:
+        if ref.mesh not in seen and ref.group not in {o.ref.group for o in options}:
+            seen.add(ref.mesh)
+            options.append(DisorderOption(ref, None, "other focus", reject or "other disorder"))
+    return options
+
+
+def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocContext) -> tuple[list[tuple[DisorderRef, Span | None, str]], str]:
+    """The rules' disorders for a reading, with their source, or none and why."""
     where = locus(view, anchor) if anchor.kind == "trigger" else None
     if where is not None and where.kind == "disorder":
-        return _refs(view, where.disorders[0])
+        return _refs(view, where.disorders[0], "locus"), ""
     if where is not None and where.kind == "other":
-        return []
+        return [], "other group"
     clause_start, clause_end = view.clause(anchor.start)
     in_clause = [d for d in view.kinds("disorder") if clause_start <= d.start < clause_end]
     anywhere = in_clause or view.kinds("disorder")
     if anywhere:
         nearest = min(anywhere, key=lambda d: abs(d.start - anchor.start))
-        return _refs(view, nearest)
-    if not context.focus or foreign_comparison(view, clause_start, clause_end):
-        return []
+        return _refs(view, nearest, "clause" if in_clause else "sentence"), ""
+    if not context.focus:
+        return [], "no disorder"
+    if foreign_comparison(view, clause_start, clause_end):
+        return [], "other group"
     if not _comparison_of_the_disorder(view, anchor, context, where):
-        return []
-    return [(ref, None, "focus") for ref in context.focus]
+        return [], "not a comparison"
+    return [(ref, None, "focus") for ref in context.focus], ""
 
 
 def _comparison_of_the_disorder(view: SentenceView, anchor: Mark, context: DocContext, where) -> bool:
@@ -309,14 +485,14 @@ def _comparison_of_the_disorder(view: SentenceView, anchor: Mark, context: DocCo
     return anchor.kind != "trigger" or anchor.trigger.kind in ("comparative", "change", "null")
 
 
-def _refs(view: SentenceView, mark: Mark) -> list[tuple[DisorderRef, Span | None, str]]:
+def _refs(view: SentenceView, mark: Mark, source: str) -> list[tuple[DisorderRef, Span | None, str]]:
     refs = []
     seen = set()
     for member in coordinated(view, mark):
         for ref in member.span._.disorders:
             if ref.mesh not in seen:
                 seen.add(ref.mesh)
-                refs.append((ref, member.span, "sentence"))
+                refs.append((ref, member.span, source))
     return refs
 
 

@@ -55,6 +55,7 @@ class SentenceView:
     at: dict[int, Mark] = field(default_factory=dict)
     depth: list[int] = field(default_factory=list)
     has_controls: bool = True  # does the abstract compare with a control group at all?
+    enumeration: int = 1 << 30  # token where a numbered list after a colon starts (none: past the end)
 
     @classmethod
     def build(cls, sentence: Span, taxa, disorders, models, triggers: PhraseIndex[Trigger], cues: Cues, has_controls: bool = True) -> "SentenceView":
@@ -74,9 +75,10 @@ class SentenceView:
         for start, end, _ in cues.phrases("clause_breaks").find(doc, sentence.start, sentence.end):
             if not taken.intersection(range(start, end)):
                 marks.append(Mark(start, end, "break"))
-        marks += [Mark(t.i, t.i + 1, "break") for t in sentence if t.text == ";"]
+        listed = _enumeration_start(sentence)
+        marks += [Mark(t.i, t.i + 1, "break") for t in sentence if t.text == ";" and t.i < listed]
         marks.sort(key=lambda m: m.start)
-        view = cls(sentence, marks, cues, has_controls=has_controls)
+        view = cls(sentence, marks, cues, has_controls=has_controls, enumeration=listed)
         view.at = {i: m for m in marks for i in range(m.start, m.end)}
         level, depth = 0, []
         for token in sentence:
@@ -129,6 +131,8 @@ class SentenceView:
         cues = self.cues
         if text in PUNCT or self.doc[i].like_num or _STATISTIC.match(norm) or _SEQUENCE_ID.match(norm):
             return "material"
+        if i >= self.enumeration and (text == "." or norm in ("its", "their", "the")):
+            return "material"  # "…; 2. Phylum: X and its Genus: Y"
         if norm in cues["blockers"]:
             return "blocker"
         if norm in cues["copulas"]:
@@ -136,6 +140,25 @@ class SentenceView:
         if norm in cues["list_words"] or norm in cues["person_nouns"] or norm in cues["rank_words"] or _MODIFIER.search(norm):
             return "material"
         return "unknown"
+
+
+_LIST_MARKER = re.compile(r"^(?:\d{1,2}|[ivx]{1,4}|[a-h])$")
+
+
+def _enumeration_start(sentence: Span) -> int:
+    """Where a numbered list introduced by a colon starts ("… were seen: 1. Phylum: A and its
+    Genus: B; 2. Family: …"), so its semicolons separate items, not clauses; past the sentence's
+    end when it has none."""
+    tokens = list(sentence)
+    for k, token in enumerate(tokens[:-2]):
+        if token.text != ":":
+            continue
+        nxt, after = tokens[k + 1], tokens[k + 2]
+        if nxt.text == "(" and _LIST_MARKER.match(after.text.lower()):
+            return token.i
+        if _LIST_MARKER.match(nxt.text.lower()) and after.text in (".", ")"):
+            return token.i
+    return 1 << 30
 
 
 _PREDICATE_BEFORE = {"was", "were", "is", "are", "be", "been", "being", "became", "become", "remained", "remain", "get", "got"}
@@ -147,21 +170,27 @@ _OWNER_BEFORE = {"showed", "show", "shows", "had", "has", "have", "exhibited", "
                  "presented", "harbored", "harboured", "possessed"}
 
 
+_PASSIVE_VERBS = {"found", "observed", "identified", "noted", "reported", "detected", "seen", "shown", "present", "confirmed", "considered"}
+_PREDICATE_PREPOSITIONS = {"in", "at", "as", "with", "to"}  # "were found in higher …", "present at higher levels"
+_NOUN_PHRASE_LEAD = {"a", "an", "the", "tendency", "trend", "trends", "towards", "toward", "of", "to", "slight", "marked", "significant", "clear"}
+
+
 def trigger_role(view: SentenceView, trigger: Mark) -> str:
     """How a trigger can govern: "backward" after a copula or a taxon ("… were decreased",
-    "Roseburia (p=0.01) decreased"); "forward" after an article, a conjunction, a comma or a
-    preposition ("an increase in …", "and decreased …", "towards enhanced …"); "owner" after a
-    verb of having or showing: forward ("patients showed lower Blautia"), else back to the
-    subject ("Proteobacteria had significantly higher abundance"); "forward" too before a rank
-    word ("increased genera (…)"); else "both"."""
-    if trigger.end < view.sentence.end and view.norm(trigger.end) in view.cues["rank_words"]:
+    "Roseburia (p=0.01) decreased"), after a passive verb and a preposition ("were found in higher
+    relative abundance", "were present at higher levels", "were identified as more common"), or
+    as a superlative after a copula ("… is the most significantly decreased phylum");
+    "forward" after an article, a conjunction, a comma or a preposition ("an increase in …",
+    "and decreased …", "towards enhanced …"), or before a colon or a rank word ("4 increased: A,
+    B", "increased genera (…)"); "owner" after a verb of having or showing, also through "a
+    tendency of …": forward ("patients showed lower Blautia"), else back to the subject
+    ("Proteobacteria had significantly higher abundance"); else "both"."""
+    if trigger.end < view.sentence.end and view.doc[trigger.end].text == ":":
+        return "forward"  # "7 genera (4 increased: Aerococcus, …)"
+    if trigger.end < view.sentence.end and view.norm(trigger.end) in view.cues["rank_words"] and not _superlative_predicate(view, trigger):
         return "forward"  # attributive: "five decreased genera (Roseburia, …)", "enriched taxa included …"
-    i = trigger.start - 1
-    start = view.sentence.start
-    level = view.level(trigger.start)
-    while i >= start and (view.norm(i) in view.cues["adverbs"] or view.aside(i, level) or view.doc[i].text in (")", "]")):
-        i -= 1
-    if i < start:
+    i = _before(view, trigger.start - 1, view.level(trigger.start))
+    if i < view.sentence.start:
         return "forward"
     mark = view.at.get(i)
     if mark is not None and mark.kind == "taxon":
@@ -169,13 +198,54 @@ def trigger_role(view: SentenceView, trigger: Mark) -> str:
     norm = view.norm(i)
     if norm in _PREDICATE_BEFORE:
         return "backward"
+    if norm in _PREDICATE_PREPOSITIONS and _passive_before(view, i):
+        return "backward"
+    if norm in _PASSIVE_VERBS and _passive_before(view, i + 1):
+        return "backward"  # "were found negatively correlated with …", "was found decreased"
     if norm == "at" and trigger.end < view.sentence.end and view.norm(trigger.end) in _MEASURES:
         return "backward"  # "… were present at significantly higher levels in …"
+    if _superlative_predicate(view, trigger):
+        return "backward"
     if norm in _OWNER_BEFORE:
         return "owner"
+    lead = i
+    while lead >= view.sentence.start and view.norm(lead) in _NOUN_PHRASE_LEAD:
+        lead = _before(view, lead - 1, view.level(trigger.start))
+    if lead < i and lead >= view.sentence.start and view.norm(lead) in _OWNER_BEFORE:
+        return "owner"  # "X showed a tendency of increased abundance"
     if norm in _MODIFIER_BEFORE or view.doc[i].text in (",", ":", "(", ";"):
         return "forward"
     return "both"
+
+
+def _before(view: SentenceView, i: int, level: int) -> int:
+    """The nearest token at or before `i` that is not an adverb, an aside or a closing bracket."""
+    while i >= view.sentence.start and (view.norm(i) in view.cues["adverbs"] or view.aside(i, level) or view.doc[i].text in (")", "]")):
+        i -= 1
+    return i
+
+
+def _passive_before(view: SentenceView, i: int) -> bool:
+    """Token `i` (a preposition) follows a passive or stative verb after a copula: "were found
+    in", "are present at", "were identified as"."""
+    k = _before(view, i - 1, view.level(i))
+    if k < view.sentence.start or view.norm(k) not in _PASSIVE_VERBS:
+        return False
+    k = _before(view, k - 1, view.level(i))
+    return k >= view.sentence.start and (view.norm(k) in _PREDICATE_BEFORE or view.norm(k) == "to")
+
+
+def _superlative_predicate(view: SentenceView, trigger: Mark) -> bool:
+    """"Firmicutes is the most significantly decreased phylum": a change word after "the most"
+    (or "the least") and a copula predicates the subject."""
+    if trigger.trigger is None or trigger.trigger.kind != "change":
+        return False
+    i = _before(view, trigger.start - 1, view.level(trigger.start))
+    words = []
+    while i >= view.sentence.start and view.norm(i) in ("the", "most", "least", "significantly", "strongly", "markedly"):
+        words.append(view.norm(i))
+        i -= 1
+    return "the" in words and i >= view.sentence.start and view.norm(i) in _PREDICATE_BEFORE
 
 
 def bindings(view: SentenceView) -> dict[int, Binding]:
@@ -190,7 +260,10 @@ def bindings(view: SentenceView) -> dict[int, Binding]:
         forward = _forward(view, trigger) if role != "backward" else []
         for taxon, distance in forward:
             options[taxon.start].append(Binding(trigger, "pre", distance))
-        if role in ("backward", "both") or (role == "owner" and not forward):
+        # an association whose object is the disorder points back to its subject: "A and B were
+        # linked to a higher risk of insomnia"
+        backward_too = not forward and (role == "owner" or trigger.trigger.kind == "correlation")
+        if role in ("backward", "both") or backward_too:
             for taxon, distance, strong in _backward(view, trigger):
                 options[taxon.start].append(Binding(trigger, "strong" if strong else "post", distance))
     chosen: dict[int, Binding] = {}
