@@ -28,6 +28,9 @@ _SUBGROUP = {"with", "without", "who", "having"}
 _ABSENCE = {"without", "no", "non"}  # a group named by the disorder's absence is the comparison group
 _LOCUS_STOP = {",", ";", "than", "compared", "versus", "vs", "vs.", "relative", "when", "while", "whereas", "which", "that", "who", "but", "after", "before", "following", "during", "whilst"}
 _ODDS_RATIO = re.compile(r"\b(?:OR|odds ratio|IVW[- ]OR|ORIVW)\b[^0-9]{0,12}?(\d+(?:\.\d+)?)", re.IGNORECASE)
+_NO_SIGNIFICANCE = ("not statistically significant", "did not reach statistical significance", "did not reach significance",
+                    "failed to reach significance", "failed to reach statistical significance", "no statistically significant",
+                    "difference was not significant", "differences were not significant", "was not significant", "were not significant")
 _NOT_SIGNIFICANT = ("not significant", "not significantly", "non significant", "non significantly", "nonsignificant", "nonsignificantly", "insignificant", "n.s.", "ns")
 
 
@@ -51,6 +54,8 @@ class Locus:
 def direction(view: SentenceView, trigger: Mark) -> str:
     meaning = trigger.trigger
     assert meaning is not None
+    if meaning.kind == "undirected":
+        return ""
     if meaning.kind == "null" or _negated(view, trigger) or _not_significant(view, trigger):
         return "unchanged"
     if meaning.kind == "correlation":
@@ -66,10 +71,16 @@ def _negated(view: SentenceView, trigger: Mark) -> bool:
 
 
 def _not_significant(view: SentenceView, trigger: Mark) -> bool:
-    """"decreased, but not significantly" (the qualifier may stand past a clause break)."""
+    """"decreased, but not significantly" (the qualifier may stand past a clause break);
+    "Although Prevotella was decreased …, the difference was not statistically significant"."""
     end = min(view.sentence.end, trigger.end + 5)
     words = " ".join(view.norm(i) for i in range(trigger.end, end))
-    return any(f" {phrase} " in f" {words} " for phrase in _NOT_SIGNIFICANT)
+    if any(f" {phrase} " in f" {words} " for phrase in _NOT_SIGNIFICANT):
+        return True
+    later = [m.start for m in view.kinds("trigger") if m.start > trigger.start and m.trigger.kind != "undirected"]
+    stop = min(later, default=view.sentence.end)
+    rest = " ".join(view.norm(i) for i in range(trigger.end, stop))
+    return any(phrase in rest for phrase in _NO_SIGNIFICANCE)
 
 
 def locus(view: SentenceView, trigger: Mark) -> Locus:
@@ -81,7 +92,7 @@ def locus(view: SentenceView, trigger: Mark) -> Locus:
     if found.kind != "none":
         return found
     start, end = view.clause(trigger.start)
-    others = [m for m in view.kinds("trigger") if m is not trigger and start <= m.start < end and m.trigger.kind != "correlation"]
+    others = [m for m in view.kinds("trigger") if m is not trigger and start <= m.start < end and m.trigger.kind not in ("correlation", "undirected")]
     for other in sorted(others, key=lambda m: abs(m.start - trigger.start)):
         found = _own_locus(view, other)
         if found.kind != "none":

@@ -30,6 +30,7 @@ from miner.extract.context import DocContext, doc_context
 from miner.extract.disorders import DisorderRef
 from miner.extract.frame import (
     association_subject_elsewhere,
+    is_reference,
     coordinated,
     correlate_ok,
     direction,
@@ -134,8 +135,8 @@ def _sentence_findings(view: SentenceView, context: DocContext, aim: bool) -> li
         if is_ratio(view, taxon) or _unnamed_members(view, taxon) or _lineage_of_another(view, taxon):
             continue
         reading = _odds_reading(taxon, odds) or _trigger_reading(view, taxon, bound.get(taxon.start), context) or _nearest_reading(view, taxon)
-        if reading is None:
-            continue
+        if reading is None or not reading.direction:
+            continue  # no trigger, or one without a direction ("differentially abundant", "similar trends")
         start, end = view.clause(reading.anchor.start)
         confidence = reading.confidence * (0.85 if hedged(view, start, end) else 1.0)
         trigger_span = view.doc[reading.trigger.start : reading.trigger.end] if reading.trigger is not None else None
@@ -444,14 +445,22 @@ def disorder_options(view: SentenceView, taxon: Mark, anchor: Mark, context: Doc
 def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocContext) -> tuple[list[tuple[DisorderRef, Span | None, str]], str]:
     """The rules' disorders for a reading, with their source, or none and why."""
     where = locus(view, anchor) if anchor.kind == "trigger" else None
-    if where is not None and where.kind == "disorder":
-        return _refs(view, where.disorders[0], "locus"), ""
-    if where is not None and where.kind == "other":
-        return [], "other group"
     clause_start, clause_end = view.clause(anchor.start)
     in_clause = [d for d in view.kinds("disorder") if clause_start <= d.start < clause_end]
+    if where is not None and where.kind == "disorder":
+        chosen = _subgroup_qualifier(view, where.disorders) or where.disorders[0]
+        refs = _refs(view, chosen, "locus")
+        groups = {ref.group for ref, _, _ in refs}
+        others = [d for d in in_clause if _in_reference(view, d) and not groups & {r.group for r in d.span._.disorders}]
+        if others and not view.kinds("control"):
+            return [], "two disorders"  # "higher in GAD than in MDD": no control group, no finding
+        return refs, ""
+    if where is not None and where.kind == "other":
+        return [], "other group"
     anywhere = in_clause or view.kinds("disorder")
     if anywhere:
+        if in_clause and all(_in_reference(view, d) for d in in_clause) and (where is None or where.kind != "control") and _names_a_group(view, anchor):
+            return [], "reference"  # "increased in AET mice compared to PD mice": the disorder is the baseline
         nearest = min(anywhere, key=lambda d: abs(d.start - anchor.start))
         return _refs(view, nearest, "clause" if in_clause else "sentence"), ""
     if not context.focus:
@@ -461,6 +470,41 @@ def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocCo
     if not _comparison_of_the_disorder(view, anchor, context, where):
         return [], "not a comparison"
     return [(ref, None, "focus") for ref in context.focus], ""
+
+
+def _in_reference(view: SentenceView, mark: Mark) -> bool:
+    """The mention stands in the comparison's reference: "than (in) PD", "compared to PD mice"."""
+    start = view.clause(mark.start)[0]
+    for i in range(mark.start - 1, max(start, mark.start - 5) - 1, -1):
+        if is_reference(view, i):
+            return True
+        found = view.at.get(i)
+        if found is not None and found.kind in ("taxon", "trigger", "disorder"):
+            return False
+    return False
+
+
+def _names_a_group(view: SentenceView, anchor: Mark) -> bool:
+    """A group is named after the trigger, before the reference ("… in AET mice compared to …")."""
+    i = anchor.end
+    while i < view.sentence.end and not is_reference(view, i):
+        if view.norm(i) in ("in", "among", "within") and i + 1 < view.sentence.end and view.at.get(i + 1) is None:
+            return True
+        i += 1
+    return False
+
+
+def _subgroup_qualifier(view: SentenceView, disorders: list[Mark]) -> Mark | None:
+    """"PD patients with MCI had lower … than those without": the condition that tells two
+    groups of patients apart is what the comparison is about."""
+    if len(disorders) < 2 or view.kinds("control"):
+        return None
+    first, second = disorders[0], disorders[1]
+    between = {view.norm(i) for i in range(first.end, second.start)}
+    if not between & {"with", "and comorbid", "comorbid"}:
+        return None
+    words = {view.norm(i) for i in range(view.sentence.start, view.sentence.end)}
+    return second if words & {"without", "non", "those", "versus", "vs", "vs."} or "than" in words else None
 
 
 def _comparison_of_the_disorder(view: SentenceView, anchor: Mark, context: DocContext, where) -> bool:

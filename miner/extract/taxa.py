@@ -62,7 +62,7 @@ _UCG = re.compile(r"\bUCG[-_ ]?(\d{1,4})(?: group)?$", re.IGNORECASE)
 _LABEL_TAIL = re.compile(
     r"""^(?:
         UCG[-_ ]?\d{1,4}(?:\ group)?                       # Ruminococcaceae UCG-002, UCG 014
-      | [A-Z]{1,3}-?\d{1,5}[A-Z]?\d{0,5}(?:[-_]\d+)?\ group  # NK4A136 group, ND3007 group, R-7 group
+      | [A-Z]{1,3}-?\d{1,5}[A-Z]?\d{0,5}(?:[-_]\d+)?\ (?:gut\ )?group  # NK4A136 group, ND3007 group, R-7 group, RC9 gut group
       | sensu\ stricto(?:[ _]\d{1,2})?                   # Clostridium sensu stricto 1
       | (?:cluster\ )?[IVXl]{1,5}[a-z]?(?![\w-])         # Clostridium cluster IV, Clostridium XlVa
       | [Ii]ncertae\ [Ss]edis                            # Coriobacteriales Incertae Sedis
