@@ -66,7 +66,7 @@ class SentenceView:
         marks += [Mark(m.start, m.end, "model", span=m) for m in models if not taken.intersection(range(m.start, m.end))]
         taken |= {i for m in marks for i in range(m.start, m.end)}
         for start, end, values in triggers.find(doc, sentence.start, sentence.end):
-            if not taken.intersection(range(start, end)):
+            if not taken.intersection(range(start, end)) and not _not_a_comparison(doc, start, end, sentence.end):
                 marks.append(Mark(start, end, "trigger", trigger=values[0]))
         taken |= {i for m in marks for i in range(m.start, m.end)}
         for start, end, _ in cues.phrases("control_words").find(doc, sentence.start, sentence.end):
@@ -140,6 +140,24 @@ class SentenceView:
         if norm in cues["list_words"] or norm in cues["person_nouns"] or norm in cues["rank_words"] or _MODIFIER.search(norm):
             return "material"
         return "unknown"
+
+
+_BARE_COMPARATIVES = {"more", "less", "fewer", "most", "least"}
+_NOT_ABUNDANCE = {"likely", "unlikely", "often", "frequent", "frequently", "commonly", "important", "severe", "pronounced",
+                  "studied", "researched", "investigated", "reported", "explored", "examined", "cited", "used", "effective", "prone",
+                  "susceptible", "vulnerable", "sensitive", "resistant", "similar", "diverse", "variable", "stable", "complex",
+                  "specific", "accurate", "robust", "consistent", "evident", "apparent", "closely", "strongly", "rapidly", "quickly", "easily"}
+
+
+def _not_a_comparison(doc, start: int, end: int, stop: int) -> bool:
+    """A bare comparative that qualifies something else: "more researched", "more than 50%",
+    "more likely", "less studied" say nothing about abundance ("more than in controls" does)."""
+    if end - start != 1 or doc[start].lower_ not in _BARE_COMPARATIVES or end >= stop:
+        return False
+    nxt = doc[end].lower_
+    if nxt == "than":
+        return end + 1 < stop and (doc[end + 1].like_num or doc[end + 1].lower_ in ("half", "one", "two", "a", "twice"))
+    return nxt in _NOT_ABUNDANCE or (nxt.endswith(("ed", "ly")) and nxt not in ("elevated", "increased", "decreased", "reduced", "represented", "enriched", "depleted", "abundantly"))
 
 
 _LIST_MARKER = re.compile(r"^(?:\d{1,2}|[ivx]{1,4}|[a-h])$")
@@ -365,6 +383,8 @@ def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]
         kind = view.word_class(i)
         if kind == "blocker" and not _relative_after_taxon(view, i):
             break
+        if kind == "copula" and found and view.norm(i) not in ("to", "be", "been", "being"):
+            break  # the verb of another clause: "A and B have associations with PD, and C has increased …"
         if kind != "copula":
             strong = strong and kind in ("material", "blocker") and not found
         if kind == "unknown":
