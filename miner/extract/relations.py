@@ -188,7 +188,7 @@ def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocConte
     if not reject and trigger.trigger.kind != "correlation":
         if _caused_by_treatment(view, trigger, taxon, context):
             reject = "treatment"
-        elif trigger.start in _agent_triggers(view):
+        elif trigger.start in _agent_triggers(view, context):
             reject = "agent"  # "PM exposure increased the abundance of …", "EA decreased …"
         elif taxon.start < trigger.start and _acts_on_disorder(view, trigger):
             reject = "agent"  # "B. licheniformis reduced the depressive-like behaviours"
@@ -299,7 +299,7 @@ _PRONOUN_SUBJECTS = {"it", "they", "this", "these", "which"}
 _RISK_WORDS = {"risk", "risks", "odds", "likelihood", "susceptibility", "incidence", "onset"}
 
 
-def _agent_triggers(view: SentenceView) -> set[int]:
+def _agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
     """Triggers that are active verbs with a subject that is not the disease: "PM exposure
     significantly increased the relative abundance of …", "EA increased the abundance of …",
     "it reduced …" after a treatment, and the verbs coordinated with them ("… and decreased
@@ -308,7 +308,15 @@ def _agent_triggers(view: SentenceView) -> set[int]:
     found: set[int] = set()
     previous: Mark | None = None
     for trigger in view.kinds("trigger"):
-        if trigger.trigger.kind != "change" or not view.norm(trigger.end - 1).endswith(_VERB_ENDINGS) or not _has_object(view, trigger):
+        verb = view.norm(trigger.end - 1)
+        if trigger.trigger.kind != "change" or not verb.endswith(_VERB_ENDINGS + ("ing",)) or not _has_object(view, trigger):
+            previous = trigger
+            continue
+        if verb.endswith("ing"):
+            # "… by increasing A, and decreasing B", "especially in decreasing A, while increasing B":
+            # a gerund's subject is the clause's cause, named earlier in the sentence
+            if _names_treatment(view, view.sentence.start, trigger.start) or context.agent_tokens.intersection(range(view.sentence.start, trigger.start)):
+                found.add(trigger.start)
             previous = trigger
             continue
         i = trigger.start - 1
@@ -316,10 +324,11 @@ def _agent_triggers(view: SentenceView) -> set[int]:
             i -= 1
         subject = view.norm(i) if i >= view.sentence.start else ""
         mark = view.at.get(i)
-        if mark is not None:
+        if mark is not None and mark.kind != "break":
             agent = False  # a taxon, the disorder, its model or the controls as subject
         elif subject in _CONJUNCTIONS or view.doc[i].text == ",":
-            agent = previous is not None and previous.start in found  # "… increased A and decreased B"
+            # "… increased A and decreased B", "FMT upregulated A but downregulated B"
+            agent = previous is not None and (previous.start in found or _treatment_before(view, previous, context))
         elif subject in _PRONOUN_SUBJECTS:
             agent = subject != "which" and _names_treatment(view, view.sentence.start, trigger.start)
         else:
@@ -349,6 +358,12 @@ def _has_object(view: SentenceView, trigger: Mark) -> bool:
         return False
     mark = view.at.get(i)
     return (mark is not None and mark.kind == "taxon") or view.norm(i) in _OBJECT_HEADS or view.norm(i) == "that"
+
+
+def _treatment_before(view: SentenceView, trigger: Mark, context: DocContext) -> bool:
+    """A treatment is named in the clause before the trigger ("FMT upregulated …")."""
+    start = view.clause(trigger.start)[0]
+    return _names_treatment(view, start, trigger.start) or bool(context.agent_tokens.intersection(range(start, trigger.start)))
 
 
 def _names_treatment(view: SentenceView, start: int, end: int) -> bool:
