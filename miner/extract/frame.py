@@ -60,9 +60,28 @@ def direction(view: SentenceView, trigger: Mark) -> str:
         return "unchanged"
     if meaning.kind == "correlation":
         return meaning.direction
-    if locus(view, trigger).kind == "control":
+    flip = locus(view, trigger).kind == "control"
+    if _tied_to_improvement(view, trigger):
+        flip = not flip
+    if flip:
         return {"increased": "decreased", "decreased": "increased"}.get(meaning.direction, meaning.direction)
     return meaning.direction
+
+
+_LINKS = {"associated with", "correlated with", "linked to", "related to", "accompanied by", "linked with"}
+_IMPROVEMENT = {"improvement", "improvements", "improved", "alleviation", "alleviated", "amelioration", "remission", "recovery", "milder", "better", "fewer", "less", "lower", "reduced", "reduction", "reductions", "decreased", "decrease"}
+
+
+def _tied_to_improvement(view: SentenceView, trigger: Mark) -> bool:
+    """"Increases in X were associated with improvements in depressive symptoms": a change that
+    goes with the disorder getting better runs against it (X is decreased in depression)."""
+    start, end = view.clause(trigger.start)
+    for i in range(trigger.end, end - 2):
+        if f"{view.norm(i)} {view.norm(i + 1)}" not in _LINKS:
+            continue
+        words = {view.norm(k) for k in range(i + 2, min(end, i + 5))}
+        return bool(words & _IMPROVEMENT) and any(m.kind == "disorder" and i + 2 <= m.start < i + 8 for m in view.marks)
+    return False
 
 
 def _negated(view: SentenceView, trigger: Mark) -> bool:

@@ -470,8 +470,8 @@ def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocCo
         if others and not view.kinds("control"):
             return [], "two disorders"  # "higher in GAD than in MDD": no control group, no finding
         return refs, ""
-    if where is not None and where.kind == "other":
-        return [], "other group"
+    if where is not None and where.kind == "other" and not (anchor.kind == "trigger" and anchor.trigger.kind == "correlation"):
+        return [], "other group"  # a correlation with symptom scores holds in any sample
     anywhere = in_clause or view.kinds("disorder")
     if anywhere:
         if in_clause and all(_in_reference(view, d) for d in in_clause) and (where is None or where.kind != "control") and _names_a_group(view, anchor):

@@ -272,6 +272,8 @@ def bindings(view: SentenceView) -> dict[int, Binding]:
     taxa = view.kinds("taxon")
     options: dict[int, list[Binding]] = {t.start: [] for t in taxa}
     for trigger in triggers:
+        if trigger.trigger.kind == "undirected":
+            continue  # "… were consistently changed in PD": it bounds other scopes but governs nothing
         role = trigger_role(view, trigger)
         if trigger.trigger.kind == "correlation" and role == "backward":
             role = "both"  # correlation runs both ways: "Depression was positively correlated with …"
@@ -326,7 +328,8 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
     found: list[tuple[Mark, int]] = []
     unknown = distance = 0
     level = view.level(trigger.start)
-    while i < end and i - trigger.end < _MAX_SCOPE:
+    listed = view.enumeration < end  # a numbered list runs to the sentence's end
+    while i < end and (listed or i - trigger.end < _MAX_SCOPE):
         if view.level(i) < level:
             break  # out of the trigger's own parenthesis
         mark = view.at.get(i)
@@ -346,7 +349,7 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
             break
         if kind == "copula" and found:
             break  # the list is the subject of another predicate
-        if kind == "unknown":
+        if kind == "unknown" and i < view.enumeration:
             unknown += 1
             if unknown > _UNKNOWN_BUDGET:
                 break

@@ -52,6 +52,7 @@ class Mention:
 
 Span.set_extension("taxon", default=None, force=True)
 
+_UNDERSCORE_NUMBER = re.compile(r"^([A-Z][a-z]{3,})_(\d{1,2})$")
 _GLUED_NUMBER = re.compile(r"^([A-Z][a-z]{3,})-?(\d{1,2})$")
 _GLUED_LABEL = re.compile(r"^([A-Z][a-z]{3,}(?:aceae|ales|ia))(UCG|NK\d+[A-Z]\d+)[-_]?(\d*)$")  # "RuminococcaceaeUCG002"
 _STANDALONE_LABEL = re.compile(r"^(?:CAG|UBA|UCG|HGM|SFMI|RUG|MGYG|QALR|QAMH|RF|SIG|HGM|DTU|PeH|UMGS|MGS)[-_]?\d{2,9}$")
@@ -63,8 +64,8 @@ _UCG = re.compile(r"\bUCG[-_ ]?(\d{1,4})(?: group)?$", re.IGNORECASE)
 _LABEL_TAIL = re.compile(
     r"""^(?:
         UCG[-_ ]?\d{1,4}(?:\ group)?                       # Ruminococcaceae UCG-002, UCG 014
-      | [A-Z]{1,3}-?\d{1,5}[A-Z]?\d{0,5}(?:[-_]\d+)?\ (?:gut\ )?group  # NK4A136 group, ND3007 group, R-7 group, RC9 gut group
-      | sensu\ stricto(?:[ _]\d{1,2})?                   # Clostridium sensu stricto 1
+      | [a-z]{0,6}[A-Z]{1,3}-?\d{1,5}[A-Z]?\d{0,5}(?:[-_]\d+)?\ (?:gut\ )?group  # NK4A136 group, RC9 gut group, vadinBB60 group
+      | sensu\ ?stricto(?:[ _]?\d{1,2})?                 # Clostridium sensu stricto 1, sensustricto1
       | (?:cluster\ )?[IVXl]{1,5}[a-z]?(?![\w-])         # Clostridium cluster IV, Clostridium XlVa
       | [Ii]ncertae\ [Ss]edis                            # Coriobacteriales Incertae Sedis
     )""",
@@ -296,6 +297,11 @@ def _numbered_genera(doc: Doc, taxonomy: Taxonomy, taken: set[int]) -> list[Ment
     for i, word in enumerate(token_texts(doc)):
         if i in taken:
             continue
+        apart = _UNDERSCORE_NUMBER.match(word)
+        if apart and normalize(apart.group(1)) in taxonomy.genus_names:
+            node = taxonomy.node(taxonomy.genus_names[normalize(apart.group(1))])
+            found.append(Mention(i, i + 1, TaxonRef(node.taxid, node.name, node.rank)))  # "Coprococcus_2", as "Coprococcus 2"
+            continue
         match = _GLUED_NUMBER.match(word)
         if match and normalize(match.group(1)) in taxonomy.genus_names:
             found.append(Mention(i, i + 1, TaxonRef(None, word, "genus")))  # MiBioGen's spelling, kept as written
@@ -353,6 +359,7 @@ def _label_name(text: str) -> str:
     """A database label as written, with its spacing made regular: "Clostridia UCG 014 group"
     and "Clostridia_UCG_014" → "Clostridia UCG-014"."""
     text = " ".join(text.replace("_", " ").split())
+    text = re.sub(r"sensu ?stricto ?(\d)", r"sensu stricto \1", text)
     return _UCG.sub(lambda m: f"UCG-{m.group(1)}", re.sub(r"\bUCG (\d)", r"UCG-\1", text))
 
 
