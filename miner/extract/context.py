@@ -98,7 +98,7 @@ def focus_disorders(disorders: list[Span], models: list[Span], title_end: int) -
         return ()
     counts = Counter(ref.mesh for span in disorders for ref in span._.disorders)
     in_title = [span for span in disorders if span.end_char <= title_end]
-    pool = in_title or [max(disorders, key=lambda s: (max(counts[r.mesh] for r in s._.disorders), -s.start))]
+    pool = in_title or _listed_together(disorders) or [max(disorders, key=lambda s: (max(counts[r.mesh] for r in s._.disorders), -s.start))]
     by_group: dict[str, DisorderRef] = {}
     for span in pool:
         for ref in span._.disorders:
@@ -114,6 +114,25 @@ def focus_disorders(disorders: list[Span], models: list[Span], title_end: int) -
             for ref in replacement:
                 by_group.setdefault(ref.group, ref)
     return tuple(by_group.values())
+
+
+_LIST_GAP = re.compile(r"^[\s,;]*(?:and|or|as well as)?[\s,;]*$")
+
+
+def _listed_together(disorders: list[Span]) -> list[Span]:
+    """The longest list of three or more disorders of different groups named together ("seven
+    brain-related diseases (ADHD, autism spectrum disorder, schizophrenia, …)"): an abstract
+    whose title names none is about all of them."""
+    best: list[Span] = []
+    run: list[Span] = []
+    for span in sorted(disorders, key=lambda s: s.start):
+        if run and _LIST_GAP.match(span.doc[run[-1].end : span.start].text if span.start > run[-1].end else ""):
+            run.append(span)
+        else:
+            run = [span]
+        if len({ref.group for member in run for ref in member._.disorders}) >= 3 and len(run) > len(best):
+            best = list(run)
+    return best
 
 
 def _subject(doc: Doc, models: list[Span], cues: Cues, title_end: int) -> str:
