@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from miner.errors import ParseError
 
@@ -64,6 +64,7 @@ class Score:
     pair: Counts = field(default_factory=Counts)
     abstracts: int = 0
     errors: list[Error] = field(default_factory=list)
+    judged: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, right) of each predicted triple
 
     @property
     def direction_accuracy(self) -> float:
@@ -75,6 +76,7 @@ class Score:
             "pair": self.pair.to_json(),
             "direction_accuracy_on_matched_pairs": round(self.direction_accuracy, 4),
             "abstracts": self.abstracts,
+            "reliability": reliability(self.judged),
         }
 
     def lines(self, errors: int = 0) -> list[str]:
@@ -83,6 +85,9 @@ class Score:
             for name, c in (("triple", self.triple), ("pair", self.pair))
         ]
         out.append(f"direction accuracy on matched pairs: {self.direction_accuracy:.3f} over {self.abstracts} abstracts")
+        if any(confidence is not None for confidence, _ in self.judged):
+            out.append("confidence  triples  precision")
+            out += [f"{row['confidence']:10s}  {row['triples']:7d}  {_share(row['precision'])}" for row in reliability(self.judged)]
         for error in self.errors[:errors]:
             out.append(f"  {error.kind:6s} {error.pmid} {error.taxon} ({error.taxid}) | {error.group} | {error.direction}")
             if error.evidence:
@@ -122,10 +127,46 @@ def score(gold: Mapping[str, list[dict]], predicted: Mapping[str, list[dict]], g
             if with_direction:
                 result.errors += [_error(pmid, "missed", t, gold_relations, groups) for t in missed]
                 result.errors += [_error(pmid, "extra", t, predicted_relations, groups) for t in extra]
+                result.judged += [(_confidence(t, predicted_relations, groups), t in matched) for t in matched + extra]
     return result
 
 
-def _taxon_key(relation: dict) -> tuple[str | None, str]:
+def _confidence(triple: Triple, relations: list[dict], groups: Mapping[str, str]) -> float | None:
+    """The highest confidence a prediction gives the triple (None when none gives one)."""
+    (taxid, name), group, direction = triple
+    values = [
+        float(r["confidence"])
+        for r in relations
+        if isinstance(r.get("confidence"), (int, float)) and r.get("direction") == direction
+        and groups.get(str(r.get("mesh"))) == group and same_taxon(taxon_key(r), (taxid, name))
+    ]
+    return max(values) if values else None
+
+
+RELIABILITY_BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def reliability(judged: Sequence[tuple[float | None, bool]], edges: Sequence[float] = RELIABILITY_BINS) -> list[dict]:
+    """Confidence bins → how many predicted triples fall in each and the share that is right."""
+    rated = [(p, right) for p, right in judged if p is not None]
+    table = []
+    for low, high in zip(edges, edges[1:]):
+        inside = [right for p, right in rated if low <= p < high or (high == edges[-1] and p == high)]
+        table.append({"confidence": f"{low:.1f}–{high:.1f}", "triples": len(inside), "precision": round(sum(inside) / len(inside), 3) if inside else None})
+    return table
+
+
+def precision_from(judged: Sequence[tuple[float | None, bool]], threshold: float) -> dict:
+    """How many predicted triples have at least this confidence, and the share that is right."""
+    kept = [right for p, right in judged if p is not None and p >= threshold]
+    return {"confidence_at_least": threshold, "triples": len(kept), "precision": round(sum(kept) / len(kept), 3) if kept else None}
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def taxon_key(relation: dict) -> tuple[str | None, str]:
     name = " ".join(re.sub(r"[\[\]]", "", str(relation.get("taxon") or "")).lower().split())
     taxid = relation.get("taxid")
     return (str(taxid) if taxid not in (None, "") else None, name)
@@ -137,11 +178,11 @@ def _triples(relations: Iterable[dict], groups: Mapping[str, str], with_directio
         group = groups.get(str(relation.get("mesh") or "").strip())
         if relation.get("direction") not in SCORED_DIRECTIONS or group is None:
             continue
-        triples.append((_taxon_key(relation), group, relation["direction"] if with_direction else None))
+        triples.append((taxon_key(relation), group, relation["direction"] if with_direction else None))
     return list(dict.fromkeys(triples))
 
 
-def _same_taxon(a: tuple[str | None, str], b: tuple[str | None, str]) -> bool:
+def same_taxon(a: tuple[str | None, str], b: tuple[str | None, str]) -> bool:
     if a[0] and b[0]:
         return a[0] == b[0]
     return a[1] == b[1]
@@ -152,7 +193,7 @@ def _match(gold: list[Triple], predicted: list[Triple]) -> tuple[list[Triple], l
     matched: list[Triple] = []
     for triple in predicted:
         for i, candidate in enumerate(gold):
-            if i not in used and candidate[1:] == triple[1:] and _same_taxon(candidate[0], triple[0]):
+            if i not in used and candidate[1:] == triple[1:] and same_taxon(candidate[0], triple[0]):
                 used.add(i)
                 matched.append(triple)
                 break
@@ -167,7 +208,7 @@ def _error(pmid: str, kind: str, triple: Triple, relations: list[dict], groups: 
         (
             str(r.get("evidence") or "")
             for r in relations
-            if _same_taxon(_taxon_key(r), (taxid, name)) and groups.get(str(r.get("mesh"))) == group and r.get("direction") == direction
+            if same_taxon(taxon_key(r), (taxid, name)) and groups.get(str(r.get("mesh"))) == group and r.get("direction") == direction
         ),
         "",
     )

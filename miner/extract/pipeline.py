@@ -27,7 +27,7 @@ from miner.resources import resolve
 import scispacy.abbreviation  # noqa: F401  abbreviation_detector
 import scispacy.custom_sentence_segmenter  # noqa: F401  pysbd_sentencizer (an alternative in the config)
 from scispacy.custom_tokenizer import combined_rule_tokenizer
-from miner.extract import disorders, relations, sentences, taxa  # noqa: F401
+from miner.extract import decision, disorders, relations, sentences, taxa  # noqa: F401
 
 # scispaCy's AbbreviationDetector keeps an empty matcher for optional global patterns, and its
 # tokenizer compiles a regex that Python flags as a possible set union; both are harmless.
@@ -56,12 +56,19 @@ def scispacy_tokenizer():
     return create
 
 
-def load_pipeline(config_path: str | Path) -> Language:
+def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = ()) -> Language:
+    """The pipeline of the config, initialized; `exclude` leaves components out (training reads
+    the relation candidates without the decision it trains)."""
     path = resolve(config_path)
     if not path.is_file():
         raise PipelineError(f"pipeline config not found: {path}")
     try:
         config = spacy.util.load_config(path, overrides={"paths.pipelines": str(path.parent)}, interpolate=True)
+        if exclude:
+            config["nlp"]["pipeline"] = [name for name in config["nlp"]["pipeline"] if name not in exclude]
+            for name in exclude:
+                config["components"].pop(name, None)
+                config["initialize"]["components"].pop(name, None)
         nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
         nlp.initialize()
     except (OSError, ValueError, KeyError, TypeError) as exc:
