@@ -13,7 +13,7 @@ train_gold.json a third, larger check. Each is reported apart, and dev+platinum 
 Text. GutBrainIE's titles and abstracts keep PubMed's inline markup as literal tags (`<i>`, `<b>`,
 `<sup>`, `<sub>`, `<u>`). miner reads PubMed XML, where parse removes that markup and keeps the
 `<i>` spans as italics, and makes every whitespace run (NBSP too) one space. This script does the
-same to the GutBrainIE text (tags out, `<i>` spans → `miner_italics`, whitespace collapsed) and
+same to the GutBrainIE text (tags out, `<i>` spans → `doc._.italics`, whitespace collapsed) and
 moves the gold offsets along; `--keep-markup` feeds the text with its tags instead.
 The article is `Article(title, (Section(abstract),))` through `article_text`: title, newline,
 abstract. Gold offsets (`end_idx` inclusive, per title/abstract) become half-open offsets into that.
@@ -273,7 +273,7 @@ def predict(extractor: Extractor, records: list[Record]) -> dict[str, list[tuple
     found: dict[str, list[tuple[int, int, str]]] = {}
     for record in records:
         doc = nlp.make_doc(record.text)
-        doc.user_data["miner_italics"] = record.italics
+        doc._.italics = record.italics
         for _, proc in upto:
             doc = proc(doc)
         spans = []

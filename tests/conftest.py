@@ -73,6 +73,18 @@ def extractor():
     return Extractor(ROOT / "pipelines" / "miner.cfg")
 
 
+RULES_ONLY = {"components.decision.decide": "rules"}
+
+
+@pytest.fixture(scope="session")
+def rules(extractor):
+    """The same pipeline with the rules deciding (the learned decision only gives confidence):
+    what the construction tests pin down is the rules' reading of a sentence."""
+    from miner.extract import Extractor
+
+    return Extractor(ROOT / "pipelines" / "miner.cfg", overrides=RULES_ONLY)
+
+
 @pytest.fixture(scope="session")
 def nlp(extractor):
     return extractor.nlp

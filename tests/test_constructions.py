@@ -1,6 +1,8 @@
-"""Every construction the extractor reads, pinned with real sentences from PubMed abstracts
-(the development set and other GutBrainIE records); each case names its PMID and keeps the
-title and the sentences its reading depends on. Triples are (taxon, disorder group, direction)."""
+"""Every construction the rules read, pinned with real sentences from PubMed abstracts (the
+development set and other GutBrainIE records); each case names its PMID and keeps the title and
+the sentences its reading depends on. Triples are (taxon, disorder group, direction). These run
+the pipeline with the rules deciding (`rules` fixture): the learned decision weighs what the rules
+propose, and is tested in test_decision.py."""
 from __future__ import annotations
 
 import pytest
@@ -219,24 +221,24 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_construction(extractor, case):
+def test_construction(rules, case):
     title, sentences, expected = CASES[case]
-    assert triples(run(extractor, title, *sentences)) == expected
+    assert triples(run(rules, title, *sentences)) == expected
 
 
-def test_subject_comes_from_the_sentence_or_the_abstract(extractor):
+def test_subject_comes_from_the_sentence_or_the_abstract(rules):
     # PMID 28556833 (mice) and 36694359 (patients)
-    mice = run(extractor, *CASES["28556833 'improved decreased levels' is the model's state"][:1], *CASES["28556833 'improved decreased levels' is the model's state"][1])
-    people = run(extractor, CASES["36694359 enriched in the HC group"][0], *CASES["36694359 enriched in the HC group"][1])
+    mice = run(rules, *CASES["28556833 'improved decreased levels' is the model's state"][:1], *CASES["28556833 'improved decreased levels' is the model's state"][1])
+    people = run(rules, CASES["36694359 enriched in the HC group"][0], *CASES["36694359 enriched in the HC group"][1])
     assert {r.subject for r in mice} == {"animal"}
     assert {r.subject for r in people} == {"human"}
 
 
-def test_hedged_findings_are_less_confident(extractor):
+def test_hedged_findings_are_less_confident(rules):
     # PMID 32056905: "reduced Bacteroides may be more associated with the presence of anxiety"
     title = "Reduced anti-inflammatory gut microbiota are associated with depression and anhedonia."
-    plain = run(extractor, title, "Reduced or absent Clostridia was consistently seen in those with depression, independent of the presence of anxiety.")
-    hedged = run(extractor, title, "Conversely, reduced Bacteroides may be more associated with the presence of anxiety, independent of the presence of depression.")
+    plain = run(rules, title, "Reduced or absent Clostridia was consistently seen in those with depression, independent of the presence of anxiety.")
+    hedged = run(rules, title, "Conversely, reduced Bacteroides may be more associated with the presence of anxiety, independent of the presence of depression.")
     assert triples(plain) == {("Clostridia", "depression", DOWN)}
     assert triples(hedged) == {("Bacteroides", "anxiety", DOWN)}
     assert hedged[0].confidence < plain[0].confidence

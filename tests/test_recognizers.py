@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def doc_of(nlp, text: str, italics=()):
     doc = nlp.make_doc(text)
-    doc.user_data["miner_italics"] = tuple(italics)
+    doc._.italics = tuple(italics)
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     return doc

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
+from miner.extract.attributes import title_end as marked_title_end
 from miner.extract.disorders import DisorderRef
 from miner.extract.lexicon import Cues
 from miner.extract.phrases import doc_text, normalize, token_norms, token_starts, token_texts
@@ -86,9 +87,9 @@ def is_review_text(text: str) -> bool:
 
 def _title_end(doc: Doc) -> int:
     """Character offset where the title ends (the extractor labels it TITLE)."""
-    for start, end, label in doc.user_data.get("miner_sections", ()):
-        if label == "TITLE":
-            return end
+    end = marked_title_end(doc)
+    if end is not None:
+        return end
     first = next(iter(doc.sents), None)
     return first.end_char if first is not None else 0
 

@@ -62,7 +62,7 @@ class DisorderRecognizer:
         return doc
 
 
-@Language.factory("miner_disorders")
+@Language.factory("miner_disorders", requires=["doc._.abbreviations"], assigns=["doc.spans", "span._.disorders"])
 def make_disorder_recognizer(nlp: Language, name: str) -> DisorderRecognizer:
     return DisorderRecognizer(nlp, name)
 

@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from miner import records
+from miner.extract.attributes import section_of
 from miner.extract.phrases import TEXT
 from miner.extract.pipeline import load_pipeline, pipeline_version
 from miner.extract.relations import Finding
@@ -55,26 +56,27 @@ def prepared_docs(nlp: Language, articles: Iterable[records.Article]) -> Iterato
         prepared = article_text(article)
         doc = nlp.make_doc(prepared.text)
         doc.user_data[TEXT] = prepared.text
-        doc.user_data["miner_italics"] = prepared.italics
-        doc.user_data["miner_sections"] = prepared.sections
+        doc._.italics = prepared.italics
+        doc._.sections = prepared.sections
         yield doc, article
 
 
 class Extractor:
     """Extract relations from articles with the pipeline named by `config_path`."""
 
-    def __init__(self, config_path: str | Path, *, batch_size: int = 64, n_process: int = 1, min_confidence: float = 0.0):
+    def __init__(self, config_path: str | Path, *, batch_size: int = 64, n_process: int = 1, min_confidence: float = 0.0, overrides: dict | None = None):
         self.config_path = str(config_path)
+        self.overrides = dict(overrides or {})
         self.batch_size = max(1, batch_size)
         self.n_process = max(1, n_process)
         self.min_confidence = min_confidence
-        self.version = pipeline_version(config_path)
+        self.version = pipeline_version(config_path, self.overrides)
         self._nlp: Language | None = None
 
     @property
     def nlp(self) -> Language:
         if self._nlp is None:
-            self._nlp = load_pipeline(self.config_path)
+            self._nlp = load_pipeline(self.config_path, overrides=self.overrides)
         return self._nlp
 
     def extract(self, articles: Iterable[records.Article]) -> Iterator[tuple[records.Article, list[records.Relation]]]:
@@ -91,7 +93,7 @@ class Extractor:
     def _extract_in_workers(self, articles: Iterable[records.Article]):
         iterator = iter(articles)
         context = multiprocessing.get_context("fork")
-        options = (self.config_path, self.batch_size, self.min_confidence)
+        options = (self.config_path, self.batch_size, self.min_confidence, self.overrides)
         with concurrent.futures.ProcessPoolExecutor(self.n_process, mp_context=context, initializer=_start_worker, initargs=options) as pool:
             pending: list[tuple[list[records.Article], concurrent.futures.Future]] = []
             while True:
@@ -107,8 +109,7 @@ class Extractor:
 
     def relations_of(self, doc: Doc, article: records.Article) -> list[records.Relation]:
         taxonomy = self.nlp.get_pipe("taxa").taxonomy
-        sections = doc.user_data.get("miner_sections", ())
-        found = [_relation(f, article.pmid, self.version, taxonomy, sections) for f in doc._.findings or []]
+        found = [_relation(f, article.pmid, self.version, taxonomy) for f in doc._.findings or []]
         return unique_relations(r for r in found if r.confidence >= self.min_confidence)
 
 
@@ -122,14 +123,14 @@ def unique_relations(relations: Iterable[records.Relation]) -> list[records.Rela
     return sorted(best.values(), key=lambda r: (r.sentence_start, r.taxon_start))
 
 
-def _relation(finding: Finding, pmid: str, version: str, taxonomy, sections) -> records.Relation:
+def _relation(finding: Finding, pmid: str, version: str, taxonomy) -> records.Relation:
     sentence = finding.sentence
     offset = sentence.start_char
     ref = finding.taxon._.taxon
     lineage = taxonomy.lineage(ref.taxid) if ref.taxid else ()
     node = taxonomy.node(ref.taxid) if ref.taxid else None
     disorder_span = finding.disorder_span
-    section = next((label for start, end, label in sections if start <= offset < end), "")
+    section = section_of(sentence.doc, offset)
     return records.Relation(
         pmid=pmid,
         taxon=ref.name,
@@ -162,9 +163,9 @@ def _relation(finding: Finding, pmid: str, version: str, taxonomy, sections) -> 
 _worker: Extractor | None = None
 
 
-def _start_worker(config_path: str, batch_size: int, min_confidence: float) -> None:
+def _start_worker(config_path: str, batch_size: int, min_confidence: float, overrides: dict) -> None:
     global _worker
-    _worker = Extractor(config_path, batch_size=batch_size, min_confidence=min_confidence)
+    _worker = Extractor(config_path, batch_size=batch_size, min_confidence=min_confidence, overrides=overrides)
     _worker.nlp  # build now, not on the first batch
 
 

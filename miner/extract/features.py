@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from miner.extract.attributes import section_of
 from miner.extract.context import DocContext
 from miner.extract.frame import hedged, locus
 from miner.extract.scope import Mark, SentenceView
@@ -46,7 +47,7 @@ def candidate_features(view: SentenceView, context: DocContext, taxon: Mark, rea
         "bias",
         f"how={reading.how}",
         f"source={option.source}",
-        f"reject={reading.reject or option.reject or 'none'}",
+        f"reject={'aim' if aim else reading.reject or option.reject or 'none'}",
         f"direction={reading.direction}",
         f"group={option.ref.group}",
         f"via={option.ref.via}",
@@ -92,9 +93,7 @@ def _doc_features(view: SentenceView, context: DocContext, option: "DisorderOpti
     if option.ref.mesh in context.title_meshes:
         features.append("disorder_in_title")
     sentence = view.sentence
-    sections = view.doc.user_data.get("miner_sections", ())
-    label = next((lab for start, end, lab in sections if start <= sentence.start_char < end), "")
-    features.append(f"section={section_kind(label)}")
+    features.append(f"section={section_kind(section_of(view.doc, sentence.start_char))}")
     first = sentence.start_char <= (context.title_end + 2)
     features.append("first_sentence" if first else "last_sentence" if sentence.end == len(view.doc) else "middle_sentence")
     groups = {ref.group for mark in view.kinds("disorder") for ref in mark.span._.disorders}

@@ -9,7 +9,9 @@ Imports: spaCy, scispaCy, stdlib, `miner` (version), `miner.errors`, `miner.reso
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import json
 import re
 import warnings
 from functools import lru_cache
@@ -27,7 +29,12 @@ from miner.resources import resolve
 import scispacy.abbreviation  # noqa: F401  abbreviation_detector
 import scispacy.custom_sentence_segmenter  # noqa: F401  pysbd_sentencizer (an alternative in the config)
 from scispacy.custom_tokenizer import combined_rule_tokenizer
+from scispacy.version import VERSION as scispacy_version
 from miner.extract import decision, disorders, relations, sentences, taxa  # noqa: F401
+
+# scispaCy's factory does not declare what it assigns; say it, so nlp.analyze_pipes() can check
+# that the disorder recognizer runs after it
+Language.get_factory_meta("abbreviation_detector").assigns = ["doc._.abbreviations"]
 
 # scispaCy's AbbreviationDetector keeps an empty matcher for optional global patterns, and its
 # tokenizer compiles a regex that Python flags as a possible set union; both are harmless.
@@ -56,14 +63,15 @@ def scispacy_tokenizer():
     return create
 
 
-def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = ()) -> Language:
+def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = (), overrides: dict | None = None) -> Language:
     """The pipeline of the config, initialized; `exclude` leaves components out (training reads
-    the relation candidates without the decision it trains)."""
+    the relation candidates without the decision it trains); `overrides` sets config values
+    ({"components.decision.decide": "rules"})."""
     path = resolve(config_path)
     if not path.is_file():
         raise PipelineError(f"pipeline config not found: {path}")
     try:
-        config = spacy.util.load_config(path, overrides={"paths.pipelines": str(path.parent)}, interpolate=True)
+        config = spacy.util.load_config(path, overrides={"paths.pipelines": str(path.parent), **(overrides or {})}, interpolate=True)
         if exclude:
             config["nlp"]["pipeline"] = [name for name in config["nlp"]["pipeline"] if name not in exclude]
             for name in exclude:
@@ -77,24 +85,80 @@ def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = ()) -> Lan
     return nlp
 
 
-def pipeline_version(config_path: str | Path) -> str:
-    """"<package version>+<12 hex digits>" over the config, its data files and the extractor code."""
-    return _version(str(resolve(config_path)))
+def pipeline_version(config_path: str | Path, overrides: dict | None = None) -> str:
+    """"<package version>+<12 hex digits>": a hash of everything that decides the output."""
+    return _version(str(resolve(config_path)), json.dumps(overrides or {}, sort_keys=True))
 
 
-@lru_cache(maxsize=4)
-def _version(config_path: str) -> str:
+@lru_cache(maxsize=8)
+def _version(config_path: str, overrides: str) -> str:
+    """Hash the resolved config (every component's settings with its factory's defaults filled
+    in), every data file the config names, every module of `miner` the components import
+    (followed through their imports), and the spaCy and scispaCy versions."""
     path = Path(config_path)
+    folder = str(path.parent)
+    config = spacy.util.load_config(path, overrides={"paths.pipelines": folder, **json.loads(overrides)}, interpolate=True)
     digest = hashlib.sha256()
-    text = path.read_text(encoding="utf-8")
-    digest.update(text.encode())
-    for name in sorted(set(re.findall(r'"\$\{paths\.pipelines\}/([^"]+)"', text))):
-        data = path.parent / name
-        if data.is_file():
-            digest.update(name.encode())
-            digest.update(data.read_bytes())
-    code = Path(__file__).parent
-    for source in sorted(code.glob("*.py")):
-        digest.update(source.name.encode())
+    resolved = {name: _with_defaults(block) for name, block in config["components"].items()}
+    digest.update(json.dumps([config["nlp"], resolved, config["initialize"]], sort_keys=True, default=str).replace(folder, "${paths.pipelines}").encode())
+    for name, file in sorted(_data_files(config["initialize"], folder).items()):
+        digest.update(name.encode())
+        digest.update(file.read_bytes())
+    package = Path(miner.__file__).parent
+    for source in code_files():
+        digest.update(str(source.relative_to(package)).encode())
         digest.update(source.read_bytes())
+    digest.update(f"spacy {spacy.__version__} scispacy {scispacy_version}".encode())
     return f"{miner.__version__}+{digest.hexdigest()[:12]}"
+
+
+def _with_defaults(block: dict) -> dict:
+    factory = block.get("factory")
+    if factory is None or not Language.has_factory(factory):
+        return dict(block)
+    return {**Language.get_factory_meta(factory).default_config, **block}
+
+
+def _data_files(section, folder: str) -> dict[str, Path]:
+    """Every file a config section names (by absolute path), keyed by its path relative to the
+    pipeline folder."""
+    found: dict[str, Path] = {}
+    values = section.values() if isinstance(section, dict) else [section]
+    for value in values:
+        if isinstance(value, dict):
+            found.update(_data_files(value, folder))
+        elif isinstance(value, str) and Path(value).is_file():
+            found[value.replace(folder, "${paths.pipelines}")] = Path(value)
+    return found
+
+
+def code_files() -> list[Path]:
+    """The extraction package's modules and every `miner` module they import, transitively."""
+    package = Path(miner.__file__).parent
+    todo = sorted((package / "extract").glob("*.py"))
+    seen: set[Path] = set()
+    while todo:
+        source = todo.pop()
+        if source in seen:
+            continue
+        seen.add(source)
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            todo += [found for name in names if name.split(".")[0] == "miner" and (found := _module_file(package, name)) is not None]
+    return sorted(seen)
+
+
+def _module_file(package: Path, name: str) -> Path | None:
+    parts = name.split(".")[1:]
+    if not parts:
+        return package / "__init__.py"
+    relative = Path(*parts)
+    for candidate in (package / relative.with_suffix(".py"), package / relative / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None

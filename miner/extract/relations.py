@@ -48,7 +48,25 @@ from miner.extract.scope import Mark, SentenceView, bindings, trigger_role
 Doc.set_extension("findings", default=None, force=True)
 Doc.set_extension("candidates", default=None, force=True)
 
-_CONFIDENCE = {"strong": 0.92, "respectively": 0.85, "pre": 0.9, "post": 0.85, "subject": 0.7}
+@dataclass(frozen=True)
+class Tuning:
+    """The rules' tuning values, from the component's config (`default_config` below): the
+    confidence of each way a trigger binds a taxon, how much a distant trigger, a hedge or a
+    disorder taken from the abstract's focus lowers it, and how far a trigger's scope reaches."""
+
+    confidence: dict[str, float]
+    far_distance: int = 8
+    far_factor: float = 0.85
+    hedge_factor: float = 0.85
+    focus_factor: float = 0.8
+    max_scope: int = 45
+    unknown_budget: int = 5
+
+
+DEFAULT_TUNING = {
+    "confidence": {"strong": 0.92, "respectively": 0.85, "pre": 0.9, "post": 0.85, "subject": 0.7, "odds": 0.85, "nearest": 0.5},
+    "far_distance": 8, "far_factor": 0.85, "hedge_factor": 0.85, "focus_factor": 0.8, "max_scope": 45, "unknown_budget": 5,
+}
 _NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "multiple", "many", "some", "various", "unclassified", "unidentified", "uncultured"}
 _CAUSAL = {"after", "following", "upon", "by", "post", "during", "under", "through", "via", "response", "receiving", "received"}
 
@@ -73,8 +91,9 @@ class Finding:
 
 
 class RelationFinder:
-    def __init__(self, nlp: Language, name: str):
+    def __init__(self, nlp: Language, name: str, tuning: Tuning):
         self.name = name
+        self.tuning = tuning
         self.triggers: PhraseIndex[Trigger] | None = None
         self.cues: Cues | None = None
 
@@ -85,18 +104,26 @@ class RelationFinder:
     def __call__(self, doc: Doc) -> Doc:
         if self.triggers is None or self.cues is None:
             raise ValueError("miner_relations used before initialize()")
-        candidates = find_relations(doc, self.triggers, self.cues)
+        candidates = find_relations(doc, self.triggers, self.cues, self.tuning)
         doc._.candidates = candidates
         doc._.findings = [c for c in candidates if not c.reject]
         return doc
 
 
-@Language.factory("miner_relations")
-def make_relation_finder(nlp: Language, name: str) -> RelationFinder:
-    return RelationFinder(nlp, name)
+@Language.factory(
+    "miner_relations",
+    requires=["token.is_sent_start", "doc.spans", "span._.taxon", "span._.disorders"],
+    assigns=["doc._.candidates", "doc._.findings"],
+    default_config=DEFAULT_TUNING,
+)
+def make_relation_finder(nlp: Language, name: str, confidence: dict[str, float], far_distance: int, far_factor: float, hedge_factor: float,
+                         focus_factor: float, max_scope: int, unknown_budget: int) -> RelationFinder:
+    tuning = Tuning(dict(confidence), far_distance, far_factor, hedge_factor, focus_factor, max_scope, unknown_budget)
+    return RelationFinder(nlp, name, tuning)
 
 
-def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues) -> list[Finding]:
+def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues, tuning: Tuning | None = None) -> list[Finding]:
+    tuning = tuning or Tuning(**DEFAULT_TUNING)
     taxa = list(doc.spans.get(taxon_spans.SPAN_KEY, []))
     if not taxa:
         return []
@@ -119,12 +146,14 @@ def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues) -> list
             triggers,
             cues,
             has_controls,
+            max_scope=tuning.max_scope,
+            unknown_budget=tuning.unknown_budget,
         )
-        findings += _sentence_findings(view, context, _is_aim(sentence, cues))
+        findings += _sentence_findings(view, context, _is_aim(sentence, cues), tuning)
     return findings
 
 
-def _sentence_findings(view: SentenceView, context: DocContext, aim: bool) -> list[Finding]:
+def _sentence_findings(view: SentenceView, context: DocContext, aim: bool, tuning: Tuning) -> list[Finding]:
     """Every candidate of the sentence: what the rules accept (`reject` empty) and what they
     turn down, with why, so a learned decision can weigh both."""
     bound = bindings(view)
@@ -134,18 +163,22 @@ def _sentence_findings(view: SentenceView, context: DocContext, aim: bool) -> li
     for taxon in view.kinds("taxon"):
         if is_ratio(view, taxon) or _unnamed_members(view, taxon) or _lineage_of_another(view, taxon):
             continue
-        reading = _odds_reading(taxon, odds) or _trigger_reading(view, taxon, bound.get(taxon.start), context) or _nearest_reading(view, taxon)
+        reading = (
+            _odds_reading(taxon, odds, tuning)
+            or _trigger_reading(view, taxon, bound.get(taxon.start), context, tuning)
+            or _nearest_reading(view, taxon, tuning)
+        )
         if reading is None or not reading.direction:
             continue  # no trigger, or one without a direction ("differentially abundant", "similar trends")
         start, end = view.clause(reading.anchor.start)
-        confidence = reading.confidence * (0.85 if hedged(view, start, end) else 1.0)
+        confidence = reading.confidence * (tuning.hedge_factor if hedged(view, start, end) else 1.0)
         trigger_span = view.doc[reading.trigger.start : reading.trigger.end] if reading.trigger is not None else None
         for option in disorder_options(view, taxon, reading.anchor, context):
             reject = "aim" if aim else reading.reject or option.reject
             findings.append(
                 Finding(
                     taxon.span, option.ref, option.span, reading.direction, subject,
-                    round(confidence * (0.8 if option.source == "focus" else 1.0), 3), trigger_span, view.sentence,
+                    round(confidence * (tuning.focus_factor if option.source == "focus" else 1.0), 3), trigger_span, view.sentence,
                     reject=reject, how=reading.how, source=option.source,
                     features=candidate_features(view, context, taxon, reading, option, aim),
                 )
@@ -167,15 +200,15 @@ class Reading:
     reject: str = ""
 
 
-def _odds_reading(taxon: Mark, odds: dict[int, str]) -> Reading | None:
+def _odds_reading(taxon: Mark, odds: dict[int, str], tuning: Tuning) -> Reading | None:
     """An odds ratio given for the taxon decides its direction (Mendelian randomization):
     "Genetically increased Bifidobacterium levels correlated with decreased PD risk (OR = 0.77)"."""
     if taxon.start not in odds:
         return None
-    return Reading(None, odds[taxon.start], 0.85, taxon, "odds")
+    return Reading(None, odds[taxon.start], tuning.confidence["odds"], taxon, "odds")
 
 
-def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocContext) -> Reading | None:
+def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocContext, tuning: Tuning) -> Reading | None:
     """The reading of the trigger that governs the taxon, or None when none does."""
     if binding is None:
         return None
@@ -192,11 +225,11 @@ def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocConte
             reject = "agent"  # "PM exposure increased the abundance of …", "EA decreased …"
         elif taxon.start < trigger.start and _acts_on_disorder(view, trigger):
             reject = "agent"  # "B. licheniformis reduced the depressive-like behaviours"
-    confidence = _CONFIDENCE[binding.how] * (1.0 if binding.distance <= 8 else 0.85)
+    confidence = tuning.confidence[binding.how] * (1.0 if binding.distance <= tuning.far_distance else tuning.far_factor)
     return Reading(trigger, direction(view, trigger), confidence, trigger, binding.how, reject)
 
 
-def _nearest_reading(view: SentenceView, taxon: Mark) -> Reading | None:
+def _nearest_reading(view: SentenceView, taxon: Mark, tuning: Tuning) -> Reading | None:
     """No trigger's scope reaches the taxon: the nearest trigger of its clause (else of the
     sentence) is a candidate the rules turn down."""
     triggers = view.kinds("trigger")
@@ -205,7 +238,7 @@ def _nearest_reading(view: SentenceView, taxon: Mark) -> Reading | None:
     clause = view.clause(taxon.start)
     near = [t for t in triggers if clause[0] <= t.start < clause[1]] or triggers
     trigger = min(near, key=lambda t: abs(t.start - taxon.start))
-    return Reading(trigger, direction(view, trigger), 0.5, trigger, "nearest", "unbound")
+    return Reading(trigger, direction(view, trigger), tuning.confidence["nearest"], trigger, "nearest", "unbound")
 
 
 def _unnamed_members(view: SentenceView, taxon: Mark) -> bool:

@@ -27,8 +27,6 @@ PUNCT = {",", "(", ")", "[", "]", ":", "=", "<", ">", "≤", "≥", "±", "-", "
 _SEQUENCE_ID = re.compile(r"^(?:asv|otu|zotu|sv)\d+$")
 _STATISTIC = re.compile(r"^(?:[pqr]|fdr|lda|log|or|ci|auc|d|n|se|sd|β|fc|ns|n\.s\.)?[<>=≤≥]?[-+]?\d*\.?\d+(?:e-?\d+)?%?$|^[pqr]$")
 _MODIFIER = re.compile(r"(?:producing|producers?|degrading|degraders?|forming|fermenting|utili[sz]ing|metaboli[sz]ing|reducing|associated|related|positive|negative|dependent|derived|inflammatory|like)$")
-_UNKNOWN_BUDGET = 5
-_MAX_SCOPE = 45
 
 
 @dataclass
@@ -56,9 +54,12 @@ class SentenceView:
     depth: list[int] = field(default_factory=list)
     has_controls: bool = True  # does the abstract compare with a control group at all?
     enumeration: int = 1 << 30  # token where a numbered list after a colon starts (none: past the end)
+    max_scope: int = 45  # tokens a trigger's scope reaches at most (outside a numbered list)
+    unknown_budget: int = 5  # words of no known kind a scope passes over
 
     @classmethod
-    def build(cls, sentence: Span, taxa, disorders, models, triggers: PhraseIndex[Trigger], cues: Cues, has_controls: bool = True) -> "SentenceView":
+    def build(cls, sentence: Span, taxa, disorders, models, triggers: PhraseIndex[Trigger], cues: Cues, has_controls: bool = True,
+              max_scope: int = 45, unknown_budget: int = 5) -> "SentenceView":
         doc = sentence.doc
         marks = [Mark(t.start, t.end, "taxon", span=t) for t in taxa]
         marks += [Mark(d.start, d.end, "disorder", span=d) for d in disorders]
@@ -78,7 +79,7 @@ class SentenceView:
         listed = _enumeration_start(sentence)
         marks += [Mark(t.i, t.i + 1, "break") for t in sentence if t.text == ";" and t.i < listed]
         marks.sort(key=lambda m: m.start)
-        view = cls(sentence, marks, cues, has_controls=has_controls, enumeration=listed)
+        view = cls(sentence, marks, cues, has_controls=has_controls, enumeration=listed, max_scope=max_scope, unknown_budget=unknown_budget)
         view.at = {i: m for m in marks for i in range(m.start, m.end)}
         level, depth = 0, []
         for token in sentence:
@@ -329,7 +330,7 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
     unknown = distance = 0
     level = view.level(trigger.start)
     listed = view.enumeration < end  # a numbered list runs to the sentence's end
-    while i < end and (listed or i - trigger.end < _MAX_SCOPE):
+    while i < end and (listed or i - trigger.end < view.max_scope):
         if view.level(i) < level:
             break  # out of the trigger's own parenthesis
         mark = view.at.get(i)
@@ -351,7 +352,7 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
             break  # the list is the subject of another predicate
         if kind == "unknown" and i < view.enumeration:
             unknown += 1
-            if unknown > _UNKNOWN_BUDGET:
+            if unknown > view.unknown_budget:
                 break
         distance += 1
         i += 1
@@ -366,7 +367,7 @@ def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]
     unknown = distance = 0
     strong = True  # nothing but copulas, adverbs and statistics between taxon and trigger so far
     level = view.level(trigger.start)
-    while i >= start and trigger.start - i < _MAX_SCOPE:
+    while i >= start and trigger.start - i < view.max_scope:
         if view.level(i) < level:
             break  # out of the trigger's own parenthesis
         mark = view.at.get(i)
@@ -392,7 +393,7 @@ def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]
             strong = strong and kind in ("material", "blocker") and not found
         if kind == "unknown":
             unknown += 1
-            if unknown > _UNKNOWN_BUDGET:
+            if unknown > view.unknown_budget:
                 break
         distance += 1
         i -= 1

@@ -277,7 +277,7 @@ def _closes_soon(words: Sequence[str], spaces: Sequence[object], chunk: int, cor
     return False
 
 
-@Language.component("miner_sentences")
+@Language.component("miner_sentences", assigns=["token.is_sent_start"])
 def miner_sentences(doc: Doc) -> Doc:
     """Set `is_sent_start` on every token of `doc`.
 

@@ -27,6 +27,7 @@ from typing import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from miner.extract import attributes  # noqa: F401  doc._.italics
 from miner.extract.lexicon import Cues, load_cues
 from miner.extract.phrases import doc_text, normalize, token_norms, token_starts, token_texts
 from miner.extract.taxonomy import Name, Taxonomy, load_taxonomy
@@ -94,7 +95,7 @@ class TaxonRecognizer:
         if self.taxonomy is None or self.cues is None:
             raise ValueError("miner_taxa used before initialize()")
         spans = []
-        for mention in find_taxa(doc, self.taxonomy, self.cues, doc.user_data.get("miner_italics", ())):
+        for mention in find_taxa(doc, self.taxonomy, self.cues, doc._.italics):
             span = Span(doc, mention.start, mention.end, label="TAXON", kb_id=str(mention.ref.taxid or ""))
             span._.taxon = mention.ref
             spans.append(span)
@@ -102,7 +103,7 @@ class TaxonRecognizer:
         return doc
 
 
-@Language.factory("miner_taxa")
+@Language.factory("miner_taxa", assigns=["doc.spans", "span._.taxon"])
 def make_taxon_recognizer(nlp: Language, name: str) -> TaxonRecognizer:
     return TaxonRecognizer(nlp, name)
 
