@@ -5,7 +5,8 @@ opposite directions (increased vs decreased), read through the curators' verdict
 out retracted articles. `unchanged` reports are kept beside it as non-replications, never as a
 side. Human and animal findings never conflict with each other. Each side lists one vote per
 PMID: its highest extraction confidence, and whether the paper is secondary (a review or
-meta-analysis, from PubMed's publication types).
+meta-analysis, from PubMed's publication types). Only trusted claims count (`claims.trusted`:
+confident enough by the measured reliability, or confirmed by a curator).
 
 Statuses: `open` (new), `confirmed` (a real disagreement in the literature), `resolved` (it came
 from an extraction error a verdict corrected), `dismissed`. `refresh` recomputes the evidence of
@@ -24,7 +25,7 @@ from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
-from miner.store.claims import REJECTING, claim_facts, claims, same_claim
+from miner.store.claims import REJECTING, claim_facts, claims, same_claim, trusted
 from miner.store.models import AuditEvent, Conflict, Disorder, Relation, Taxon, Verdict, utcnow
 from miner.store.names import disorder_group_of
 
@@ -147,7 +148,7 @@ def _fill(row: Conflict, found: Evidence) -> None:
 
 
 def _evidence(session: Session, keys: set[Key] | None) -> dict[Key, Evidence]:
-    query = claim_facts(include_rejected=True, include_retracted=False)
+    query = claim_facts(include_rejected=True, include_retracted=False).where(trusted(session))
     if keys is not None:
         meshes = _meshes_by_group(session, {group for _, group, _ in keys})
         wanted = [(taxon_id, mesh, subject) for taxon_id, group, subject in keys for mesh in meshes.get(group, ())]

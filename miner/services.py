@@ -8,6 +8,7 @@ import httpx
 
 from miner import __version__
 from miner.config import Settings
+from miner.quality import trusted_confidence
 from miner.resources import resolve
 from miner.extract import Extractor
 from miner.harvest import EutilsClient, HarvestPlan
@@ -17,9 +18,10 @@ from miner.store.database import Database, make_engine
 
 def open_database(settings: Settings, *, create: bool = True, check: bool = True) -> Database:
     """The configured database; an empty one gets the schema unless `create` is False."""
+    trusted = trusted_confidence(settings.pipeline.trusted_confidence)
     if not check:
-        return Database(make_engine(settings.database.url, settings.database.echo))
-    return Database.open(settings.database.url, echo=settings.database.echo, create=create)
+        return Database(make_engine(settings.database.url, settings.database.echo), trusted)
+    return Database.open(settings.database.url, echo=settings.database.echo, create=create, trusted_confidence=trusted)
 
 
 def disorder_groups(settings: Settings) -> dict[str, str]:

@@ -19,10 +19,10 @@ from miner.digest.weeks import Week
 from miner.query import stats
 from miner.query.pairs import consensus
 from miner.resources import resolve
-from miner.store.claims import effective_direction, joined_claims, not_rejected
+from miner.store.claims import effective_direction, joined_claims, not_rejected, trusted
+from miner.quality import measured
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
 
-QUALITY = "pipelines/quality.json"
 GROUP_NAMES = "pipelines/disorder_groups.json"
 CHART_WEEKS = 12
 PER_DISORDER = 6  # findings shown per disorder; the rest are counted and linked
@@ -160,7 +160,7 @@ def build_digest(session: Session, week: Week, public_url: str, now: datetime) -
     return Digest(
         week=str(week), label=week.label(), generated_at=now, numbers=numbers, sections=sections,
         moves=_moves(session, week, claims, names, base), new_conflicts=new_conflicts, changed_conflicts=changed_conflicts,
-        chart_weeks=chart_weeks, chart_series=chart_series, method=_method(),
+        chart_weeks=chart_weeks, chart_series=chart_series, method=measured(),
         links={"search": f"{base}/search", "conflicts": f"{base}/conflicts", "api": f"{base}/docs", "digest": f"{base}/digest/{week}", "feed": f"{base}/digest/feed.xml"},
     )
 
@@ -190,7 +190,7 @@ def _claims_of_week(session: Session, week: Week) -> list[dict]:
         ),
         include_rejected=False,
         include_retracted=False,
-    ).where(_during(Article.first_seen_at, week))
+    ).where(_during(Article.first_seen_at, week), trusted(session))
     return [dict(row) for row in session.execute(query).mappings()]
 
 
@@ -312,8 +312,3 @@ def _chart(session: Session, week: Week, names: dict[str, str]) -> tuple[list[st
     if len(largest) > 5:
         series["other"] = [sum(counts[g][i] for g in largest[5:]) for i in range(CHART_WEEKS)]
     return [str(w) for w in weeks], series
-
-
-def _method() -> dict:
-    with open(resolve(QUALITY), encoding="utf-8") as handle:
-        return json.load(handle)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from miner.extract.attributes import title_end as marked_title_end
+from miner.reviews import is_review_text
 from miner.extract.disorders import DisorderRef
 from miner.extract.lexicon import Cues
 from miner.extract.phrases import doc_text, normalize, token_norms, token_starts, token_texts
@@ -39,12 +40,6 @@ _AGENT_BEFORE_VERB = re.compile(
 )
 _AGENT_AFTER_OF = re.compile(
     r"\b(?:effects?|impacts?|efficacy|benefits?|influence|role) of (?P<agent>.+?) (?:on|in|against|for|to)\b", re.IGNORECASE
-)
-_REVIEW = re.compile(
-    r"\b(?:(?:systematic|narrative|scoping|umbrella|literature|critical|comprehensive|this|our|present|current|mini)[- ]review"
-    r"|review(?:ed|s)? (?:of )?(?:the )?(?:current |recent |available |existing )?(?:literature|evidence|studies|findings|advances)"
-    r"|meta-?analys[ie]s|we (?:review|summari[sz]e|discuss)|(?:this|the present) (?:article|paper|chapter) (?:reviews|summari[sz]es|discusses))\b",
-    re.IGNORECASE,
 )
 _STOP = {"the", "a", "an", "of", "and", "or", "in", "on", "with", "by", "oral", "dietary", "gut", "microbiota", "microbiome",
          "its", "their", "intestinal", "fecal", "faecal", "brain", "effects", "effect", "role", "patients", "mice", "rats",
@@ -73,16 +68,10 @@ def doc_context(doc: Doc, disorders: list[Span], models: list[Span], cues: Cues)
         subject=_subject(doc, models, cues, title_end),
         treatment_study=treatment_study,
         agent_tokens=_agent_tokens(doc, title_end, named) if treatment_study else frozenset(),
-        review=is_review_text(doc_text(doc)),
+        review=is_review_text(doc_text(doc)[:title_end], doc_text(doc)[title_end:]),
         title_end=title_end,
         title_meshes=frozenset(ref.mesh for span in disorders if span.end_char <= title_end for ref in span._.disorders),
     )
-
-
-def is_review_text(text: str) -> bool:
-    """Does the text present itself as a review or meta-analysis ("In this review, …",
-    "a systematic review and meta-analysis", "We summarize recent findings")?"""
-    return bool(_REVIEW.search(text))
 
 
 def _title_end(doc: Doc) -> int:

@@ -3,12 +3,14 @@
 A verdict overrides the extraction without touching it: "wrong direction" turns the direction
 round (or to the direction the curator gave), "wrong taxon", "wrong disorder" and "not a
 finding" take the claim out of every read, and "correct" marks it confirmed. Queries, conflicts,
-exports and the digest all start from `claims()`, so none can forget the verdicts.
+exports and the digest all start from `claims()`, so none can forget the verdicts. `trusted()`
+is the one condition for claims confident enough to count in conflicts and the digest.
 Imports: SQLAlchemy, `miner.store.models`.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy.orm import Session
 
 from miner.store.models import Article, Disorder, Relation, Taxon, Verdict
 
@@ -35,6 +37,20 @@ def same_claim(verdict, relation):
 
 
 verdict_on_relation = same_claim(Verdict, Relation)
+
+
+def trusted_confidence(session: Session) -> float:
+    """The confidence from which this session's reads trust an unreviewed claim (0: all)."""
+    return float(session.info.get("trusted_confidence", 0.0))
+
+
+def trusted(session: Session):
+    """SQL: the claim is trusted: confident enough, or confirmed by a curator. Conflicts and the
+    digest count only these; the API and exports show every claim with its confidence."""
+    threshold = trusted_confidence(session)
+    if threshold <= 0:
+        return true()
+    return or_(Relation.confidence >= threshold, Verdict.verdict == "correct")
 
 
 def claims(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:

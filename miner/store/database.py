@@ -66,13 +66,14 @@ def _safe(url: str) -> str:
 class Database:
     """An engine plus a session factory over a schema that is known to be current."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, trusted_confidence: float = 0.0):
         self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        # every session knows from which confidence claims are trusted (`claims.trusted`)
+        self.sessions = sessionmaker(engine, expire_on_commit=False, info={"trusted_confidence": trusted_confidence})
 
     @classmethod
-    def open(cls, url: str, *, echo: bool = False, create: bool = True) -> "Database":
-        database = cls(make_engine(url, echo))
+    def open(cls, url: str, *, echo: bool = False, create: bool = True, trusted_confidence: float = 0.0) -> "Database":
+        database = cls(make_engine(url, echo), trusted_confidence)
         database.check_schema(create=create)
         return database
 

@@ -3,33 +3,23 @@
 `save_article` replaces one article and its relation set inside the caller's transaction, so a
 re-ingested PMID never leaves a half-written state; an article whose content and pipeline
 version are unchanged is left alone. Taxa and disorders are created on first use.
-Imports: SQLAlchemy, `miner.records`, `miner.store.models`.
+Imports: SQLAlchemy, `miner.records`, `miner.reviews`, `miner.store.models`.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
-import re
 from typing import Iterable, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from miner import records
+from miner.reviews import is_review
 from miner.store.models import Article, Disorder, Relation, Taxon, utcnow
 
-REVIEW_TYPES = {"Review", "Systematic Review", "Meta-Analysis", "Scoping Review"}
 RETRACTED_TYPES = {"Retracted Publication"}
-# Records without publication types (JSON Lines input, some exports) are judged by their title.
-REVIEW_TITLE = re.compile(r"\b(review|meta-?analys[ie]s|umbrella review)\b", re.IGNORECASE)
-
-
-def is_secondary(article: records.Article) -> bool:
-    """A review or meta-analysis: from PubMed's publication types, or the title when there are none."""
-    if article.publication_types:
-        return bool(REVIEW_TYPES.intersection(article.publication_types))
-    return bool(REVIEW_TITLE.search(article.title or ""))
 
 
 def content_hash(article: records.Article) -> str:
@@ -178,7 +168,7 @@ def _fill_article(row: Article, article: records.Article, digest: str, pipeline_
     row.authors = list(article.authors)
     row.mesh = [dataclasses.asdict(heading) for heading in article.mesh]
     row.publication_types = list(article.publication_types)
-    row.is_review = is_secondary(article)
+    row.is_review = is_review(article)
     row.is_retracted = bool(RETRACTED_TYPES.intersection(article.publication_types))
     row.content_hash = digest
     row.pipeline_version = pipeline_version
