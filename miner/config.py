@@ -76,10 +76,11 @@ class PipelineSettings:
     batch_size: int = setting(64, "Abstracts per spaCy batch.")
     n_process: int = setting(1, "Worker processes for extraction (1 = in process).")
     min_confidence: float = setting(0.0, "Relations below this confidence are not stored.")
-    trusted_confidence: float = setting(
-        -1.0,
-        "Conflicts and the digest count unreviewed claims from this confidence on (curator-confirmed ones always); "
-        "-1 takes the value `miner train` chose from the reliability table (pipelines/quality.json).",
+    trusted_confidence: str = setting(
+        "measured",
+        "Conflicts and the digest count unreviewed claims from this confidence on (curator-confirmed ones always): "
+        "a number from 0 to 1, or \"measured\" for the value `miner train` chose from the reliability table "
+        "(pipelines/quality.json).",
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from miner.errors import PipelineError
+from miner.errors import ConfigError, PipelineError
 from miner.resources import resolve
 
 QUALITY = "pipelines/quality.json"
@@ -25,8 +25,15 @@ def measured() -> dict:
         raise PipelineError(f"{path}: not JSON: {exc.msg}") from exc
 
 
-def trusted_confidence(configured: float = -1.0) -> float:
-    """The configured threshold, or (when it is negative) the one `miner train` chose."""
-    if configured >= 0:
-        return configured
-    return float(measured().get("trusted_confidence", 0.0))
+def trusted_confidence(configured: str = "measured") -> float:
+    """`[pipeline] trusted_confidence`: a number from 0 to 1, or "measured" for the one `miner
+    train` chose."""
+    if configured.strip() == "measured":
+        return float(measured().get("trusted_confidence", 0.0))
+    try:
+        value = float(configured)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f'pipeline.trusted_confidence must be a number from 0 to 1 or "measured", not {configured!r}')
+    return value

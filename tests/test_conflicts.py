@@ -410,3 +410,20 @@ def test_the_system_actor_names_are_reserved(database):
         for name in ("system", "cli", "System"):
             with pytest.raises(InvalidValue, match="reserved"):
                 create_user(session, name, "curator", PASSWORD)
+
+
+def test_only_trusted_claims_make_conflicts(database_url):
+    """With a trusted confidence (the one `miner train` chose, here 0.8), a claim below it counts in
+    no conflict until a curator confirms it."""
+    from miner.store.database import Database
+
+    db = Database.open(database_url, trusted_confidence=0.8)
+    try:
+        assert store(db, paper("1", "increased", confidence=0.95), paper("2", "decreased", confidence=0.7)) == 0
+        assert listed(db) == []
+        with db.session() as session:
+            give_verdict(session, claim_id(session, "2"), "correct", curator(session))
+        [conflict] = listed(db)
+        assert conflict["evidence"]["decreased"] == [{"pmid": "2", "weight": 0.7, "secondary": False}]
+    finally:
+        db.dispose()

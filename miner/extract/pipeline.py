@@ -87,11 +87,17 @@ def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = (), overri
 
 def pipeline_version(config_path: str | Path, overrides: dict | None = None) -> str:
     """"<package version>+<12 hex digits>": a hash of everything that decides the output."""
-    return _version(str(resolve(config_path)), json.dumps(overrides or {}, sort_keys=True))
+    path = resolve(config_path)
+    return _version(str(path), json.dumps(overrides or {}, sort_keys=True), _stamp(path.parent))
+
+
+def _stamp(folder: Path) -> tuple:
+    """When and how big each file of the pipeline folder is: a changed file is a new version."""
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 @lru_cache(maxsize=8)
-def _version(config_path: str, overrides: str) -> str:
+def _version(config_path: str, overrides: str, stamp: tuple) -> str:
     """Hash the resolved config (every component's settings with its factory's defaults filled
     in), every data file the config names, every module of `miner` the components import
     (followed through their imports), and the spaCy and scispaCy versions."""
