@@ -457,15 +457,15 @@ def train_command(
     folds: Annotated[int, typer.Option("--folds", min=2, help="Cross-validation folds (by abstract).")] = 5,
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Repetitions of the cross-validation with other splits.")] = 3,
     min_precision: Annotated[float, typer.Option("--min-precision", min=0.0, max=1.0, help="The decision threshold keeps precision at least this high.")] = 0.85,
-    decide: Annotated[str, typer.Option("--decide", help="What decides: model, rules, 'rules and model' or 'rules or model'.")] = "model",
+    decide: Annotated[str, typer.Option("--decide", help="What decides: auto (the best cross-validated F1), model, rules, 'rules and model' or 'rules or model'.")] = "auto",
     write: Annotated[bool, typer.Option("--write/--dry-run", help="Write the model and the quality report into the pipeline folder.")] = True,
 ) -> None:
     """Cross-validate the learned relation decision on annotated abstracts, then train it on all of them."""
     from miner import training
 
     settings = _settings(ctx)
-    if decide not in training.DECISIONS:
-        raise ConfigError(f"--decide must be one of: {', '.join(training.DECISIONS)}")
+    if decide != "auto" and decide not in training.DECISIONS:
+        raise ConfigError(f"--decide must be auto or one of: {', '.join(training.DECISIONS)}")
     result = training.train(settings.pipeline.config, gold, texts, disorder_groups(settings), k=folds, seeds=tuple(range(seeds)),
                             min_precision=min_precision, decision=decide, write=write)
     for line in training.report_lines(result):

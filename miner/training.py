@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from miner import records
 from miner.evaluate import RELIABILITY_BINS, Score, precision_from, reliability, same_taxon, score, taxon_key
-from miner.extract.decision import Model, sigmoid
+from miner.extract.decision import DECISIONS, Model, sigmoid
 from miner.extract.extractor import prepared_docs
 
 SCORED = ("increased", "decreased", "unchanged")
@@ -116,15 +116,6 @@ def triples(rows: Sequence[Candidate], weights: Mapping[str, float]) -> list[Tri
         if value > known.score:
             known.score, known.row = value, row
     return list(best.values())
-
-
-# How a triple is kept, given the rules' verdict and the model's calibrated probability.
-DECISIONS: dict[str, Callable[[bool, float, float], bool]] = {
-    "rules": lambda rule, p, t: rule,
-    "model": lambda rule, p, t: p >= t,
-    "rules and model": lambda rule, p, t: rule and p >= t,
-    "rules or model": lambda rule, p, t: rule or p >= t,
-}
 
 
 def fit(rows: Sequence[Candidate], gold: Mapping[str, list[dict]], groups: Mapping[str, str], *, c: float = 0.3,
@@ -230,6 +221,14 @@ def cross_validate(rows: Sequence[Candidate], gold: Mapping[str, list[dict]], gr
     return result
 
 
+def best_decision(result: CrossValidation, min_precision: float) -> str:
+    """The way of deciding with the best mean F1 (to three places) among those whose mean
+    precision reaches `min_precision`; ties go to the earlier one in `DECISIONS`."""
+    figures = {name: summary(result.scores[name]) for name in DECISIONS}
+    allowed = [name for name in DECISIONS if figures[name]["precision"]["mean"] >= min_precision] or list(DECISIONS)
+    return max(allowed, key=lambda name: (figures[name]["f1"]["mean"], -list(DECISIONS).index(name)))
+
+
 def summary(scores: Sequence[Score]) -> dict:
     """Mean and standard deviation over folds of triple P/R/F1 and direction accuracy."""
     def stats(values: list[float]) -> dict:
@@ -306,10 +305,11 @@ def load_corpus(gold_paths: Sequence[str | Path], text_paths: Sequence[str | Pat
 
 
 def train(config_path: str | Path, gold_paths: Sequence[str | Path], text_paths: Sequence[str | Path], groups: Mapping[str, str], *,
-          k: int = 5, seeds: Sequence[int] = (0, 1, 2), c: float = 0.3, min_precision: float = 0.85, decision: str = "model",
+          k: int = 5, seeds: Sequence[int] = (0, 1, 2), c: float = 0.3, min_precision: float = 0.85, decision: str = "auto",
           write: bool = True) -> dict:
-    """Cross-validate every way of deciding, fit the chosen one on all abstracts, and (with
-    `write`) save the model and the quality report beside the pipeline config."""
+    """Cross-validate every way of deciding, fit the chosen one ("auto": the best cross-validated
+    F1 whose precision reaches `min_precision`) on all abstracts, and (with `write`) save the
+    model and the quality report beside the pipeline config."""
     import datetime
     import json
 
@@ -320,6 +320,8 @@ def train(config_path: str | Path, gold_paths: Sequence[str | Path], text_paths:
     nlp = load_pipeline(config_path, exclude=("decision",))
     rows = collect(nlp, (articles[p] for p in sorted(gold)), gold, groups)
     result = cross_validate(rows, gold, groups, k=k, seeds=seeds, c=c, min_precision=min_precision)
+    if decision == "auto":
+        decision = best_decision(result, min_precision)
     quality = report(result, len(gold), decision, k, seeds, sources)
     quality["measured"] = datetime.date.today().isoformat()
     model = fit(rows, gold, groups, c=c, min_precision=min_precision, decision=decision)

@@ -91,7 +91,9 @@ def test_miner_train_dry_run_and_eval_print_the_tables(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "20 annotated abstracts, 4-fold cross-validation × 1 seeds" in done.stdout
-    assert "* model" in done.stdout and "confidence  triples  precision" in done.stdout
+    chosen = [line for line in done.stdout.splitlines() if line.startswith("* ")]
+    assert len(chosen) == 1 and chosen[0].split("  ")[0][2:].strip() in training.DECISIONS  # the way of deciding chosen
+    assert "confidence  triples  precision" in done.stdout
     evaluated = subprocess.run(
         [env_python, "-m", "miner", "eval", str(FIXTURES / "gold.jsonl"), "--texts", str(FIXTURES / "texts.xml"), "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,

@@ -6,9 +6,11 @@ plain feature → weight table trained by `miner train`, shipped as JSON in `pip
 each (taxon, descriptor, direction, subject) at its best-scoring mention, turns that score into a
 calibrated probability (Platt scaling fitted on cross-validated scores), and writes the findings
 to `doc._.findings` with that probability as their confidence:
-- `decide = "model"`: a candidate is a finding when its probability reaches the threshold (the
-  model's own, chosen by cross-validation, unless the config sets one);
-- `decide = "rules"`: the rules decide, the model only gives the confidence.
+- `decide` names the way of deciding (`DECISIONS`): "model" keeps what reaches the threshold,
+  "rules" what the rules accept (the model only gives the confidence), "rules and model" what
+  both keep, "rules or model" what either keeps. By default (null) it is the one `miner train`
+  chose by cross-validated F1 and stored with the model; the threshold is the model's own, chosen
+  by cross-validation, unless the config sets one.
 Imports: spaCy, stdlib, `miner.extract.relations`.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -25,6 +27,15 @@ from spacy.tokens import Doc
 from miner.extract.relations import Finding
 
 MODEL_FORMAT = 1
+
+# How a (taxon, descriptor, direction, subject) is kept, given whether the rules accept it and the
+# model's calibrated probability p against the threshold t.
+DECISIONS: dict[str, Callable[[bool, float, float], bool]] = {
+    "rules and model": lambda rule, p, t: rule and p >= t,
+    "model": lambda rule, p, t: p >= t,
+    "rules": lambda rule, p, t: rule,
+    "rules or model": lambda rule, p, t: rule or p >= t,
+}
 
 
 @dataclass
@@ -84,7 +95,9 @@ def finding_key(finding: Finding) -> tuple:
 
 
 def decide(candidates: Sequence[Finding], model: Model, threshold: float, by: str = "model") -> list[Finding]:
-    """The findings among the candidates, each at its best mention, with calibrated confidence."""
+    """The findings among the candidates, each at its best mention, with calibrated confidence;
+    `by` names the way of deciding (`DECISIONS`)."""
+    keep = DECISIONS[by]
     best: dict[tuple, tuple[float, Finding]] = {}
     accepted: set[tuple] = set()
     for candidate in candidates:
@@ -97,16 +110,15 @@ def decide(candidates: Sequence[Finding], model: Model, threshold: float, by: st
     findings = []
     for key, (score, candidate) in best.items():
         probability = model.probability(score)
-        keep = probability >= threshold if by == "model" else key in accepted
-        if keep:
+        if keep(key in accepted, probability, threshold):
             findings.append(replace(candidate, confidence=round(probability, 3)))
     return sorted(findings, key=lambda f: (f.sentence.start, f.taxon.start))
 
 
 class RelationDecision:
-    def __init__(self, nlp: Language, name: str, decide: str, threshold: float | None):
-        if decide not in ("model", "rules"):
-            raise ValueError(f"miner_decision: decide must be 'model' or 'rules', not {decide!r}")
+    def __init__(self, nlp: Language, name: str, decide: str | None, threshold: float | None):
+        if decide is not None and decide not in DECISIONS:
+            raise ValueError(f"miner_decision: decide must be one of {', '.join(map(repr, DECISIONS))}, not {decide!r}")
         self.name = name
         self.decide_by = decide
         self.threshold = threshold
@@ -114,9 +126,11 @@ class RelationDecision:
 
     def initialize(self, get_examples=None, *, nlp=None, model: str) -> None:
         self.model = Model.load(model)
+        if self.decide_by is None:
+            self.decide_by = self.model.meta.get("decide", "model")
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.model is None:
+        if self.model is None or self.decide_by is None:
             raise ValueError("miner_decision used before initialize()")
         threshold = self.model.threshold if self.threshold is None else self.threshold
         doc._.findings = decide(doc._.candidates or [], self.model, threshold, self.decide_by)
@@ -127,7 +141,7 @@ class RelationDecision:
     "miner_decision",
     requires=["doc._.candidates"],
     assigns=["doc._.findings"],
-    default_config={"decide": "model", "threshold": None},
+    default_config={"decide": None, "threshold": None},
 )
-def make_relation_decision(nlp: Language, name: str, decide: str, threshold: float | None) -> RelationDecision:
+def make_relation_decision(nlp: Language, name: str, decide: str | None, threshold: float | None) -> RelationDecision:
     return RelationDecision(nlp, name, decide, threshold)

@@ -367,10 +367,11 @@ def _agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
         elif subject in _PRONOUN_SUBJECTS:
             agent = subject != "which" and _names_treatment(view, view.sentence.start, trigger.start)
         else:
-            # a noun before the verb, not a preposition, article, verb or participle ("improved decreased levels")
+            # a noun before the verb, not a preposition, article, verb or participle ("improved decreased
+            # levels"), and not what creates the disease ("chronic stress exposure", "MPTP injection")
             agent = (
                 trigger_role(view, trigger) == "both" and view.text(i)[:1].isalpha() and not subject.endswith(("ing", "ed"))
-                and subject not in _NOT_AGENTS and not _is_cue_word(view, subject)
+                and subject not in _NOT_AGENTS and not _is_cue_word(view, subject) and not _disease_before(view, i)
             )
         if agent:
             found.add(trigger.start)
@@ -379,6 +380,15 @@ def _agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
 
 
 _NOT_AGENTS = {"we", "study", "studies", "analysis", "analyses", "results", "data", "sequencing", "which", "that", "also", "significantly"}
+
+
+def _disease_before(view: SentenceView, i: int) -> bool:
+    """The noun at `i` ends a phrase naming the disorder or its model: "chronic stress exposure"."""
+    for k in range(i - 1, max(view.sentence.start, i - 3) - 1, -1):
+        mark = view.at.get(k)
+        if mark is not None:
+            return mark.kind in ("disorder", "model")
+    return False
 
 
 def _is_cue_word(view: SentenceView, word: str) -> bool:
