@@ -2,7 +2,7 @@
 each sentence into (taxon, disorder, direction, subject) findings.
 
 Per sentence:
-1. Skip aims and hypotheses.
+1. Skip aims and hypotheses (the clause with the cue and what follows it).
 2. Give each taxon the trigger that governs it (`scope`); a Mendelian-randomization odds ratio
    can stand in for a trigger. Ratios ("Firmicutes/Bacteroidetes ratio") are no finding.
 3. Skip changes caused by a treatment: a clause that names an intervention or the studied agent,
@@ -149,15 +149,16 @@ def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues, tuning:
             max_scope=tuning.max_scope,
             unknown_budget=tuning.unknown_budget,
         )
-        findings += _sentence_findings(view, context, _is_aim(sentence, cues), tuning)
+        findings += _sentence_findings(view, context, tuning)
     return findings
 
 
-def _sentence_findings(view: SentenceView, context: DocContext, aim: bool, tuning: Tuning) -> list[Finding]:
+def _sentence_findings(view: SentenceView, context: DocContext, tuning: Tuning) -> list[Finding]:
     """Every candidate of the sentence: what the rules accept (`reject` empty) and what they
     turn down, with why, so a learned decision can weigh both."""
     bound = bindings(view)
     odds = odds_ratios(view)
+    aim_from = _aim_start(view)
     subject = _subject(view, context)
     findings = []
     for taxon in view.kinds("taxon"):
@@ -171,6 +172,7 @@ def _sentence_findings(view: SentenceView, context: DocContext, aim: bool, tunin
         if reading is None or not reading.direction:
             continue  # no trigger, or one without a direction ("differentially abundant", "similar trends")
         start, end = view.clause(reading.anchor.start)
+        aim = aim_from is not None and max(reading.anchor.start, taxon.start) >= aim_from
         confidence = reading.confidence * (tuning.hedge_factor if hedged(view, start, end) else 1.0)
         trigger_span = view.doc[reading.trigger.start : reading.trigger.end] if reading.trigger is not None else None
         for option in disorder_options(view, taxon, reading.anchor, context):
@@ -292,8 +294,13 @@ def _coordinated_correlation(view: SentenceView, trigger: Mark, taxon: Mark) -> 
     return None
 
 
-def _is_aim(sentence: Span, cues: Cues) -> bool:
-    return any(True for _ in cues.phrases("hypothesis_cues").find(sentence.doc, sentence.start, sentence.end))
+def _aim_start(view: SentenceView) -> int | None:
+    """Where an aim or hypothesis starts: the clause of its cue ("We investigated whether …";
+    "… in PD mice; however, whether Akk is beneficial is unknown" leaves the first clause a
+    finding)."""
+    for start, _, _ in view.cues.phrases("hypothesis_cues").find(view.doc, view.sentence.start, view.sentence.end):
+        return view.clause(start)[0]
+    return None
 
 
 def _caused_by_treatment(view: SentenceView, trigger: Mark, taxon: Mark, context: DocContext) -> bool:

@@ -165,7 +165,8 @@ def _not_a_comparison(doc, start: int, end: int, stop: int) -> bool:
         return False
     nxt = doc[end].lower_
     if nxt == "than":
-        return end + 1 < stop and (doc[end + 1].like_num or doc[end + 1].lower_ in ("half", "one", "two", "a", "twice"))
+        # "more than 50%", "there is more than Helicobacter pylori"; "more than in controls" compares
+        return end + 1 < stop and doc[end + 1].lower_ not in ("in", "among", "that", "those", "controls", "healthy", "the", "for")
     return nxt in _NOT_ABUNDANCE or (nxt.endswith(("ed", "ly")) and nxt not in ("elevated", "increased", "decreased", "reduced", "represented", "enriched", "depleted", "abundantly"))
 
 
