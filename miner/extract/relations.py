@@ -521,6 +521,8 @@ def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocCo
         others = [d for d in in_clause if _in_reference(view, d) and not groups & {r.group for r in d.span._.disorders}]
         if others and not view.kinds("control"):
             return [], "two disorders"  # "higher in GAD than in MDD": no control group, no finding
+        if chosen is where.disorders[0] and _against_those(view, anchor):
+            return [], "subgroup"  # "… in PD patients who improved, compared to those with a small response"
         return refs, ""
     if where is not None and where.kind == "other" and not (anchor.kind == "trigger" and anchor.trigger.kind == "correlation"):
         return [], "other group"  # a correlation with symptom scores holds in any sample
@@ -537,6 +539,19 @@ def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocCo
     if not _comparison_of_the_disorder(view, anchor, context, where):
         return [], "not a comparison"
     return [(ref, None, "focus") for ref in context.focus], ""
+
+
+def _against_those(view: SentenceView, anchor: Mark) -> bool:
+    """The reference group is more of the same people: "compared to those with …", "than those
+    without …", "compared to veterans who had never …" (the head noun of the locus again)."""
+    heads = {view.norm(i) for i in range(anchor.end, view.sentence.end) if view.norm(i) in view.cues["person_nouns"]}
+    for i in range(anchor.end, view.sentence.end - 1):
+        if is_reference(view, i):
+            nxt = [view.norm(k) for k in range(i + 1, min(view.sentence.end, i + 4))]
+            people = "those" in nxt and nxt[nxt.index("those") + 1 :][:1] in (["with"], ["without"], ["who"], ["whose"], ["having"], ["not"])
+            if people or any(word in heads and word not in ("group", "groups") for word in nxt[1:]):
+                return True
+    return False
 
 
 def _in_reference(view: SentenceView, mark: Mark) -> bool:

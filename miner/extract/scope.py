@@ -158,9 +158,18 @@ _NOT_ABUNDANCE = {"likely", "unlikely", "often", "frequent", "frequently", "comm
                   "specific", "accurate", "robust", "consistent", "evident", "apparent", "closely", "strongly", "rapidly", "quickly", "easily"}
 
 
+_DESCRIPTIVE = {"abundant", "dominant", "predominant", "prevalent", "common"}
+
+
 def _not_a_comparison(doc, start: int, end: int, stop: int) -> bool:
     """A bare comparative that qualifies something else: "more researched", "more than 50%",
-    "more likely", "less studied" say nothing about abundance ("more than in controls" does)."""
+    "more likely", "less studied" say nothing about abundance ("more than in controls" does);
+    nor does a description: "the highly abundant bacteria Bacteroides vulgatus"."""
+    words = [token.lower_ for token in doc[start:end]]
+    if words[-1] in _DESCRIPTIVE and start > 0:
+        before = [doc[start - 1].lower_] + words[:-1]
+        if before[-1] in ("highly", "most", "normally", "naturally", "very") and (len(before) == 1 or before[0] in ("the", "a", "an")):
+            return True
     if end - start != 1 or doc[start].lower_ not in _BARE_COMPARATIVES or end >= stop:
         return False
     nxt = doc[end].lower_
