@@ -242,12 +242,13 @@ def summary(scores: Sequence[Score]) -> dict:
     }
 
 
-def trusted_confidence(judged: Sequence[tuple[float | None, bool]], floor: float = 0.85) -> float:
+def trusted_confidence(judged: Sequence[tuple[float | None, bool]], floor: float = 0.85, evidence: int = 20) -> float:
     """The lowest bin edge from which every confidence bin of the reliability table is right at
-    least `floor` of the time: conflicts and the digest count claims from there on."""
+    least `floor` of the time on at least `evidence` triples: conflicts and the digest count
+    claims from there on."""
     trusted = 1.0
     for row, low in reversed(list(zip(reliability(judged), RELIABILITY_BINS))):
-        if row["triples"] and (row["precision"] or 0.0) < floor:
+        if row["triples"] < evidence or (row["precision"] or 0.0) < floor:
             break
         trusted = low
     return trusted

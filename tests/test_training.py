@@ -78,8 +78,10 @@ def test_reliability_table_and_trusted_confidence():
     assert table["0.9–1.0"] == {"confidence": "0.9–1.0", "triples": 10, "precision": 0.9}
     assert table["0.7–0.8"]["precision"] == 0.5 and table["0.6–0.7"]["triples"] == 0
     assert precision_from(judged, 0.8) == {"confidence_at_least": 0.8, "triples": 14, "precision": round(13 / 14, 3)}
-    # trusted from where every bin above is right at least 85% of the time
-    assert training.trusted_confidence(judged) == 0.8
+    # trusted from where every bin above is right at least 85% of the time, on enough triples
+    assert training.trusted_confidence(judged, evidence=1) == 0.8
+    assert training.trusted_confidence(judged, evidence=5) == 0.9
+    assert training.trusted_confidence([(0.95, True)] * 30 + [(0.85, True)] * 30 + [(0.55, True)] * 3) == 0.8
 
 
 def test_miner_train_dry_run_and_eval_print_the_tables(tmp_path):
