@@ -13,7 +13,7 @@ from an extraction error a verdict corrected), `dismissed`. `refresh` recomputes
 the keys it is given: a contradiction that appears opens a conflict (or reopens one the system had
 resolved); one that disappears resolves an open or confirmed conflict, naming why. Curators'
 resolved/dismissed decisions stand. Every status change is an audit event.
-Imports: SQLAlchemy, `miner.store`.
+Imports: SQLAlchemy, `miner.errors`, `miner.store`.
 """
 from __future__ import annotations
 

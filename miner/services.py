@@ -1,6 +1,6 @@
 """Build the long-lived parts a command or job needs from `Settings`: the database and the
 extractor. One place, so the CLI, the scheduler and the web app wire them alike.
-Imports: `miner.config`, `miner.store`, `miner.extract`.
+Imports: `miner.config`, `miner.quality`, `miner.store`, `miner.extract`.
 """
 from __future__ import annotations
 

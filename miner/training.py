@@ -13,7 +13,8 @@
 3. `cross_validate`: k folds by abstract, repeated over seeds; every fold is scored by the
    guidelines' rules (`miner.evaluate.score`) for each way of deciding (`DECISIONS`), and the
    out-of-fold confidences give a reliability table (confidence bins → precision).
-Imports: stdlib, scikit-learn (lazily), `miner.{records,evaluate}`, `miner.extract.{decision,extractor}`.
+Imports: stdlib, scikit-learn (lazily), `miner.{records,evaluate,errors,parse,resources}`,
+`miner.extract.{decision,extractor,pipeline}`.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from miner import records
 from miner.evaluate import RELIABILITY_BINS, Score, precision_from, reliability, same_taxon, score, taxon_key

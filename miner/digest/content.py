@@ -2,7 +2,7 @@
 findings by disorder (curator-confirmed first, extraction-only ones marked), the pairs whose
 consensus moved, new and changed conflicts, twelve weeks of findings for the chart, and the note
 on method. "New" means from articles first stored during the week.
-Imports: SQLAlchemy, `miner.resources`, `miner.store`, `miner.query`, `miner.digest.weeks`.
+Imports: SQLAlchemy, `miner.quality`, `miner.resources`, `miner.store`, `miner.query`, `miner.digest.weeks`.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ studies a treatment (and which agent), and whether its subjects are humans or an
   randomized, placebo); its agent ("FGF21", "GEP", "NVP-1704") is found in the title and through
   the abbreviations the abstract defines for it.
 - subject: the title's animals or people, else the majority of the abstract's cue words.
-Imports: spaCy types, stdlib, `miner.extract.{phrases,lexicon,disorders}`.
+Imports: spaCy types, stdlib, `miner.reviews`, `miner.extract.{attributes,phrases,lexicon,disorders}`.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ negation, the section and the sentence's place in the abstract, the abstract's k
 study, review, animal study) and the taxon's rank. (The clause's words as features lowered the
 cross-validated F1, so there are none.) The names are stable strings, so a model's weights are
 a plain name → weight table.
-Imports: stdlib, `miner.extract.{scope,frame,context}`.
+Imports: stdlib, `miner.extract.{attributes,scope,frame,context}`.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ Per sentence:
    comparison of the disorder's kind (and, in a treatment study, an explicit one). A comparison
    of other groups ("Cluster 2 vs Cluster 1") gets no disorder.
 Findings go to `doc._.findings` as `Finding` objects; the extractor makes plain records of them.
-Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon,disorders,taxa,scope,frame,context}`.
+Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon,disorders,taxa,scope,frame,context,features}`.
 """
 from __future__ import annotations
 

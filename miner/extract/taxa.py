@@ -16,7 +16,7 @@ abstracts use that no gazetteer lists:
 Names that are also ordinary words, very short or all-uppercase count only with evidence:
 italics, or a capitalised form beside a rank word or another taxon of the same list.
 Results go to `doc.spans["taxa"]`, each span carrying a `TaxonRef` in `span._.taxon`.
-Imports: spaCy, stdlib, `miner.extract.{phrases,taxonomy,lexicon}`.
+Imports: spaCy, stdlib, `miner.extract.{attributes,phrases,taxonomy,lexicon}`.
 """
 from __future__ import annotations
 
