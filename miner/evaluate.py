@@ -119,8 +119,8 @@ def score(gold: Mapping[str, list[dict]], predicted: Mapping[str, list[dict]], g
     for pmid, gold_relations in gold.items():
         predicted_relations = predicted.get(pmid, [])
         for level, counts, with_direction in (("triple", result.triple, True), ("pair", result.pair, False)):
-            gold_triples = _triples(gold_relations, groups, with_direction)
-            matched, missed, extra = _match(gold_triples, _triples(predicted_relations, groups, with_direction))
+            gold_triples = scored_triples(gold_relations, groups, with_direction)
+            matched, missed, extra = _match(gold_triples, scored_triples(predicted_relations, groups, with_direction))
             counts.tp += len(matched)
             counts.fp += len(extra)
             counts.fn += len(missed)
@@ -172,7 +172,8 @@ def taxon_key(relation: dict) -> tuple[str | None, str]:
     return (str(taxid) if taxid not in (None, "") else None, name)
 
 
-def _triples(relations: Iterable[dict], groups: Mapping[str, str], with_direction: bool) -> list[Triple]:
+def scored_triples(relations: Iterable[dict], groups: Mapping[str, str], with_direction: bool = True) -> list[Triple]:
+    """The unique triples the scorer counts in a record's relations (pairs without direction)."""
     triples = []
     for relation in relations:
         group = groups.get(str(relation.get("mesh") or "").strip())

@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from miner import records
-from miner.evaluate import RELIABILITY_BINS, Score, precision_from, reliability, same_taxon, score, taxon_key
-from miner.extract.decision import DECISIONS, Model, sigmoid
+from miner.evaluate import RELIABILITY_BINS, Score, precision_from, reliability, same_taxon, score, scored_triples, taxon_key
+from miner.extract.decision import DECISIONS, Model, feature_score, sigmoid
 from miner.extract.extractor import prepared_docs
 
-SCORED = ("increased", "decreased", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ class Triple:
 def triples(rows: Sequence[Candidate], weights: Mapping[str, float]) -> list[Triple]:
     best: dict[tuple, Triple] = {}
     for row in rows:
-        value = sum(weights.get(f, 0.0) for f in row.features)
+        value = feature_score(weights, row.features)
         key = (row.pmid, row.triple)
         known = best.get(key)
         if known is None:
@@ -129,15 +128,11 @@ def fit(rows: Sequence[Candidate], gold: Mapping[str, list[dict]], groups: Mappi
         weights = fit_weights([r for r in rows if r.pmid not in held], c)
         scored += [(t.score, t.rule, t.label) for t in triples([r for r in rows if r.pmid in held], weights)]
     calibration = platt([(s, y) for s, _, y in scored])
-    gold_total = sum(len(gold_triples(gold[p], groups)) for p in pmids)
+    gold_total = sum(len(scored_triples(gold[p], groups)) for p in pmids)
     probabilities = [(sigmoid(calibration[0] * s + calibration[1]), rule, y) for s, rule, y in scored]
     threshold = best_threshold(probabilities, gold_total, min_precision, DECISIONS[decision])
     meta = {"decide": decision, "c": c, "min_precision": min_precision, "abstracts": len(pmids), "candidates": len(rows)}
     return Model(fit_weights(rows, c), calibration, threshold, meta)
-
-
-def gold_triples(relations: list[dict], groups: Mapping[str, str]) -> set:
-    return {(taxon_key(r), groups[str(r.get("mesh"))], r.get("direction")) for r in relations if str(r.get("mesh")) in groups and r.get("direction") in SCORED}
 
 
 def platt(scored: Sequence[tuple[float, bool]]) -> tuple[float, float]:

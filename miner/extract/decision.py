@@ -19,7 +19,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -48,8 +48,7 @@ class Model:
     meta: dict = field(default_factory=dict)
 
     def score(self, features: Sequence[str]) -> float:
-        weights = self.weights
-        return sum(weights.get(f, 0.0) for f in features)
+        return feature_score(self.weights, features)
 
     def probability(self, score: float) -> float:
         a, b = self.calibration
@@ -79,6 +78,11 @@ class Model:
             raise ValueError(f"cannot read relation model {path}: {exc.strerror}") from exc
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: not a relation model ({exc})") from exc
+
+
+def feature_score(weights: Mapping[str, float], features: Sequence[str]) -> float:
+    """The logistic model's score of a candidate: the sum of its features' weights."""
+    return sum(weights.get(f, 0.0) for f in features)
 
 
 def sigmoid(x: float) -> float:
