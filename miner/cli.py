@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from miner import __version__, records
 from miner.config import Settings, load_settings
@@ -31,6 +32,7 @@ from miner.errors import ConfigError, DeliveryError, MinerError, ParseError
 from miner.evaluate import read_records as read_gold
 from miner.evaluate import score, texts_beside
 from miner.exports import write_rows
+from miner.extract import Failed
 from miner.ingest import RunSummary, ingest, pending_reextraction, reextract
 from miner.parse import read_records
 from miner.query import (
@@ -53,7 +55,7 @@ users_app = typer.Typer(help="Workbench accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
 out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message is one line, never wrapped at the width
 
 
 class ExportKind(str, Enum):
@@ -159,7 +161,10 @@ def extract_command(
     try:
         with _progress("extracting") as advance:
             for article, relations in extractor.extract(articles()):
-                stream.write(json.dumps({"pmid": article.pmid, "relations": [r.record() for r in relations]}, ensure_ascii=False) + "\n")
+                if isinstance(relations, Failed):
+                    _print_problem(records.Problem(path, relations.reason, pmid=article.pmid))
+                else:
+                    stream.write(json.dumps({"pmid": article.pmid, "relations": [r.record() for r in relations]}, ensure_ascii=False) + "\n")
                 advance(1)
     finally:
         if output:
@@ -439,7 +444,9 @@ def eval_command(
         with _progress("extracting") as advance:
             predictions = {}
             for article, relations in extractor.extract(articles):
-                predictions[article.pmid] = [r.record() for r in relations]
+                if isinstance(relations, Failed):
+                    _print_problem(records.Problem(str(source), relations.reason, pmid=article.pmid))
+                predictions[article.pmid] = [] if isinstance(relations, Failed) else [r.record() for r in relations]
                 advance(1)
     result = score(gold_records, predictions, disorder_groups(settings))
     if as_json:
@@ -535,8 +542,10 @@ def demo_command(ctx: typer.Context) -> None:
 
 
 def _print_problem(problem: records.Problem) -> None:
-    label = "[yellow]warning[/]" if problem.severity == "warning" else "[red]skipped[/]"
-    err.print(f"{label}: {problem}", highlight=False)
+    """One line on stderr whatever the problem holds: its text is never read as markup, never
+    wrapped, and stripped of line breaks and terminal control characters."""
+    label = Text("warning", style="yellow") if problem.severity == "warning" else Text("skipped", style="red")
+    err.print(Text.assemble(label, ": ", str(problem)), highlight=False)
 
 
 def _report(summary: RunSummary) -> None:

@@ -8,7 +8,8 @@
     ├── HarvestError                E-utilities failures that retries could not cure
     ├── NotFound                    a requested object does not exist
     ├── DeliveryError               digests that could not be sent (each is tried again next run)
-    └── InvalidValue                a verdict, status, role or name that is not one of those allowed
+    ├── InvalidValue                a verdict, status, role or name that is not one of those allowed
+    └── Busy                        another process holds the work (an ingest, the scheduler)
 
 The CLI maps each to a single stderr line and `exit_code`; the web layer maps them to
 `http_status`. Imports: stdlib only.
@@ -75,3 +76,10 @@ class DeliveryError(MinerError):
 
     exit_code = 9
     http_status = 502
+
+
+class Busy(MinerError):
+    """Another process is doing this work against the same database (an ingest, the scheduler)."""
+
+    exit_code = 10
+    http_status = 503

@@ -6,27 +6,41 @@ kill loses at most the batch in flight and a re-run redoes it without duplicates
 whose content and pipeline version are unchanged is neither re-extracted nor rewritten, which
 makes re-running the same input cheap and harmless. `reextract` re-runs a new pipeline
 version over stored articles.
+Every record stands alone: the parser turns a record it cannot read into a Problem, the
+extractor an article it fails on, and a batch whose transaction fails on one record is stored
+again item by item, so the record at fault is logged as skipped and the rest go in. Only a
+database that cannot be written at all (full, unreachable) stops a run, as one StoreError line.
+One run writes at a time: a run holds the database's writer lock (`miner.store.locks`) from
+start to finish, and a second run meanwhile stops at once with `Busy`.
 Conflicts are refreshed in the same transaction for every taxon–disorder key the batch touched.
-Imports: stdlib, SQLAlchemy, `miner.records`, `miner.parse`, `miner.extract`, `miner.store`,
-`miner.conflicts`.
+Imports: stdlib, SQLAlchemy, `miner.records`, `miner.record_checks`, `miner.errors`,
+`miner.parse`, `miner.extract`, `miner.store`, `miner.conflicts`.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from miner import records
 from miner.conflicts import affected_keys, refresh
-from miner.extract import Extractor
+from miner.errors import MinerError, StoreError
+from miner.extract import Extractor, Failed
 from miner.parse import read_records
+from miner.record_checks import MAX_PMID_DIGITS, clean_text
 from miner.store import Database
+from miner.store.locks import acquire, beat, new_holder, release
 from miner.store.models import Article, IngestProblem, IngestRun, utcnow
 from miner.store.writer import article_record, content_hash, delete_articles, known_versions, save_article
 
 Progress = Callable[[int], None]
+COUNTERS = ("read", "new", "updated", "unchanged", "deleted", "skipped", "relations")
+WRITER_LOCK = "writer"
+WRITER_STALE_SECONDS = 900  # a run commits a batch far more often than this
 
 
 @dataclass
@@ -42,6 +56,16 @@ class RunSummary:
     problems: list[records.Problem] = field(default_factory=list)
     relations: int = 0
     status: str = "running"
+    holder: str = ""  # of the writer lock this run holds
+
+    def counters(self) -> tuple:
+        """The counters as they are now (to undo a transaction's counting when it rolls back)."""
+        return tuple(getattr(self, name) for name in COUNTERS) + (len(self.problems),)
+
+    def restore(self, saved: tuple) -> None:
+        for name, value in zip(COUNTERS, saved):
+            setattr(self, name, value)
+        del self.problems[saved[-1]:]
 
     def line(self) -> str:
         return (
@@ -91,17 +115,7 @@ def reextract(
     summary = start_run(database, "reextract", "database", extractor.version)
     try:
         for batch in _batches(_stored_articles(database, None if everything else extractor.version), commit_every):
-            with database.session() as session:
-                pmids = [article.pmid for article in batch]
-                keys = affected_keys(session, pmids)
-                for article, relations in extractor.extract(batch):
-                    save_article(session, article, relations, pipeline_version=extractor.version, source="reextract")
-                    summary.read += 1
-                    summary.updated += 1
-                    summary.relations += len(relations)
-                session.flush()
-                refresh(session, keys | affected_keys(session, pmids))
-                _save_counters(session, summary)
+            store_batch(database, extractor, batch, summary, "reextract", force=True)
             if progress:
                 progress(len(batch))
     except BaseException as exc:
@@ -140,68 +154,169 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def store_batch(database: Database, extractor: Extractor, batch: list, summary: RunSummary, source: str) -> None:
+def store_batch(database: Database, extractor: Extractor, batch: list, summary: RunSummary, source: str, *, force: bool = False) -> None:
     """Store one batch of parsed items (articles, deletions, problems) in one transaction,
-    re-extracting only articles whose content or pipeline version changed."""
+    re-extracting only articles whose content or pipeline version changed (all with `force`).
+
+    Each record stands alone: an article the pipeline fails on becomes a skipped Problem; when
+    the batch's transaction fails on a record (a value the database refuses, say), the batch is
+    stored again one item per transaction and the item that fails becomes a skipped Problem.
+    Only a database that cannot be written at all stops the run (StoreError)."""
     articles = [item for item in batch if isinstance(item, records.Article)]
     last_of = {article.pmid: article for article in articles}  # a later copy in the batch supersedes
     digests = {pmid: content_hash(article) for pmid, article in last_of.items()}
-    with database.session() as session:
-        known = known_versions(session, last_of)
+    with _writing(database), database.session() as session:
+        known = {} if force else known_versions(session, last_of)
     todo = [a for pmid, a in last_of.items() if known.get(pmid) != (digests[pmid], extractor.version)]
-    extracted = {article.pmid: relations for article, relations in extractor.extract(todo)}
-    touched = [item.pmid for item in todo] + [pmid for item in batch if isinstance(item, records.Deletion) for pmid in item.pmids]
-    with database.session() as session:
-        keys = affected_keys(session, touched)
+    outcome: dict[str, list[records.Relation] | records.Problem] = {}
+    for article, found in extractor.extract(todo):
+        outcome[article.pmid] = records.Problem(source, found.reason, pmid=article.pmid) if isinstance(found, Failed) else found
+    plan = _Plan(source, extractor.version, last_of, digests, outcome)
+    try:
+        _store(database, batch, plan, summary)
+    except Exception as exc:
+        if not _record_fault(exc):
+            raise
         for item in batch:
-            if isinstance(item, records.Problem):
-                summary.problems.append(item)
-                session.add(
-                    IngestProblem(run_id=summary.run_id, source=item.source, pmid=item.pmid, position=item.position, severity=item.severity, message=item.message)
-                )
-            elif isinstance(item, records.Deletion):
-                summary.deleted += delete_articles(session, item.pmids)
-            elif isinstance(item, records.Article):
-                summary.read += 1
-                if last_of.get(item.pmid) is not item:
-                    continue
-                if item.pmid not in extracted:
-                    summary.unchanged += 1
-                    continue
-                relations = extracted[item.pmid]
-                status = save_article(session, item, relations, pipeline_version=extractor.version, source=source, digest=digests[item.pmid])
-                setattr(summary, status, getattr(summary, status) + 1)
-                summary.relations += len(relations)
-        session.flush()
-        refresh(session, keys | affected_keys(session, touched))
-        _save_counters(session, summary)
+            _store_alone(database, item, plan, summary)
+
+
+@dataclass
+class _Plan:
+    """What one batch's items need to be stored: their source, digests and extraction outcome."""
+
+    source: str
+    version: str
+    last_of: dict[str, records.Article]
+    digests: dict[str, str]
+    outcome: dict[str, list[records.Relation] | records.Problem]
+
+
+def _store(database: Database, items: list, plan: _Plan, summary: RunSummary) -> None:
+    """Store `items` in one transaction; on failure the summary's counters are as before."""
+    before = summary.counters()
+    touched = [item.pmid for item in items if isinstance(item, records.Article) and item.pmid in plan.outcome]
+    touched += [pmid for item in items if isinstance(item, records.Deletion) for pmid in item.pmids]
+    try:
+        with _writing(database), database.session() as session:
+            keys = affected_keys(session, touched)
+            for item in items:
+                _store_item(session, item, plan, summary)
+            session.flush()
+            refresh(session, keys | affected_keys(session, touched))
+            _save_counters(session, summary)
+    except BaseException:
+        summary.restore(before)
+        raise
+
+
+def _store_alone(database: Database, item, plan: _Plan, summary: RunSummary) -> None:
+    try:
+        _store(database, [item], plan, summary)
+    except Exception as exc:
+        if not _record_fault(exc):
+            raise
+        pmid = getattr(item, "pmid", None)
+        what = f"{len(item.pmids)} deletions" if isinstance(item, records.Deletion) else "record"
+        problem = records.Problem(plan.source, f"{what} cannot be stored ({type(exc).__name__}: {_first_line(exc)})", pmid=pmid)
+        if isinstance(item, records.Article):
+            summary.read += 1
+            summary.skipped += 1
+        _store(database, [problem], plan, summary)
+
+
+def _store_item(session, item, plan: _Plan, summary: RunSummary) -> None:
+    if isinstance(item, records.Problem):
+        _add_problem(session, summary, item)
+    elif isinstance(item, records.Deletion):
+        summary.deleted += delete_articles(session, item.pmids)
+    elif isinstance(item, records.Article):
+        summary.read += 1
+        found = plan.outcome.get(item.pmid)
+        if plan.last_of.get(item.pmid) is not item:
+            return
+        if found is None:
+            summary.unchanged += 1
+        elif isinstance(found, records.Problem):
+            _add_problem(session, summary, found)
+            summary.skipped += 1
+        else:
+            status = save_article(session, item, found, pipeline_version=plan.version, source=plan.source, digest=plan.digests[item.pmid])
+            setattr(summary, status, getattr(summary, status) + 1)
+            summary.relations += len(found)
+
+
+def _add_problem(session, summary: RunSummary, problem: records.Problem) -> None:
+    """Log a problem with the run; its text made storable in every backend (one place)."""
+    summary.problems.append(problem)
+    pmid = problem.pmid if problem.pmid and len(problem.pmid) <= MAX_PMID_DIGITS else None
+    session.add(IngestProblem(run_id=summary.run_id, source=clean_text(problem.source), pmid=pmid, position=problem.position,
+                              severity=problem.severity, message=clean_text(problem.message)))
+
+
+def _record_fault(exc: BaseException) -> bool:
+    """Whether an error is about the records being written (a value refused, a constraint),
+    not about the database as a whole (unreachable, locked, full: those stop the run)."""
+    return isinstance(exc, Exception) and not isinstance(exc, (OperationalError, InterfaceError, MinerError))
+
+
+@contextmanager
+def _writing(database: Database) -> Iterator[None]:
+    """Database failures that stop a run (disk full, connection lost) as one-line StoreErrors."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreError(
+            f"cannot write to the database ({_first_line(exc)}); batches stored so far are kept, and a rerun resumes"
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return clean_text(lines[0][:300]) if lines else type(exc).__name__
 
 
 def start_run(database: Database, kind: str, sources: str, version: str) -> RunSummary:
-    """Open a run row; runs still marked running were killed (one writer at a time)."""
-    with database.session() as session:
-        session.execute(
-            update(IngestRun).where(IngestRun.status == "running").values(status="interrupted", finished_at=utcnow())
-        )
-        run = IngestRun(kind=kind, sources=sources[:2000], pipeline_version=version, status="running")
-        session.add(run)
-        session.flush()
-        return RunSummary(run_id=run.id, kind=kind)
+    """Take the database's writer lock (Busy when another run holds it), then open a run row;
+    runs still marked running were killed, since only the lock's holder may be running."""
+    holder = new_holder(unique=True)
+    with _writing(database):
+        acquire(database, WRITER_LOCK, holder, WRITER_STALE_SECONDS, "ingest or harvest run")
+        try:
+            with database.session() as session:
+                session.execute(
+                    update(IngestRun).where(IngestRun.status == "running").values(status="interrupted", finished_at=utcnow())
+                )
+                run = IngestRun(kind=kind, sources=clean_text(sources[:2000]), pipeline_version=version, status="running")
+                session.add(run)
+                session.flush()
+                return RunSummary(run_id=run.id, kind=kind, holder=holder)
+        except BaseException:
+            release(database, WRITER_LOCK, holder)
+            raise
 
 
 def _save_counters(session, summary: RunSummary) -> None:
     run = session.get(IngestRun, summary.run_id)
-    for name in ("read", "new", "updated", "unchanged", "deleted", "skipped", "relations"):
+    for name in COUNTERS:
         setattr(run, name, getattr(summary, name))
     run.problems = len(summary.problems)
+    beat(session, WRITER_LOCK, summary.holder)
 
 
 def finish_run(database: Database, summary: RunSummary, status: str, error: str | None = None) -> None:
-    """Close a run row with its final counters and status."""
+    """Close a run row with its final counters and status, and let go of the writer lock. When
+    the run failed because the database cannot be written, closing is tried and let go: the
+    next run marks the row interrupted."""
     summary.status = status
-    with database.session() as session:
-        _save_counters(session, summary)
-        run = session.get(IngestRun, summary.run_id)
-        run.status = status
-        run.error = error
-        run.finished_at = utcnow()
+    try:
+        with _writing(database), database.session() as session:
+            _save_counters(session, summary)
+            run = session.get(IngestRun, summary.run_id)
+            run.status = status
+            run.error = clean_text(error) if error else None
+            run.finished_at = utcnow()
+        release(database, WRITER_LOCK, summary.holder)
+    except StoreError:
+        if status == "ok":
+            raise

@@ -24,7 +24,7 @@ Field extraction from a parsed record (text through inline markup and MathML, `<
 dates, DOI, MeSH, authors) lives in miner.pubmed_record. Whitespace is collapsed the same way
 for XML and JSON Lines. Invalid UTF-8 in a record becomes U+FFFD and a warning `Problem`.
 
-Imports: stdlib, lxml, miner.errors, miner.records, miner.pubmed_record.
+Imports: stdlib, lxml, miner.errors, miner.records, miner.record_checks, miner.pubmed_record.
 """
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ from lxml import etree
 
 from miner.errors import ParseError
 from miner.pubmed_record import DIGITS, article_from_element, text_of, unmark
+from miner.record_checks import MAX_PMID_DIGITS, check_article, clean_text
 from miner.records import Article, Deletion, Problem, Section
 
 Source = Union[str, Path, BinaryIO]
@@ -315,7 +316,31 @@ def _prolog(head: bytes, name: str) -> tuple[str | None, str, str | None]:
 def _guess_pmid(tag: bytes, data: bytes) -> str | None:
     """The PMID of a record that could not be parsed, if its first <PMID> reads as one."""
     found = _PMID.search(data) if tag == b"PubmedArticle" else None
-    return found.group(1).decode("ascii") if found and found.group(1).isdigit() else None
+    pmid = found.group(1).decode("ascii", "replace") if found else ""
+    return pmid if _is_pmid(pmid) else None
+
+
+def _is_pmid(text: str) -> bool:
+    """A PMID as the database can hold it: digits only, at most MAX_PMID_DIGITS of them."""
+    return len(text) <= MAX_PMID_DIGITS and DIGITS.fullmatch(text) is not None
+
+
+def _unexpected(exc: BaseException) -> str:
+    """An unexpected error as a short one-line reason: "RecursionError: maximum recursion …"."""
+    return f"{type(exc).__name__}: {_one_line(exc)[:200]}"
+
+
+def _checked(article: Article, problem, stats: ParseStats) -> Iterator[Article | Problem]:
+    """The article past the record boundary (`check_article`), with a Problem per change, or
+    a Problem alone when it cannot be used. `problem(message, severity)` makes the Problem."""
+    checked = check_article(article)
+    for warning in checked.warnings:
+        yield problem(warning, "warning")
+    if checked.article is None:
+        yield problem(checked.reason or "unusable record", "error")
+        return
+    stats.articles += 1
+    yield checked.article
 
 
 class PubmedReader:
@@ -373,6 +398,13 @@ class PubmedReader:
                 yield self._problem("the file ends before </PubmedArticleSet> (truncated file?)")
 
     def _record(self, tag: bytes, data: bytes, position: int) -> Iterator[Article | Deletion | Problem]:
+        """One record's items; anything unexpected while reading it is a Problem, never a crash."""
+        try:
+            yield from self._read_record(tag, data, position)
+        except Exception as exc:  # one record's failure must not stop the file
+            yield self._problem(f"cannot be read ({_unexpected(exc)})", _guess_pmid(tag, data), position)
+
+    def _read_record(self, tag: bytes, data: bytes, position: int) -> Iterator[Article | Deletion | Problem]:
         try:
             element, replaced = self._parse(data)
         except etree.XMLSyntaxError as exc:
@@ -383,10 +415,10 @@ class PubmedReader:
             return
         if tag == b"DeleteCitation":
             pmids = [" ".join((p.text or "").split()) for p in element.iter("PMID")]
-            bad = [p for p in pmids if not DIGITS.fullmatch(p)]
+            bad = [p[:40] for p in pmids if not _is_pmid(p)]
             if bad:
-                yield self._problem(f"<DeleteCitation> holds PMIDs that are not numbers: {bad!r}", position=position)
-            good = tuple(p for p in pmids if DIGITS.fullmatch(p))
+                yield self._problem(f"<DeleteCitation> holds PMIDs that are not numbers: {bad[:5]!r}", position=position)
+            good = tuple(p for p in pmids if _is_pmid(p))
             if good:
                 self.stats.deletions += len(good)
                 yield Deletion(good)
@@ -394,12 +426,11 @@ class PubmedReader:
         article = article_from_element(element)
         if isinstance(article, str):
             pmid = text_of(element.find("MedlineCitation/PMID"))
-            yield self._problem(article, pmid if DIGITS.fullmatch(pmid) else None, position)
+            yield self._problem(article, pmid if _is_pmid(pmid) else None, position)
             return
         if replaced:
             yield self._problem("invalid UTF-8 bytes replaced by U+FFFD (record kept)", article.pmid, position, "warning")
-        self.stats.articles += 1
-        yield article
+        yield from _checked(article, lambda message, severity: self._problem(message, article.pmid, position, severity), self.stats)
 
     def _parse(self, data: bytes) -> tuple[etree._Element, bool]:
         """The record's element, and whether undecodable bytes were replaced by U+FFFD."""
@@ -425,11 +456,13 @@ class PubmedReader:
 
 class JsonlReader:
     """Iterates `{"pmid", "title", "abstract"}` lines as `Article`s; a bad line is a `Problem`
-    whose `position` is its line number."""
+    whose `position` is its line number. Lines are cut from the stream in one linear pass; a
+    line longer than `max_line_bytes` is skipped without being held, like an oversized XML record."""
 
-    def __init__(self, source: Source | _Input, name: str | None = None) -> None:
+    def __init__(self, source: Source | _Input, name: str | None = None, *, max_line_bytes: int = MAX_RECORD_BYTES) -> None:
         self._input = source if isinstance(source, _Input) else _Input(source, name)
         self.name = self._input.name
+        self._max = max_line_bytes
         self.stats = ParseStats()
 
     def _problem(self, message: str, line: int | None, pmid: str | None = None, severity: str = "error") -> Problem:
@@ -439,21 +472,23 @@ class JsonlReader:
     def __iter__(self) -> Iterator[Article | Problem]:
         self.stats = ParseStats()
         with self._input.reading() as stream:
-            pending = b""
-            number = 0
-            for chunk in _chunks(stream):
-                if isinstance(chunk, str):
-                    yield self._problem(chunk, None)
-                    break
-                lines = (pending + chunk).split(b"\n")
-                pending = lines.pop()
-                for line in lines:
-                    number += 1
+            for number, line in enumerate(_lines(_chunks(stream), self._max), 1):
+                if isinstance(line, _Oversize):
+                    self.stats.records += 1
+                    yield self._problem(f"line is longer than {self._max:,} bytes; skipped", number, _jsonl_pmid(line.head))
+                elif isinstance(line, str):
+                    yield self._problem(line, None)
+                else:
                     yield from self._line(line, number)
-            if pending:
-                yield from self._line(pending, number + 1)
 
     def _line(self, raw: bytes, number: int) -> Iterator[Article | Problem]:
+        """One line's items; anything unexpected while reading it is a Problem, never a crash."""
+        try:
+            yield from self._read_line(raw, number)
+        except Exception as exc:  # one line's failure must not stop the file
+            yield self._problem(f"cannot be read ({_unexpected(exc)})", number, _jsonl_pmid(raw[:HEAD_BYTES]))
+
+    def _read_line(self, raw: bytes, number: int) -> Iterator[Article | Problem]:
         if number == 1:
             raw = raw.removeprefix(_UTF8_BOM)
         if not raw.strip():
@@ -468,13 +503,16 @@ class JsonlReader:
         except json.JSONDecodeError as exc:
             yield self._problem(f"line is not valid JSON ({exc.msg}, column {exc.colno})", number)
             return
+        except (RecursionError, ValueError) as exc:  # nesting too deep, an integer of > 4,300 digits
+            yield self._problem(f"line is not usable JSON ({_unexpected(exc)})", number, _jsonl_pmid(raw[:HEAD_BYTES]))
+            return
         if not isinstance(data, dict):
             yield self._problem(f"line is a JSON {type(data).__name__}, not an object", number)
             return
         pmid = data.get("pmid")
-        pmid = str(pmid).strip() if isinstance(pmid, (str, int)) and not isinstance(pmid, bool) else ""
-        if not DIGITS.fullmatch(pmid):
-            yield self._problem(f"PMID {pmid[:40]!r} is not a number" if pmid else "no pmid", number)
+        pmid = str(pmid).strip() if isinstance(pmid, str) or (isinstance(pmid, int) and not isinstance(pmid, bool) and 0 <= pmid < 10**MAX_PMID_DIGITS) else ""
+        if not _is_pmid(pmid):
+            yield self._problem(f"PMID {clean_text(pmid[:40])!r} is not a number" if pmid else "no pmid", number)
             return
         fields = [data.get("title"), data.get("abstract")]
         if any(value is not None and not isinstance(value, str) for value in fields):
@@ -487,8 +525,54 @@ class JsonlReader:
             return
         if replaced:
             yield self._problem("invalid UTF-8 bytes replaced by U+FFFD (record kept)", number, pmid, "warning")
-        self.stats.articles += 1
-        yield Article(pmid=pmid, title=title, sections=(Section(abstract, italics=italics),) if abstract else (), title_italics=title_italics)
+        article = Article(pmid=pmid, title=title, sections=(Section(abstract, italics=italics),) if abstract else (), title_italics=title_italics)
+        yield from _checked(article, lambda message, severity: self._problem(message, number, pmid, severity), self.stats)
+
+
+@dataclass(frozen=True)
+class _Oversize:
+    """A line longer than the cap: only its first bytes are kept (to name its PMID)."""
+
+    head: bytes
+
+
+_JSONL_PMID = re.compile(rb'"pmid"\s*:\s*"?\s*([0-9]{1,16})\b')
+
+
+def _jsonl_pmid(head: bytes) -> str | None:
+    found = _JSONL_PMID.search(head)
+    return found.group(1).decode("ascii") if found else None
+
+
+def _lines(chunks: Iterator[bytes | str], max_bytes: int) -> Iterator[bytes | _Oversize | str]:
+    """The lines of a chunk stream in one linear pass (each byte looked at once): bytes, an
+    `_Oversize` for a line past `max_bytes`, or a str read error (the last item)."""
+    parts: list[bytes] = []
+    size, head, over = 0, b"", False
+    for chunk in chunks:
+        if isinstance(chunk, str):
+            yield chunk
+            return
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            piece = chunk[start:] if end < 0 else chunk[start:end]
+            if not over:
+                size += len(piece)
+                if size > max_bytes:
+                    over, head = True, (b"".join(parts) + piece)[:HEAD_BYTES]
+                    parts = []
+                else:
+                    parts.append(piece)
+            if end < 0:
+                break
+            yield _Oversize(head) if over else b"".join(parts)
+            parts, size, head, over = [], 0, b"", False
+            start = end + 1
+    if over:
+        yield _Oversize(head)
+    elif size:
+        yield b"".join(parts)
 
 
 # ------------------------------------------------------------------------------------- entrances

@@ -37,25 +37,44 @@ def text_of(element: etree._Element | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
-def _math_text(node: etree._Element) -> str:
+def _math_text(root: etree._Element) -> str:
     """MathML as plain text: token contents joined, layout whitespace dropped, prescripts
-    first (`<mmultiscripts>He<mprescripts/><none/>3</mmultiscripts>` is "3He")."""
-    name = str(node.tag).rpartition("}")[2]
-    if name in _MATH_TOKENS:
-        return "".join(node.itertext()).strip()
-    if name == "mtext":
-        return "".join(node.itertext())
-    if name in ("annotation", "annotation-xml"):
-        return ""
+    first (`<mmultiscripts>He<mprescripts/><none/>3</mmultiscripts>` is "3He"). Iterative, so
+    nesting as deep as libxml2 allows cannot exhaust Python's stack."""
+    values: list[str] = []
+    todo: list[tuple[etree._Element, int | None]] = [(root, None)]
+    while todo:
+        node, count = todo.pop()
+        if count is not None:  # all `count` children are done: join their texts
+            joined = "".join(values[len(values) - count:]) if count else ""
+            del values[len(values) - count:]
+            values.append(joined)
+            continue
+        name = str(node.tag).rpartition("}")[2]
+        if name in _MATH_TOKENS:
+            values.append("".join(node.itertext()).strip())
+        elif name == "mtext":
+            values.append("".join(node.itertext()))
+        elif name in ("annotation", "annotation-xml"):
+            values.append("")
+        else:
+            children = _math_children(node, name)
+            todo.append((node, len(children)))
+            todo.extend((child, None) for child in reversed(children))
+    return values[0]
+
+
+def _math_children(node: etree._Element, name: str) -> list[etree._Element]:
+    """The children whose text makes a layout element's text, in reading order."""
     children = [child for child in node if isinstance(child.tag, str)]
     if name == "semantics":
-        children = children[:1]
-    elif name == "mmultiscripts":
+        return children[:1]
+    if name == "mmultiscripts":
         names = [child.tag.rpartition("}")[2] for child in children]
         if "mprescripts" in names:
             split = names.index("mprescripts")
-            children = children[split + 1:] + children[:split]
-    return "".join(_math_text(child) for child in children)
+            return children[split + 1:] + children[:split]
+    return children
 
 
 class _Flat:
@@ -73,21 +92,29 @@ class _Flat:
             self.parts.append(text)
             self.size += len(text)
 
-    def walk(self, node: etree._Element) -> None:
-        self.add(node.text)
-        for child in node:
-            tag = child.tag
-            if not isinstance(tag, str):
-                pass
-            elif tag.startswith(_MATHML) or tag == "math":
-                self.add(_math_text(child))
-            elif tag == "i":
-                start = self.size
-                self.walk(child)
-                self.spans.append((start, self.size))
+    def walk(self, root: etree._Element) -> None:
+        """Add `root`'s text through its markup, depth first with a stack of its own (no
+        recursion: `<i>` nested 2,000 deep is as fine as one)."""
+        todo: list[tuple[etree._Element, int | None]] = [(root, None)]
+        while todo:
+            node, start = todo.pop()
+            if start is not None:  # leaving `node`: close its span, then its tail follows
+                if node.tag == "i":
+                    self.spans.append((start, self.size))
+                self.add(node.tail)
+                continue
+            tag = node.tag
+            if node is not root and not isinstance(tag, str):  # a comment or PI: only its tail
+                self.add(node.tail)
+            elif node is not root and (tag.startswith(_MATHML) or tag == "math"):
+                self.add(_math_text(node))
+                self.add(node.tail)
             else:
-                self.walk(child)
-            self.add(child.tail)
+                opened = self.size
+                self.add(node.text)
+                if node is not root:
+                    todo.append((node, opened))
+                todo.extend((child, None) for child in reversed(node))
 
 
 def _moved(raw: str, points: list[int], limit: int) -> dict[int, int]:

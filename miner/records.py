@@ -5,6 +5,7 @@ workers and the store never sees lxml or spaCy objects. Imports: stdlib only.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -82,8 +83,19 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
+        """One line, whatever the parts hold: line breaks and control characters (terminal
+        escapes included) become spaces or "?"."""
         where = f"PMID {self.pmid}" if self.pmid else f"record {self.position}" if self.position else "file"
-        return f"{self.source}: {where}: {self.message}"
+        return one_line(f"{self.source}: {where}: {self.message}")
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """`text` as one printable line: whitespace runs (line breaks too) made one space, control
+    characters and lone surrogates made "?"."""
+    return _CONTROL.sub("?", " ".join(text.split()))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Extraction: a spaCy pipeline built from `pipelines/*.cfg` that turns articles into plain
-`Relation` records. Public surface: `Extractor`, `load_pipeline`, `pipeline_version`.
+`Relation` records. Public surface: `Extractor`, `Failed` (an article the pipeline could not read),
+`load_pipeline`, `pipeline_version`.
 Imports: config, errors, records, resources (and spaCy/scispaCy)."""
-from miner.extract.extractor import Extractor, article_text
+from miner.extract.extractor import Extractor, Failed, article_text
 from miner.extract.pipeline import load_pipeline, pipeline_version
 
-__all__ = ["Extractor", "article_text", "load_pipeline", "pipeline_version"]
+__all__ = ["Extractor", "Failed", "article_text", "load_pipeline", "pipeline_version"]

@@ -4,11 +4,18 @@ The article text the pipeline reads is the title, a newline, and the abstract se
 newlines (so each starts a sentence); italic spans from the XML travel along in `doc.user_data`
 as evidence for taxon names. With `n_process > 1` batches go to worker processes that each
 build their own pipeline; results come back in input order.
-Imports: spaCy, stdlib, `miner.records`, `miner.extract.{pipeline,relations,taxa}`.
+
+Each article stands alone: when a batch fails, its articles are read one at a time, and an
+article the pipeline still fails on comes back as a `Failed` with the reason while the rest go
+on. An article longer than a piece (`miner.extract.pieces`) is read in pieces. Names and texts a
+relation quotes are clipped to what the database holds (`miner.record_checks`).
+Imports: spaCy, stdlib, `miner.errors`, `miner.records`, `miner.record_checks`,
+`miner.extract.{attributes,phrases,pieces,pipeline,relations}`.
 """
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import multiprocessing
 from dataclasses import dataclass
 from itertools import islice
@@ -19,10 +26,15 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from miner import records
+from miner.errors import PipelineError
 from miner.extract.attributes import section_of
+from miner.extract.pieces import Piece, pieces
 from miner.extract.phrases import TEXT
 from miner.extract.pipeline import load_pipeline, pipeline_version
 from miner.extract.relations import Finding
+from miner.record_checks import MAX_LABEL, clip
+
+MAX_TAXON_NAME = 200  # a taxon row's key is "name:" + the name, in 255 characters
 
 
 @dataclass(frozen=True)
@@ -79,16 +91,47 @@ class Extractor:
             self._nlp = load_pipeline(self.config_path, overrides=self.overrides)
         return self._nlp
 
-    def extract(self, articles: Iterable[records.Article]) -> Iterator[tuple[records.Article, list[records.Relation]]]:
+    def extract(self, articles: Iterable[records.Article]) -> Iterator[tuple[records.Article, list[records.Relation] | Failed]]:
+        """(article, its relations) in input order; an article the pipeline fails on comes back
+        with a `Failed` (the reason) instead, and the rest go on."""
         if self.n_process == 1:
             yield from self._extract_here(articles)
             return
         yield from self._extract_in_workers(articles)
 
-    def _extract_here(self, articles: Iterable[records.Article]):
+    def relations(self, article: records.Article) -> list[records.Relation]:
+        """One article's relations; PipelineError when the pipeline fails on it."""
+        [(_, found)] = list(self._extract_here([article]))
+        if isinstance(found, Failed):
+            raise PipelineError(f"PMID {article.pmid}: {found.reason}")
+        return found
+
+    def _extract_here(self, articles: Iterable[records.Article]) -> Iterator[tuple[records.Article, list[records.Relation] | Failed]]:
+        """Batch by batch; when a batch fails, its articles are read one by one so only the
+        article that fails is lost (as a `Failed`)."""
+        iterator = iter(articles)
+        while batch := list(islice(iterator, self.batch_size)):
+            try:
+                done: list[tuple[records.Article, list[records.Relation] | Failed]] = list(zip(batch, self._read(batch)))
+            except Exception:
+                done = [(article, self._read_alone(article)) for article in batch]
+            yield from done
+
+    def _read_alone(self, article: records.Article) -> list[records.Relation] | Failed:
+        try:
+            return self._read([article])[0]
+        except Exception as exc:  # this article's failure must not stop the others
+            return Failed(f"extraction failed ({type(exc).__name__}: {_first_line(exc)})")
+
+    def _read(self, articles: list[records.Article]) -> list[list[records.Relation]]:
+        """Relations of each article; a long article is read in pieces (miner.extract.pieces)."""
         nlp = self.nlp
-        for doc, article in nlp.pipe(prepared_docs(nlp, articles), as_tuples=True, batch_size=self.batch_size):
-            yield article, self.relations_of(doc, article)
+        cut = [(index, piece) for index, article in enumerate(articles) for piece in pieces(article)]
+        found: list[list[records.Relation]] = [[] for _ in articles]
+        docs = nlp.pipe(prepared_docs(nlp, (piece.article for _, piece in cut)), as_tuples=True, batch_size=self.batch_size)
+        for (index, piece), (doc, _) in zip(cut, docs):
+            found[index] += [_placed(relation, piece) for relation in self.relations_of(doc, articles[index])]
+        return [unique_relations(relations) for relations in found]
 
     def _extract_in_workers(self, articles: Iterable[records.Article]):
         iterator = iter(articles)
@@ -113,6 +156,24 @@ class Extractor:
         return unique_relations(r for r in found if r.confidence >= self.min_confidence)
 
 
+@dataclass(frozen=True)
+class Failed:
+    """The pipeline could not read an article: why, in one line."""
+
+    reason: str
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else ""
+
+
+def _placed(relation: records.Relation, piece: Piece) -> records.Relation:
+    """The relation with its sentence offset in the whole article (not in the piece)."""
+    start = piece.whole_offset(relation.sentence_start)
+    return relation if start == relation.sentence_start else dataclasses.replace(relation, sentence_start=start)
+
+
 def unique_relations(relations: Iterable[records.Relation]) -> list[records.Relation]:
     """One relation per (taxon, disorder, direction, subject), the most confident, in text order."""
     best: dict[tuple, records.Relation] = {}
@@ -133,7 +194,7 @@ def _relation(finding: Finding, pmid: str, version: str, taxonomy) -> records.Re
     section = section_of(sentence.doc, offset)
     return records.Relation(
         pmid=pmid,
-        taxon=ref.name,
+        taxon=clip(ref.name, MAX_TAXON_NAME),
         taxid=ref.taxid,
         rank=ref.rank,
         disorder=finding.disorder.name,
@@ -142,17 +203,17 @@ def _relation(finding: Finding, pmid: str, version: str, taxonomy) -> records.Re
         subject=finding.subject,
         evidence=sentence.text.strip(),
         confidence=finding.confidence,
-        taxon_text=finding.taxon.text,
+        taxon_text=clip(finding.taxon.text),
         taxon_start=finding.taxon.start_char - offset,
         taxon_end=finding.taxon.end_char - offset,
-        disorder_text=disorder_span.text if disorder_span is not None else "",
+        disorder_text=clip(disorder_span.text) if disorder_span is not None else "",
         disorder_start=disorder_span.start_char - offset if disorder_span is not None else None,
         disorder_end=disorder_span.end_char - offset if disorder_span is not None else None,
-        trigger=finding.trigger.text if finding.trigger is not None else "",
+        trigger=clip(finding.trigger.text) if finding.trigger is not None else "",
         trigger_start=finding.trigger.start_char - offset if finding.trigger is not None else None,
         trigger_end=finding.trigger.end_char - offset if finding.trigger is not None else None,
         sentence_start=offset,
-        section=section,
+        section=clip(section, MAX_LABEL),
         pipeline_version=version,
         taxon_lineage=lineage,
         parent_taxid=node.parent if node else None,
@@ -169,6 +230,6 @@ def _start_worker(config_path: str, batch_size: int, min_confidence: float, over
     _worker.nlp  # build now, not on the first batch
 
 
-def _work(batch: list[records.Article]) -> list[list[records.Relation]]:
+def _work(batch: list[records.Article]) -> list[list[records.Relation] | Failed]:
     assert _worker is not None
     return [relations for _, relations in _worker._extract_here(batch)]
