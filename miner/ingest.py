@@ -18,13 +18,13 @@ Imports: stdlib, SQLAlchemy, `miner.records`, `miner.record_checks`, `miner.erro
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from miner import records
 from miner.conflicts import affected_keys, refresh
@@ -316,7 +316,9 @@ def finish_run(database: Database, summary: RunSummary, status: str, error: str 
             run.status = status
             run.error = clean_text(error) if error else None
             run.finished_at = utcnow()
-        release(database, WRITER_LOCK, summary.holder)
     except StoreError:
         if status == "ok":
             raise
+    finally:
+        with suppress(SQLAlchemyError):
+            release(database, WRITER_LOCK, summary.holder)

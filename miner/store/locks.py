@@ -5,7 +5,9 @@ which every writer of articles starts with).
 A holder is "host:pid" or "host:pid:token". A lock whose holder is dead (same host, no such
 process) or silent for longer than the caller's `stale_seconds` is taken over; a live one makes
 `acquire` raise `Busy` naming the holder. Two takers at the same moment: one wins, the other
-gets `Busy`.
+gets `Busy`. Within this process a holder counts as live only until it is released, even if the
+release could not be written (a full disk), so a long-lived process (the scheduler) never waits
+for its own earlier run.
 Imports: stdlib, SQLAlchemy, `miner.errors`, `miner.store.database`, `miner.store.models`.
 """
 from __future__ import annotations
@@ -22,6 +24,8 @@ from sqlalchemy.orm import Session
 from miner.errors import Busy
 from miner.store.database import Database
 from miner.store.models import SchedulerLock, utcnow
+
+_held: set[str] = set()  # the holders in this process that have not let go
 
 
 def new_holder(unique: bool = False) -> str:
@@ -47,6 +51,7 @@ def acquire(database: Database, name: str, holder: str, stale_seconds: float, wh
             else:
                 row.holder, row.started_at, row.heartbeat_at = holder, now, now
             session.flush()
+        _held.add(holder)
     except IntegrityError as exc:
         raise Busy(f"another {what} started against this database at the same moment") from exc
 
@@ -62,8 +67,13 @@ def refresh(database: Database, name: str, holder: str) -> None:
 
 
 def release(database: Database, name: str, holder: str) -> None:
-    with database.session() as session:
-        session.execute(delete(SchedulerLock).where(SchedulerLock.name == name, SchedulerLock.holder == holder))
+    """Let go of the lock; even when the database cannot be written (full, gone), this process
+    stops counting as its holder, so its own next run takes the lock over."""
+    try:
+        with database.session() as session:
+            session.execute(delete(SchedulerLock).where(SchedulerLock.name == name, SchedulerLock.holder == holder))
+    finally:
+        _held.discard(holder)
 
 
 def alive(row: SchedulerLock, stale_seconds: float, now: datetime) -> bool:
@@ -72,6 +82,8 @@ def alive(row: SchedulerLock, stale_seconds: float, now: datetime) -> bool:
         return False
     host, _, rest = row.holder.partition(":")
     pid = rest.partition(":")[0]
+    if host == socket.gethostname() and pid == str(os.getpid()):
+        return row.holder in _held  # this process: held only while the run that took it lasts
     if host == socket.gethostname() and pid.isdigit():
         try:
             os.kill(int(pid), 0)
