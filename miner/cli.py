@@ -54,8 +54,10 @@ app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="Workbench accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)  # a message is one line, never wrapped at the width
+# Text is printed as it is: markup only where a call asks for it (markup=True), since names,
+# paths and messages may hold brackets; a message on stderr is one line, never wrapped.
+out = Console(width=None if sys.stdout.isatty() else 200, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 class ExportKind(str, Enum):
@@ -138,7 +140,7 @@ def harvest_command(
         )
     out.print(summary.line(), highlight=False, soft_wrap=True)
     if summary.failed:
-        err.print(f"[yellow]{summary.failed} records could not be fetched[/] (table ingest_problem, run {summary.stored.run_id}); the next run tries them again", highlight=False)
+        err.print(f"[yellow]{summary.failed} records could not be fetched[/] (table ingest_problem, run {summary.stored.run_id}); the next run tries them again", highlight=False, markup=True)
 
 
 @app.command("extract")
@@ -400,7 +402,7 @@ def serve_command(
     from miner.web import create_app
 
     settings = _settings(ctx)
-    application = create_app(settings, open_database(settings), warn=lambda message: err.print(f"[yellow]warning[/]: {message}", highlight=False))
+    application = create_app(settings, open_database(settings), warn=lambda message: err.print(Text.assemble(("warning", "yellow"), ": ", message), highlight=False))
     host, port = host or settings.web.host, port or settings.web.port
     err.print(f"serving on http://{host}:{port}/ (Ctrl-C stops)", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
@@ -562,7 +564,7 @@ def _print_summary(session) -> None:
     out.print(
         f"\n[bold]{figures['articles']}[/] articles, [bold]{figures['relations']}[/] relations: "
         f"{directions['increased']} increased, {directions['decreased']} decreased, {directions['unchanged']} unchanged",
-        highlight=False,
+        highlight=False, markup=True,
     )
     taxa = Table("taxon", "taxid", "papers", "relations", title="Top taxa", title_justify="left")
     for name, taxid, papers, count in top_taxa(session, 10):

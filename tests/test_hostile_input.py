@@ -280,7 +280,7 @@ def test_an_extraction_failure_is_a_skipped_problem_and_the_rest_go_in(database,
 def test_problem_lines_are_never_markup_and_never_wrapped(capsys, tmp_path, database_url):
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n')
-    source = tmp_path / "bad.jsonl"
+    source = tmp_path / "bad[/bold][red].jsonl"  # a path that looks like markup, too
     long_title = "t" * 300
     source.write_text(
         json.dumps({"pmid": "[/bold]", "title": "x"}) + "\n"
