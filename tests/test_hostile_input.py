@@ -280,7 +280,7 @@ def test_an_extraction_failure_is_a_skipped_problem_and_the_rest_go_in(database,
 def test_problem_lines_are_never_markup_and_never_wrapped(capsys, tmp_path, database_url):
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n')
-    source = tmp_path / "bad[/bold][red].jsonl"  # a path that looks like markup, too
+    source = tmp_path / "bad[bold][red].jsonl"  # a path that looks like markup, too
     long_title = "t" * 300
     source.write_text(
         json.dumps({"pmid": "[/bold]", "title": "x"}) + "\n"
@@ -292,7 +292,7 @@ def test_problem_lines_are_never_markup_and_never_wrapped(capsys, tmp_path, data
     assert code == 0, captured.err
     lines = captured.err.strip().splitlines()
     assert len(lines) == 3, lines  # two skipped, one warning: one line each, however long
-    assert "[/bold]" in lines[0] and lines[0].startswith("skipped: ")
+    assert "[/bold]" in lines[0] and "bad[bold][red].jsonl" in lines[0] and lines[0].startswith("skipped: ")
     assert "[red]1[/red]" in lines[1] and len(lines[1]) > 100
     assert lines[2].startswith("warning: ") and "PMID 81" in lines[2]
     assert "Traceback" not in captured.err
