@@ -60,6 +60,14 @@ class PubmedSettings:
     batch_size: int = setting(200, "Records per efetch request.")
     overlap_days: int = setting(3, "Days re-searched before the watermark on each incremental run.")
     timeout_seconds: float = setting(60.0, "Timeout of one E-utilities request.")
+    deadline_seconds: float = setting(
+        120.0,
+        "Longest one E-utilities request may take in all, answer included (timeout_seconds bounds each wait for "
+        "data, not a server trickling it); a request over it is retried like a timeout.",
+    )
+    max_response_mib: int = setting(
+        256, "Largest E-utilities answer accepted, in MiB, counted as it streams in; a larger one is dropped and retried."
+    )
     max_retries: int = setting(6, "Retries of one request (429, 5xx, timeouts, cut bodies) before failing.")
     retry_base_seconds: float = setting(1.0, "First retry delay; each further retry doubles it (plus jitter, at most 60 s).")
     initial_days: int = setting(30, "Days the first harvest of a query goes back when no --since is given.")
@@ -136,6 +144,9 @@ class SchedulerSettings:
     )
     lock_stale_seconds: int = setting(
         180, "A scheduler that has not shown a sign of life for this long is taken to be gone."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "INFO", "Level of `miner schedule`'s log lines on stderr (INFO: one line per job start, finish or failure)."
     )
 
 

@@ -3,8 +3,10 @@
 Each job loads the settings afresh (from the config file it is given and the environment), does
 its work through the same functions as the CLI, and records itself in `job_run` (started,
 finished, ok or failed, a one-line message), so `miner jobs` can show how the last runs ended.
-Job functions take only strings: APScheduler stores them by reference in the database.
-Imports: config, services, harvest, digest, store.
+Each job logs one line when it starts and one when it ends (ok, or failed with the one-line
+reason), and disposes of the database engine and closes the HTTP client it opened, however it
+ends. Job functions take only strings: APScheduler stores them by reference in the database.
+Imports: config, errors, services, harvest, digest, store.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Callable
 
 from miner.config import load_settings
 from miner.digest import pending_deliveries, retry_failed, send_weekly_digest
+from miner.errors import MinerError
 from miner.harvest import harvest
 from miner.services import harvest_plan, make_client, make_extractor, open_database
 from miner.store import Database
@@ -24,26 +27,33 @@ log = logging.getLogger("miner.jobs")
 def harvest_job(config: str = "") -> str:
     settings = load_settings(config or None)
     database = open_database(settings)
-
-    def work() -> str:
-        return harvest(database, make_extractor(settings), make_client(settings), harvest_plan(settings)).line()
-
-    return recorded(database, "harvest", work)
+    try:
+        with make_client(settings) as client:
+            return recorded(database, "harvest", lambda: harvest(database, make_extractor(settings), client, harvest_plan(settings)).line())
+    finally:
+        database.dispose()
 
 
 def digest_job(config: str = "") -> str:
     settings = load_settings(config or None)
     database = open_database(settings)
-    return recorded(database, "digest", lambda: send_weekly_digest(settings, database))
+    try:
+        return recorded(database, "digest", lambda: send_weekly_digest(settings, database))
+    finally:
+        database.dispose()
 
 
 def digest_retry_job(config: str = "") -> str:
     """Send the digests whose delivery failed; recorded as a run only when there was one to send."""
     settings = load_settings(config or None)
     database = open_database(settings)
-    if not pending_deliveries(database):
-        return "no digest to retry"
-    return recorded(database, "digest-retry", lambda: retry_failed(settings, database))
+    try:
+        if not pending_deliveries(database):
+            log.debug("digest-retry job: no digest to retry")
+            return "no digest to retry"
+        return recorded(database, "digest-retry", lambda: retry_failed(settings, database))
+    finally:
+        database.dispose()
 
 
 def recorded(database: Database, job_id: str, work: Callable[[], str]) -> str:
@@ -53,15 +63,29 @@ def recorded(database: Database, job_id: str, work: Callable[[], str]) -> str:
         session.add(run)
         session.flush()
         run_id = run.id
+    log.info("%s job started (run %d)", job_id, run_id)
     try:
         message = work()
     except BaseException as exc:
-        _finish(database, run_id, "failed" if isinstance(exc, Exception) else "interrupted", f"{type(exc).__name__}: {exc}")
-        log.exception("%s job failed", job_id)
+        status = "failed" if isinstance(exc, Exception) else "interrupted"
+        _finish(database, run_id, status, f"{type(exc).__name__}: {exc}")
+        _log_failure(job_id, status, exc)
         raise
     _finish(database, run_id, "ok", message)
-    log.info("%s job: %s", job_id, message)
+    log.info("%s job ok: %s", job_id, _one_line(message))
     return message
+
+
+def _log_failure(job_id: str, status: str, exc: BaseException) -> None:
+    """One line for a failure miner foresaw (its message says it all); a traceback for a bug."""
+    if isinstance(exc, MinerError) or not isinstance(exc, Exception):
+        log.error("%s job %s: %s: %s", job_id, status, type(exc).__name__, _one_line(str(exc)))
+    else:
+        log.exception("%s job %s: %s: %s", job_id, status, type(exc).__name__, _one_line(str(exc)))
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    return " ".join(text.split())[:limit]
 
 
 def _finish(database: Database, run_id: int, status: str, message: str) -> None:

@@ -9,6 +9,9 @@
   run is not lost by replacing it) and replaced when the config changed.
 - Cron expressions are read as crontab does (weekday 0 or 7 is Sunday; APScheduler 3 alone would
   take 0 for Monday), in UTC by default, with jitter for the harvest (off-peak for NCBI).
+- While it runs, log lines go to stderr at `[scheduler] log_level`: what was done to each stored
+  job, each job's start and end (miner.jobs) and each retry; APScheduler's own lines only from
+  WARNING up, without the traceback it adds to a job failure the job has already logged.
 Imports: everything above (nothing imports this module).
 """
 from __future__ import annotations
@@ -17,9 +20,12 @@ import logging
 import os
 import re
 import socket
+import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Iterator
 
 from apscheduler.events import EVENT_JOB_MISSED
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -115,6 +121,11 @@ def run_scheduler(settings: Settings, database: Database, config: str, stop: thr
     """Run until `stop` is set (the CLI sets it on SIGTERM/SIGINT)."""
     if not settings.pubmed.email:
         raise ConfigError("the harvest needs a contact e-mail for NCBI: set [pubmed] email or MINER_PUBMED_EMAIL")
+    with logging_to_stderr(settings.scheduler.log_level):
+        _run(settings, database, config, stop)
+
+
+def _run(settings: Settings, database: Database, config: str, stop: threading.Event) -> None:
     holder = f"{socket.gethostname()}:{os.getpid()}"
     acquire_lock(database, holder, settings.scheduler.lock_stale_seconds)
     scheduler = build_scheduler(settings)
@@ -131,6 +142,34 @@ def run_scheduler(settings: Settings, database: Database, config: str, stop: thr
         if scheduler.running:
             scheduler.shutdown(wait=True)
         release_lock(database, holder)
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+@contextmanager
+def logging_to_stderr(level: str) -> Iterator[logging.Handler]:
+    """While inside: miner's log lines from `level` up, and APScheduler's from WARNING up, to
+    stderr, one line each (a job failure's traceback only for a bug, logged by the job itself)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
+    handler.addFilter(_not_job_tracebacks)
+    loggers = {"miner": level, "apscheduler": max(logging.WARNING, logging.getLevelName(level))}
+    saved = {name: logging.getLogger(name).level for name in loggers}
+    for name, name_level in loggers.items():
+        logging.getLogger(name).setLevel(name_level)
+        logging.getLogger(name).addHandler(handler)
+    try:
+        yield handler
+    finally:
+        for name, name_level in saved.items():
+            logging.getLogger(name).removeHandler(handler)
+            logging.getLogger(name).setLevel(name_level)
+
+
+def _not_job_tracebacks(record: logging.LogRecord) -> bool:
+    """APScheduler's "Job … raised an exception" (with a traceback): the job logged its failure."""
+    return not (record.name.startswith("apscheduler.executors") and record.exc_info)
 
 
 def acquire_lock(database: Database, holder: str, stale_seconds: int, now: datetime | None = None) -> None:
@@ -178,6 +217,7 @@ def _alive(row: SchedulerLock, stale_seconds: int, now: datetime) -> bool:
 
 
 def _record_missed(database: Database, event) -> None:
+    log.warning("%s job missed: scheduled for %s UTC, later than the misfire grace time", event.job_id, f"{event.scheduled_run_time:%Y-%m-%d %H:%M}")
     with database.session() as session:
         session.add(JobRun(job_id=event.job_id, started_at=utcnow(), finished_at=utcnow(), status="missed",
                            message=f"scheduled for {event.scheduled_run_time:%Y-%m-%d %H:%M} UTC, later than the misfire grace time"))

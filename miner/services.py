@@ -47,6 +47,9 @@ def make_client(settings: Settings, http: httpx.Client | None = None) -> EutilsC
         api_key=pubmed.api_key,
         max_retries=pubmed.max_retries,
         retry_base_seconds=pubmed.retry_base_seconds,
+        deadline_seconds=pubmed.deadline_seconds,
+        max_body_bytes=pubmed.max_response_mib * 2**20,
+        secrets=[settings.smtp.password, settings.web.secret_key],
     )
 
 

@@ -11,9 +11,10 @@ windows whose every record is stored, in date order: a run killed at any point i
 next without loss, and re-stored records are recognised as unchanged, so nothing is duplicated.
 Fetching runs in a thread of its own, a few batches ahead of storing, so the requests go out at
 the rate NCBI allows while the main thread extracts and stores (the only thread that touches the
-database and the pipeline).
-Imports: stdlib, SQLAlchemy, `miner.records`, `miner.parse`, `miner.ingest`, `miner.store`,
-`miner.extract`, `miner.harvest.{client,windows}`.
+database and the pipeline). A failure is recorded (harvest_run and ingest_run `error`) with the
+client's secrets redacted, and an efetch answer `miner.parse` cannot open is a HarvestError.
+Imports: stdlib, SQLAlchemy, `miner.errors`, `miner.records`, `miner.parse`, `miner.ingest`,
+`miner.store`, `miner.extract`, `miner.harvest.{client,windows}`.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from miner import records
-from miner.errors import HarvestError
+from miner.errors import HarvestError, ParseError
 from miner.extract import Extractor
 from miner.harvest.client import EutilsClient
 from miner.harvest.windows import Window, windows
@@ -122,8 +123,9 @@ def harvest(
         summary.status = "ok" if not summary.failed else "partial"
     except BaseException as exc:
         summary.status = "failed" if isinstance(exc, Exception) else "interrupted"
-        _close(database, summary, client, requests, retries, started, str(exc) or type(exc).__name__)
-        finish_run(database, stored, summary.status, str(exc) or type(exc).__name__)
+        error = client.redact(str(exc) or type(exc).__name__)  # server text may echo a secret
+        _close(database, summary, client, requests, retries, started, error)
+        finish_run(database, stored, summary.status, error)
         raise
     _close(database, summary, client, requests, retries, started, None)
     finish_run(database, stored, "ok")
@@ -178,7 +180,10 @@ def _fetch_window(client: EutilsClient, window: Window, batch_size: int, put, st
     seen: set[str] = set()
 
     def parsed(body: bytes) -> None:
-        items = list(read_pubmed(io.BytesIO(body), name=source))
+        try:
+            items = list(read_pubmed(io.BytesIO(body), name=source))
+        except ParseError as exc:  # the envelope itself (its encoding, its root): not a record problem
+            raise HarvestError(f"efetch answer unreadable: {client.quote(str(exc))}") from None
         seen.update(item.pmid for item in items if isinstance(item, records.Article))
         put(("records", window, items))
 
