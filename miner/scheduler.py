@@ -1,8 +1,8 @@
 """`miner schedule`: APScheduler 3.11 running the daily harvest and the weekly digest.
 
-- One scheduler per database: a lock row (`scheduler_lock`) names the holder (host:pid) and
-  carries a heartbeat; a second scheduler exits with a clear message, and a lock whose holder is
-  dead (same host) or silent for `lock_stale_seconds` is taken over.
+- One scheduler per database: it holds the lock "scheduler" (`miner.store.locks`: a row naming
+  the holder, host:pid, with a heartbeat); a second scheduler exits with one line (`Busy`), and a
+  lock whose holder is dead (same host) or silent for `lock_stale_seconds` is taken over.
 - Jobs live in a SQLAlchemy job store in the same database, with fixed ids, `coalesce`,
   `max_instances=1` and a long `misfire_grace_time`: a run missed while the machine was down runs
   once at start. At start the stored jobs are kept when their schedule is unchanged (so a missed
@@ -17,14 +17,12 @@ Imports: everything above (nothing imports this module).
 from __future__ import annotations
 
 import logging
-import os
 import re
-import socket
 import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterator
 
 from apscheduler.events import EVENT_JOB_MISSED
@@ -32,13 +30,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete, desc, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import desc, select
 
 from miner.config import Settings
-from miner.errors import ConfigError, MinerError
-from miner.store import Database
-from miner.store.models import HarvestRun, JobRun, SchedulerLock, utcnow
+from miner.errors import ConfigError
+from miner.store import Database, locks
+from miner.store.models import HarvestRun, JobRun, utcnow
 
 log = logging.getLogger("miner.scheduler")
 
@@ -126,8 +123,8 @@ def run_scheduler(settings: Settings, database: Database, config: str, stop: thr
 
 
 def _run(settings: Settings, database: Database, config: str, stop: threading.Event) -> None:
-    holder = f"{socket.gethostname()}:{os.getpid()}"
-    acquire_lock(database, holder, settings.scheduler.lock_stale_seconds)
+    holder = locks.new_holder()
+    locks.acquire(database, LOCK, holder, settings.scheduler.lock_stale_seconds, "scheduler")
     scheduler = build_scheduler(settings)
     scheduler.add_listener(lambda event: _record_missed(database, event), EVENT_JOB_MISSED)
     try:
@@ -137,11 +134,11 @@ def _run(settings: Settings, database: Database, config: str, stop: threading.Ev
         scheduler.resume()
         beat = max(1.0, settings.scheduler.lock_stale_seconds / 3)
         while not stop.wait(beat):
-            refresh_lock(database, holder)
+            locks.refresh(database, LOCK, holder)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)
-        release_lock(database, holder)
+        locks.release(database, LOCK, holder)
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -170,50 +167,6 @@ def logging_to_stderr(level: str) -> Iterator[logging.Handler]:
 def _not_job_tracebacks(record: logging.LogRecord) -> bool:
     """APScheduler's "Job … raised an exception" (with a traceback): the job logged its failure."""
     return not (record.name.startswith("apscheduler.executors") and record.exc_info)
-
-
-def acquire_lock(database: Database, holder: str, stale_seconds: int, now: datetime | None = None) -> None:
-    now = now or utcnow()
-    with database.session() as session:
-        row = session.get(SchedulerLock, LOCK)
-        if row is not None and row.holder != holder and _alive(row, stale_seconds, now):
-            raise MinerError(
-                f"another scheduler ({row.holder}, last seen {row.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC) is running against this database"
-            )
-        if row is None:
-            session.add(SchedulerLock(name=LOCK, holder=holder, started_at=now, heartbeat_at=now))
-        else:
-            row.holder, row.started_at, row.heartbeat_at = holder, now, now
-        try:
-            session.flush()
-        except IntegrityError:
-            raise MinerError("another scheduler started against this database at the same moment") from None
-
-
-def refresh_lock(database: Database, holder: str) -> None:
-    with database.session() as session:
-        row = session.get(SchedulerLock, LOCK)
-        if row is not None and row.holder == holder:
-            row.heartbeat_at = utcnow()
-
-
-def release_lock(database: Database, holder: str) -> None:
-    with database.session() as session:
-        session.execute(delete(SchedulerLock).where(SchedulerLock.name == LOCK, SchedulerLock.holder == holder))
-
-
-def _alive(row: SchedulerLock, stale_seconds: int, now: datetime) -> bool:
-    if now - row.heartbeat_at > timedelta(seconds=stale_seconds):
-        return False
-    host, _, pid = row.holder.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-    return True
 
 
 def _record_missed(database: Database, event) -> None:

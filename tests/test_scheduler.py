@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from miner.cli import main
 from miner.config import load_settings
-from miner.errors import ConfigError, MinerError
-from miner.scheduler import JobSpec, acquire_lock, build_scheduler, crontab, desired_jobs, reconcile, release_lock, run_scheduler
+from miner.errors import Busy, ConfigError
+from miner.scheduler import LOCK, JobSpec, build_scheduler, crontab, desired_jobs, reconcile, run_scheduler
+from miner.store import locks
 from miner.store import Database
 from miner.store.models import HarvestRun, JobRun, SchedulerLock
 
@@ -107,9 +108,17 @@ def test_a_run_missed_while_down_runs_once_at_start(database_url, tmp_path):
     assert next_run > datetime.now(UTC)
 
 
+def acquire_lock(database, holder, stale_seconds, now=None):
+    locks.acquire(database, LOCK, holder, stale_seconds, "scheduler", now)
+
+
+def release_lock(database, holder):
+    locks.release(database, LOCK, holder)
+
+
 def test_only_one_scheduler_per_database(database):
     acquire_lock(database, "otherhost:4242", stale_seconds=180)
-    with pytest.raises(MinerError, match=r"another scheduler \(otherhost:4242, last seen .* UTC\) is running"):
+    with pytest.raises(Busy, match=r"another scheduler \(otherhost:4242, started .* UTC, last seen .*\) is running"):
         acquire_lock(database, "thishost:1", stale_seconds=180)
     # silent for longer than the stale time: taken over
     later = datetime.now(UTC) + timedelta(seconds=200)
@@ -127,7 +136,7 @@ def test_a_second_scheduler_exits_with_a_clear_message(database_url, tmp_path, c
     database = Database.open(database_url)
     acquire_lock(database, "otherhost:4242", stale_seconds=180)
     _, config = settings_for(database_url, tmp_path)
-    assert main(["--config", config, "schedule"]) == 1
+    assert main(["--config", config, "schedule"]) == Busy.exit_code
     assert "another scheduler (otherhost:4242" in capsys.readouterr().err
     database.dispose()
 
