@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eutils"
 CAP = 9_999
@@ -78,6 +79,7 @@ class EutilsServer:
     forced: dict[int, str] = field(default_factory=dict)  # request number → fault
     seed: int = 7
     light: bool = True
+    rewrite: Callable[[str, str], str] = lambda pmid, text: text  # (PMID, record XML) → what efetch serves
     unfetchable: set[str] = field(default_factory=set)  # listed by esearch, never returned by efetch
     log: list[tuple[float, str, dict]] = field(default_factory=list)
 
@@ -172,7 +174,7 @@ class EutilsServer:
         if drop and pmids:
             pmids = pmids[1:]
         pmids = [p for p in pmids if p not in self.unfetchable]
-        records = "\n".join(self._templates.record(self._by_pmid[p]) for p in pmids)
+        records = "\n".join(self.rewrite(p, self._templates.record(self._by_pmid[p])) for p in pmids)
         return f"{self._templates.head}\n{records}\n</PubmedArticleSet>\n".encode()
 
     @staticmethod

@@ -78,6 +78,27 @@ def test_an_email_is_required():
         EutilsClient(httpx.Client(), base_url="http://127.0.0.1:9/", tool="miner", email="")
 
 
+def test_a_hostile_record_is_skipped_and_the_watermark_moves_past_it(database, extractor):
+    records = corpus(30, date(2024, 8, 1), date(2024, 8, 31))
+    bad, deep = records[4].pmid, records[9].pmid
+
+    def rewrite(pmid: str, text: str) -> str:
+        if pmid == bad:  # a version number of 5,000 digits: int() itself fails on it
+            return text.replace('<PMID Version="1">', f'<PMID Version="{"9" * 5000}">', 1)
+        if pmid == deep:  # markup nested 1,500 deep: once a RecursionError
+            return text.replace("<ArticleTitle>", "<ArticleTitle>" + "<i>" * 1500 + "Blautia" + "</i>" * 1500 + " ", 1)
+        return text
+
+    with EutilsServer(records, rewrite=rewrite) as server:
+        summary = harvest(database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=10), today=date(2024, 8, 31))
+    assert summary.status == "ok"
+    assert read_watermark(database, query_key(QUERY)) == date(2024, 8, 31)
+    assert stored_pmids(database) == sorted(r.pmid for r in records if r.pmid != bad)
+    with database.session() as session:
+        problem = session.scalars(select(IngestProblem)).one()
+    assert problem.pmid == bad and problem.message.startswith("cannot be read (ValueError")
+
+
 @pytest.mark.slow
 def test_no_more_than_three_requests_in_any_second():
     with EutilsServer(corpus(20, date(2024, 1, 1), date(2024, 1, 31))) as server:

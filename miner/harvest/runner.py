@@ -184,7 +184,9 @@ def _fetch_window(client: EutilsClient, window: Window, batch_size: int, put, st
             items = list(read_pubmed(io.BytesIO(body), name=source))
         except ParseError as exc:  # the envelope itself (its encoding, its root): not a record problem
             raise HarvestError(f"efetch answer unreadable: {client.quote(str(exc))}") from None
-        seen.update(item.pmid for item in items if isinstance(item, records.Article))
+        # a record that came but is skipped (a Problem naming its PMID) was returned: it must not
+        # be fetched again, nor hold the watermark, day after day
+        seen.update(item.pmid for item in items if isinstance(item, (records.Article, records.Problem)) and item.pmid)
         put(("records", window, items))
 
     for retstart in range(0, window.search.count, batch_size):
