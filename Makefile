@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
 
-.PHONY: install install-test install-train chromium demo test bench bench-api train gazetteer lock clean
+.PHONY: install install-test install-train chromium demo test fuzz bench bench-api train gazetteer lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ chromium:
 ## MINER_TEST_DATABASE_URL names a database).
 test: install-test chromium
 	$(BIN)/python -m pytest -n 2 -q
+
+## Fuzz the API from its OpenAPI document (schemathesis, in process) for a long while: no 5xx, and
+## every answer as documented. The suite runs the same test short. FUZZ_EXAMPLES per operation and kind.
+FUZZ_EXAMPLES ?= 1000
+fuzz: install-test
+	MINER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:xdist
 
 ## Speed and memory figures (see bench/): extraction and ingest, a year's harvest with faults,
 ## and the API on a 1,000,000-relation database.

@@ -58,7 +58,7 @@ PIPELINE_VERSION = "synthetic"
 BATCH_RELATIONS = 50_000
 TAXA_WANTED = 3_000
 VERDICTS_WANTED = 1_000
-CURATOR, CURATOR_PASSWORD = "curator", "synthetic-curator"
+CURATOR, CURATOR_PASSWORD = "curator", "synthetic-verdicts-1"
 RANKS = ("phylum", "class", "order", "family", "genus", "species")
 GUT_PHYLA = {1239, 976, 201174, 1224, 74201}  # Firmicutes, Bacteroidetes, Actinobacteria, Proteobacteria, Verrucomicrobia
 

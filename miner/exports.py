@@ -1,6 +1,12 @@
 """Write rows (dicts) as JSON Lines or CSV to a text stream, or as text chunks for an HTTP
 response, a few hundred rows at a time (memory flat however many rows). Lists become "a; b" in
-CSV; None becomes an empty cell. Imports: stdlib only."""
+CSV; None becomes an empty cell.
+
+Every CSV miner writes goes through `formatted`, and every text cell through `safe_cell`: a cell
+that starts with =, +, -, @, a tab or a carriage return is written with a leading single quote
+(as OWASP advises against CSV formula injection), so a spreadsheet shows the text and never runs
+it as a formula. Numbers are written as numbers: a negative score stays -0.5. CSV lines end in
+CRLF (RFC 4180). JSON Lines are written as they are. Imports: stdlib only."""
 from __future__ import annotations
 
 import csv
@@ -36,21 +42,33 @@ def formatted(rows: Iterable, fmt: str, columns: Sequence[str], rows_per_chunk: 
             yield "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in batch)
         return
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; a cell holding \r or \n is quoted then
     writer.writerow(columns)
     yield buffer.getvalue()
     while batch := list(islice(rows, rows_per_chunk)):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(batch if not isinstance(batch[0], dict) else (_cells(row, columns) for row in batch))
+        writer.writerows(map(_safe_row, batch) if not isinstance(batch[0], dict) else (_cells(row, columns) for row in batch))
         yield buffer.getvalue()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A text cell a spreadsheet would read as a formula, quoted as text ("'=1+2"); any other
+    value as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _safe_row(values) -> list:
+    return [safe_cell(value) for value in values]
+
+
 def _cells(row: dict, columns: Sequence[str]) -> list:
-    values = [row.get(column) for column in columns]
-    if list in map(type, values) or tuple in map(type, values):
-        values = [_cell(value) for value in values]
-    return values
+    return [safe_cell(_cell(row.get(column))) for column in columns]
 
 
 class _Counter:

@@ -33,7 +33,7 @@ from miner.store.models import Conflict, Relation, Taxon
 from miner.store.writer import save_article
 from miner.taxon_tree import taxon_tree
 
-CURATOR = ("carol", "carol-curates-1")
+CURATOR = ("carol", "curates-gut-papers-2")
 
 # name → (NCBI taxid, rank, how the sentences write it)
 TAXA = {

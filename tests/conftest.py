@@ -128,7 +128,7 @@ def workbench(database):
     from web_server import serve
 
     seed(database)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="a test key that signs sessions")
+    settings = Settings().replace("web", secure_cookies=False, secret_key="Jxq28Mcf73DoVXzstiush8BWdjT4FqJqSXlzEykp7LE")
     with serve(create_app(settings, database)) as url:
         yield url, database
 

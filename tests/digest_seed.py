@@ -36,7 +36,7 @@ WEEK_START = datetime(2026, 11, 16, tzinfo=UTC)
 WEEK_END = datetime(2026, 11, 23, tzinfo=UTC)
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # the Monday morning the scheduler sends it
 LABEL = "16–22 November 2026"
-CURATOR = ("alice", "alice-curates-1")
+CURATOR = ("alice", "curates-gut-papers-1")
 CONFIRM_REASON = "both cohorts are sound"
 HOSTILE_TITLE = 'Akkermansia <script>alert("x")</script> & *stars* _under_ [cohort] #2 in depression'
 SCRIPT = '<script>alert("x")</script>'

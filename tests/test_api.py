@@ -37,7 +37,7 @@ LACHNOSPIRACEAE_LINEAGE = [2, 1783272, 1239, 186801, 186802, 186803]
 def api(database):
     """An httpx client of the app served over the seeded corpus, and the database."""
     seed(database)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="a key for the API tests")
+    settings = Settings().replace("web", secure_cookies=False, secret_key="adVhUTdBxxs1oKMgmKbxvecqv81hYz1UTLPc2ANeK_A")
     with serve(create_app(settings, database)) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client, database
 

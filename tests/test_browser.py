@@ -27,7 +27,7 @@ def miner(database_url: str, *args: str) -> str:
 
 def test_a_curator_resolves_a_conflict_in_the_browser(browser, database, database_url):
     seed(database)
-    settings = Settings().replace("web", secret_key="a browser test key")  # Secure cookies, as deployed
+    settings = Settings().replace("web", secret_key="Uvyaz9_6p8-vkuiXEHObbGg4azpnMUH2hLcSNG90664")  # Secure cookies, as deployed
     with serve(create_app(settings, database)) as url:
         page = browser.new_page()
         page.goto(f"{url}/conflicts")

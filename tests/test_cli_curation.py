@@ -58,11 +58,11 @@ def test_conflict_filters_fail_in_one_line(capsys, monkeypatch, config):
 
 
 def test_users_add_role_disable_and_list(capsys, monkeypatch, config, database):
-    code, out, err = run(capsys, monkeypatch, "--config", config, "users", "add", "carol", "--role", "curator", "--password-stdin", stdin="carol-password-1\n")
+    code, out, err = run(capsys, monkeypatch, "--config", config, "users", "add", "carol", "--role", "curator", "--password-stdin", stdin="curates-microbes-1\n")
     assert code == 0 and "user carol added (curator)" in out, err
     with database.session() as session:
-        assert authenticate(session, "carol", "carol-password-1").role == "curator"
-    code, _, err = run(capsys, monkeypatch, "--config", config, "users", "add", "carol", "--password-stdin", stdin="carol-password-2\n")
+        assert authenticate(session, "carol", "curates-microbes-1").role == "curator"
+    code, _, err = run(capsys, monkeypatch, "--config", config, "users", "add", "carol", "--password-stdin", stdin="curates-microbes-2\n")
     assert code == 8 and "exists already" in err
     code, _, err = run(capsys, monkeypatch, "--config", config, "users", "add", "dave", "--password-stdin", stdin="short\n")
     assert code == 8 and "at least 10 characters" in err
@@ -74,4 +74,4 @@ def test_users_add_role_disable_and_list(capsys, monkeypatch, config, database):
     carol = next(line for line in out.splitlines() if "carol" in line)
     assert "admin" in carol and "disabled" in carol
     with database.session() as session:
-        assert authenticate(session, "carol", "carol-password-1") is None
+        assert authenticate(session, "carol", "curates-microbes-1") is None

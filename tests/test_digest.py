@@ -553,7 +553,7 @@ def test_miner_digest_refuses_a_malformed_week(seeded, database_url, tmp_path, c
 @pytest.fixture
 def site(seeded, tmp_path):
     """W46's and W47's issues, served over real HTTP."""
-    settings = settings_for(25, tmp_path, []).replace("web", secure_cookies=False, secret_key="a test key that signs sessions")
+    settings = settings_for(25, tmp_path, []).replace("web", secure_cookies=False, secret_key="4v8S3ZEei56NyYGP4kEd4EDsgeKofeDP9G-WyFgycIk")
     publish(seeded, settings, Week.parse("2026-W46"), seed.NOW - timedelta(days=7))
     publish(seeded, settings, Week.parse(seed.WEEK), seed.NOW)
     with serve(create_app(settings, seeded)) as url:

@@ -23,7 +23,7 @@ from web_server import serve
 def site(database):
     """The base URL of the app served over the seeded corpus."""
     seed(database)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="a key for the search page tests")
+    settings = Settings().replace("web", secure_cookies=False, secret_key="hmDTjNnKfi5nR7pqkKfBU0G3nq2terchy2TAq8Xi2sQ")
     with serve(create_app(settings, database)) as url:
         yield url
 

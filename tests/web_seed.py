@@ -10,7 +10,7 @@ from builders import make_article, make_relation, store_papers
 from miner.accounts import create_user
 from miner.store import Database
 
-PASSWORDS = {"alice": "alice-curates-1", "bob": "bob-only-reads", "root": "root-administers"}
+PASSWORDS = {"alice": "curates-gut-papers-1", "bob": "only-reads-papers", "root": "administers-accounts"}
 HOSTILE = '<script>alert("x")</script>'
 
 

@@ -3,19 +3,26 @@
 The message is multipart: plain text and HTML alternatives, the chart inline in the HTML (cid:)
 and attached too, so it reads in any mail client, with or without images. The SMTP connection
 follows `[smtp]`: STARTTLS, SSL or none; a login when a user name is set, with the password from
-MINER_SMTP_PASSWORD only. The password is never part of a message or a log line.
-Imports: stdlib (email, smtplib, ssl), `miner.config`.
+MINER_SMTP_PASSWORD only. The password is never part of a message or a log line. A login over a
+connection with neither STARTTLS nor SSL sends it readable on the wire: the "miner.digest" log
+warns of that once per process and server (the login still happens).
+Imports: stdlib (email, logging, smtplib, ssl, threading), `miner.config`.
 """
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from miner.config import SmtpSettings
 
 CHART_CID = "chart@miner"
+log = logging.getLogger("miner.digest")
+_warned: set[tuple[str, int, str]] = set()  # (host, port, user name) already warned of
+_warned_lock = threading.Lock()
 
 
 def compose(*, sender: str, recipient: str, subject: str, text: str, html: str, png: bytes, week: str) -> EmailMessage:
@@ -70,6 +77,21 @@ class Mailer:
             if s.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
         if s.username:
+            if s.security == "none":
+                warn_cleartext_login(s)
             smtp.login(s.username, s.password)
         self._smtp = smtp
         return smtp
+
+
+def warn_cleartext_login(settings: SmtpSettings) -> None:
+    """Warn (once per process and server) that the SMTP login goes out without TLS."""
+    key = (settings.host, settings.port, settings.username)
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    log.warning(
+        "SMTP login as %s to %s:%d without TLS ([smtp] security = none): the password crosses the network readable; "
+        "use security = starttls or ssl", settings.username, settings.host, settings.port,
+    )

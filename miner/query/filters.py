@@ -24,6 +24,8 @@ from miner.taxon_tree import taxon_tree
 RANKS = ("superkingdom", "kingdom", "phylum", "class", "order", "family", "genus", "species", "strain", "no rank")
 VERDICT_FILTERS = ("unreviewed", "reviewed", "rejected", "any", *VERDICTS)
 ACTIVE_CONFLICT = ("open", "confirmed")
+MAX_INTEGER = 2**63 - 1  # the largest integer SQLite and PostgreSQL (bigint) hold
+YEARS = (1800, 2100)  # the publication years a filter may name
 
 
 @dataclass(frozen=True)
@@ -40,24 +42,6 @@ class RelationFilter:
     pmid: str | None = None
     conflict_only: bool = False  # only pairs with an open or confirmed conflict
     verdict: str | None = None  # None: every claim but the rejected; see VERDICT_FILTERS
-
-    @classmethod
-    def from_params(cls, params) -> "RelationFilter":
-        """From a web form's query string (a mapping of str): blank fields are absent, checkboxes
-        are "true"/"on", numbers must parse. The API declares the same fields typed."""
-        values: dict = {}
-        for name in ("taxon", "rank", "disorder", "direction", "subject", "pmid", "verdict"):
-            text = (params.get(name) or "").strip()
-            values[name] = text or None
-        for name, source in (("descendants", "include_descendants"), ("conflict_only", "conflict_only")):
-            values[name] = (params.get(source) or "").strip().lower() in ("true", "on", "1", "yes")
-        for name, kind in (("year_from", int), ("year_to", int), ("min_confidence", float)):
-            text = (params.get(name) or "").strip()
-            try:
-                values[name] = kind(text) if text else None
-            except ValueError:
-                raise InvalidValue(f"{name.replace('_', ' ')} must be a number, not {text!r}") from None
-        return cls(**values)
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) in (None, False) for f in fields(self))
@@ -117,6 +101,10 @@ def resolve(session: Session, f: RelationFilter) -> Resolved:
         if f.subject not in SUBJECTS:
             raise InvalidValue(f"no subject {f.subject!r}; use one of {', '.join(SUBJECTS)}")
         where.append(Relation.subject == f.subject)
+    for name in ("year_from", "year_to"):
+        year = getattr(f, name)
+        if year is not None and not YEARS[0] <= year <= YEARS[1]:
+            raise InvalidValue(f"{name} is between {YEARS[0]} and {YEARS[1]}, not {year}")
     if f.year_from is not None and f.year_to is not None and f.year_from > f.year_to:
         raise InvalidValue(f"year_from {f.year_from} is after year_to {f.year_to}")
     if f.year_from is not None:
@@ -209,8 +197,10 @@ def resolve_taxids(session: Session, taxon: str) -> list[int]:
     text = taxon.strip()
     if not text:
         raise InvalidValue("an empty taxon filter")
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         taxid = int(text)
+        if taxid > MAX_INTEGER:
+            raise InvalidValue(f"an NCBI taxid is at most {MAX_INTEGER}, not {text}")
         if session.scalar(select(Taxon.id).where(Taxon.taxid == taxid)) is None and taxon_tree().node(taxid) is None:
             raise NotFound(f"no taxon with NCBI taxid {taxid}")
         return [taxid]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue
 from miner.query.estimates import walk_is_cheaper
-from miner.query.filters import RelationFilter, resolve
+from miner.query.filters import MAX_INTEGER, RelationFilter, resolve
 from miner.store.claims import effective_direction, joined_claims
 from miner.store.models import Article, Disorder, Relation, Taxon, Verdict
 
@@ -126,7 +126,7 @@ def _read_cursor(cursor: str, sort: str):
         made_for, value, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(last_id, int) or not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ValueError
-        if not 0 <= last_id < 2**63 or not math.isfinite(value) or abs(value) >= 2**63:
+        if not 0 <= last_id <= MAX_INTEGER or not math.isfinite(value) or abs(value) > MAX_INTEGER:
             raise ValueError  # a number the database would choke on
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise InvalidValue("the cursor is not one this API gave out; start again without it") from None

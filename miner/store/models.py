@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     Unicode,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -279,6 +280,7 @@ class User(Base):
     conflict statuses, `admin` also manages accounts."""
 
     __tablename__ = "app_user"
+    __table_args__ = (Index("ix_app_user_username_lower", text("lower(username)"), unique=True),)  # "Alice" is "alice"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -286,6 +288,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # sessions carry this number; logging out, a new password or role, disabling bump it
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Verdict(ClaimKey, Base):

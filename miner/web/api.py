@@ -1,19 +1,24 @@
 """The researchers' JSON API under /api/v1 (OpenAPI and a browsable reference at /docs).
 
 Every endpoint reads through `miner.query`, so the API, the search page, the CLI and the exports
-agree. Filters are shared (`relation_filter`); a bad filter is a 400 and an unknown taxon,
-disorder or article a 404, as JSON `{"error": {"status", "message"}}`. Pages are capped at 500
-items; claims page by cursor, pairs by offset. Exports stream (CSV or JSON Lines) from a session
-of their own, so they run in flat memory however many rows match.
-Imports: FastAPI, `miner.conflicts`, `miner.exports`, `miner.query`, `miner.web.deps`.
+agree. Filters are shared (`miner.web.params.relation_filter`); a bad parameter (wrong type, out
+of range, or meaningless) is a 400 and an unknown taxon, disorder or article a 404, as JSON
+`{"error": {"status", "message"}}` (`ErrorBody`, documented per operation; never a 422).
+Integers and texts have the bounded types of `miner.web.params`. Pages are capped at 500 items;
+claims page by cursor, pairs by offset. Exports stream (CSV or JSON Lines, documented as
+text/csv and application/x-ndjson) from a session of their own, so they run in flat memory
+however many rows match.
+Imports: FastAPI, pydantic, `miner.conflicts`, `miner.exports`, `miner.query`, `miner.web.deps`,
+`miner.web.params`.
 """
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterator, Literal
+from typing import Annotated, Callable, Iterator, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from miner.conflicts import count_conflicts, find_conflicts
@@ -26,39 +31,70 @@ from miner.query.filters import conditions
 from miner.query.pairs import CONSENSUS_TEXT, MAX_PAIRS, PAIR_COLUMNS, PAIR_SORTS
 from miner.query.relations import MAX_PAGE, SORTS
 from miner.web.deps import DB_SESSION
+from miner.web.params import Id, Offset, Text, bounded, relation_filter
 
 router = APIRouter(prefix="/api/v1", tags=["miner API v1"])
 CONSENSUS = CONSENSUS_TEXT
+ClaimPage = bounded(1, MAX_PAGE)
+PairPage = bounded(1, MAX_PAIRS)
+ConflictPage = bounded(1, 1000)
 
 
-def relation_filter(
-    taxon: str | None = Query(None, description="A taxon name (any NCBI name or synonym) or NCBI taxid."),
-    include_descendants: bool = Query(False, description="With the taxon, every taxon below it in the NCBI lineage (a family returns its genera's findings)."),
-    rank: str | None = Query(None, description="Only taxa of this rank (genus, species, family…)."),
-    disorder: str | None = Query(None, description="A MeSH descriptor (D003865), a disorder name or a disorder group (depression)."),
-    direction: Literal["increased", "decreased", "unchanged", "associated"] | None = Query(None, description="As read through curators' verdicts."),
-    subject: Literal["human", "animal"] | None = Query(None),
-    year_from: int | None = Query(None, ge=1800, le=2100),
-    year_to: int | None = Query(None, ge=1800, le=2100),
-    min_confidence: float | None = Query(None, ge=0, le=1, description="Extraction confidence, 0–1."),
-    pmid: str | None = Query(None, pattern=r"^\d+$"),
-    conflict_only: bool = Query(False, description="Only pairs with an open or confirmed conflict."),
-    verdict: str | None = Query(None, description="unreviewed, reviewed, rejected, any, or one verdict (correct, wrong direction…); default: all but rejected."),
-) -> RelationFilter:
-    return RelationFilter(taxon, include_descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict)
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error of the API: its HTTP status and a one-line message."""
+
+    error: ErrorDetail
+
+
+def error_json(status: int, message: str) -> JSONResponse:
+    return JSONResponse(ErrorBody(error=ErrorDetail(status=status, message=message)).model_dump(), status_code=status)
+
+
+BAD = {400: {"model": ErrorBody, "description": "A parameter of the wrong type, out of range, or that cannot mean anything."}}
+UNKNOWN = {404: {"model": ErrorBody, "description": "An unknown taxon, taxid, disorder descriptor or article."}}
+EXPORTED = {
+    200: {
+        "description": "The rows, streamed: CSV with a header line (`format=csv`) or one JSON object a line (`format=jsonl`).",
+        "content": {MEDIA_TYPES[fmt].split(";")[0]: {"schema": {"type": "string"}} for fmt in MEDIA_TYPES},
+    },
+    **BAD, **UNKNOWN,
+}
+
+
+def describe(app: FastAPI) -> None:
+    """Make `app`'s OpenAPI document say what the API answers: a parameter that fails validation
+    is a 400 (the app's handler, documented per operation), never FastAPI's 422, so its 422
+    responses and their schemas are dropped."""
+    made = app.openapi
+
+    def document() -> dict:
+        schema = made()  # FastAPI's, kept until the routes change
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return schema
+
+    app.openapi = document
 
 
 def _json(payload) -> JSONResponse:
     return JSONResponse(payload)
 
 
-@router.get("/relations", summary="Claims with their evidence")
+@router.get("/relations", summary="Claims with their evidence", responses={**BAD, **UNKNOWN})
 def relations_endpoint(
     request: Request,
     f: RelationFilter = Depends(relation_filter),
-    sort: Literal[tuple(SORTS)] = Query("-id", description="-id (most recently stored first), id, -year, year, -confidence, confidence."),
-    limit: int = Query(50, ge=1, le=MAX_PAGE),
-    cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
+    sort: Annotated[Literal[tuple(SORTS)], Query(description="-id (most recently stored first), id, -year, year, -confidence, confidence.")] = "-id",
+    limit: ClaimPage = 50,
+    cursor: Annotated[Text | None, Query(description="`next_cursor` of the previous page.")] = None,
     session: Session = DB_SESSION,
 ):
     """Every claim matching the filters: taxon, disorder, direction (read through curators'
@@ -72,22 +108,22 @@ def relations_endpoint(
     return response
 
 
-@router.get("/pairs", summary="Consensus per taxon–disorder pair", description=CONSENSUS)
+@router.get("/pairs", summary="Consensus per taxon–disorder pair", description=CONSENSUS, responses={**BAD, **UNKNOWN})
 def pairs_endpoint(
     f: RelationFilter = Depends(relation_filter),
-    sort: Literal[tuple(PAIR_SORTS)] = Query("papers"),
-    limit: int = Query(100, ge=1, le=MAX_PAIRS),
-    offset: int = Query(0, ge=0),
+    sort: Literal[tuple(PAIR_SORTS)] = "papers",
+    limit: PairPage = 100,
+    offset: Offset = 0,
     session: Session = DB_SESSION,
 ):
     found = pairs(session, f, sort=sort, limit=limit, offset=offset)
     return _json({"items": found, "limit": limit, "offset": offset, "sort": sort, "consensus": CONSENSUS, "filter": f.__dict__})
 
 
-@router.get("/taxa/{taxid}", summary="A taxon: lineage, names, findings by disorder")
+@router.get("/taxa/{taxid}", summary="A taxon: lineage, names, findings by disorder", responses={**BAD, **UNKNOWN})
 def taxon_endpoint(
-    taxid: int,
-    include_descendants: bool = Query(False, description="Count the descendants' findings with the taxon's own."),
+    taxid: Id,
+    include_descendants: Annotated[bool, Query(description="Count the descendants' findings with the taxon's own.")] = False,
     session: Session = DB_SESSION,
 ):
     return _json(taxon_detail(session, taxid, descendants=include_descendants))
@@ -98,22 +134,22 @@ def disorders_endpoint(session: Session = DB_SESSION):
     return _json({"items": disorders(session)})
 
 
-@router.get("/disorders/{mesh}", summary="A disorder: terms, taxa most reported up and down")
-def disorder_endpoint(mesh: str, session: Session = DB_SESSION):
+@router.get("/disorders/{mesh}", summary="A disorder: terms, taxa most reported up and down", responses={**BAD, **UNKNOWN})
+def disorder_endpoint(mesh: Text, session: Session = DB_SESSION):
     return _json(disorder_detail(session, mesh))
 
 
-@router.get("/articles/{pmid}", summary="An article and every claim extracted from it")
-def article_endpoint(pmid: str, session: Session = DB_SESSION):
+@router.get("/articles/{pmid}", summary="An article and every claim extracted from it", responses={**BAD, **UNKNOWN})
+def article_endpoint(pmid: Text, session: Session = DB_SESSION):
     return _json(article_detail(session, pmid))
 
 
-@router.get("/conflicts", summary="Conflicting findings, most evidence first")
+@router.get("/conflicts", summary="Conflicting findings, most evidence first", responses=BAD)
 def conflicts_endpoint(
     status: Literal["open", "confirmed", "resolved", "dismissed"] | None = None,
-    disorder: str | None = Query(None, description="A disorder group, MeSH descriptor or disorder name."),
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    disorder: Annotated[Text | None, Query(description="A disorder group, MeSH descriptor or disorder name.")] = None,
+    limit: ConflictPage = 100,
+    offset: Offset = 0,
     session: Session = DB_SESSION,
 ):
     """Each conflict: taxon, taxid, disorder group, MeSH descriptors, subject, status (with who
@@ -129,27 +165,30 @@ def stats_endpoint(session: Session = DB_SESSION):
     return _json(stats(session))
 
 
-@router.get("/suggest", summary="Taxa and disorders whose names contain the text (for search boxes)")
-def suggest_endpoint(q: str = Query(..., min_length=1, max_length=100), session: Session = DB_SESSION):
+@router.get("/suggest", summary="Taxa and disorders whose names contain the text (for search boxes)", responses=BAD)
+def suggest_endpoint(q: Annotated[Text, Query(min_length=1, max_length=100)], session: Session = DB_SESSION):
     return _json(suggest(session, q))
 
 
-@router.get("/export/relations", summary="Every matching claim, streamed as CSV or JSON Lines")
-def export_relations(request: Request, f: RelationFilter = Depends(relation_filter), format: Literal["csv", "jsonl"] = "csv", session: Session = DB_SESSION):
+Format = Annotated[Literal["csv", "jsonl"], Query(description="csv (text/csv) or jsonl (application/x-ndjson).")]
+
+
+@router.get("/export/relations", summary="Every matching claim, streamed as CSV or JSON Lines", response_class=StreamingResponse, responses=EXPORTED)
+def export_relations(request: Request, f: RelationFilter = Depends(relation_filter), format: Format = "csv", session: Session = DB_SESSION):
     conditions(session, f)  # a bad filter fails here, as a 400, before the stream starts
     return _stream(request, lambda s: relation_rows(s, f, as_tuples=True), RELATION_COLUMNS, format, f"miner-relations-{_slug(f)}")
 
 
-@router.get("/export/signatures", summary="BugSigDB-style signatures, streamed as CSV or JSON Lines")
-def export_signatures(request: Request, f: RelationFilter = Depends(relation_filter), format: Literal["csv", "jsonl"] = "csv", session: Session = DB_SESSION):
+@router.get("/export/signatures", summary="BugSigDB-style signatures, streamed as CSV or JSON Lines", response_class=StreamingResponse, responses=EXPORTED)
+def export_signatures(request: Request, f: RelationFilter = Depends(relation_filter), format: Format = "csv", session: Session = DB_SESSION):
     """One row per (PMID, MeSH descriptor, subject, direction): the taxa reported increased, or
     decreased, with NCBI taxids, NCBI lineages (`2|1239|…|216851`) and MetaPhlAn-style names."""
     conditions(session, f)
     return _stream(request, lambda s: signature_rows(s, f), SIGNATURE_COLUMNS, format, f"miner-signatures-{_slug(f)}")
 
 
-@router.get("/export/pairs", summary="Every matching pair's consensus as CSV or JSON Lines", description=CONSENSUS)
-def export_pairs(request: Request, f: RelationFilter = Depends(relation_filter), format: Literal["csv", "jsonl"] = "csv", session: Session = DB_SESSION):
+@router.get("/export/pairs", summary="Every matching pair's consensus as CSV or JSON Lines", description=CONSENSUS, response_class=StreamingResponse, responses=EXPORTED)
+def export_pairs(request: Request, f: RelationFilter = Depends(relation_filter), format: Format = "csv", session: Session = DB_SESSION):
     conditions(session, f)
     return _stream(request, lambda s: iter(pairs(s, f, limit=None)), PAIR_COLUMNS, format, f"miner-pairs-{_slug(f)}")
 

@@ -1,13 +1,14 @@
 """Build the FastAPI application: settings and database on `app.state`, signed session cookies,
 templates, static files, error pages, and the routers of each part.
 
-The session key comes from `[web] secret_key` (MINER_WEB_SECRET_KEY); without one a random key
-is made, so logins last only as long as the process (a warning says so).
-Imports: FastAPI/Starlette, `miner.config`, `miner.errors`, `miner.store`, `miner.web.*`.
+The session key comes from `[web] secret_key` (MINER_WEB_SECRET_KEY); a weak one stops start-up
+(`auth.session_key`); without one a random key is made, so logins last only as long as the
+process (a warning says so). Responses to a logged-in session, and the login page, are
+`Cache-Control: no-store`.
+Imports: FastAPI/Starlette, SQLAlchemy (its DataError), `miner.config`, `miner.errors`, `miner.store`, `miner.web.*`.
 """
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Callable
 
@@ -15,9 +16,10 @@ import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from sqlalchemy.exc import DataError
 from starlette.middleware.sessions import SessionMiddleware
 
 from miner import __version__
@@ -25,6 +27,8 @@ from miner.config import Settings
 from miner.errors import MinerError
 from miner.store import Database
 from miner.web import api, auth, curation_pages, digest_pages, search_pages
+from miner.web.deps import private
+from miner.web.params import BlankQueryValuesAreAbsent
 from miner.web.rendering import render
 
 STATIC = Path(__file__).parent / "static"
@@ -36,17 +40,19 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
     app = FastAPI(
         title="miner API",
         version=__version__,
-        description="Taxon–disorder–direction claims extracted from gut–brain PubMed abstracts, each with its evidence sentence and PMID, read through curators' verdicts.",
+        description=(
+            "Taxon–disorder–direction claims extracted from gut–brain PubMed abstracts, each with its evidence sentence and PMID, read through curators' verdicts. "
+            "An empty query value (`?taxon=`) is the same as leaving the parameter out. Errors are `{\"error\": {\"status\", \"message\"}}`: "
+            "400 for a parameter of the wrong type, out of range or meaningless, 404 for an unknown taxon, disorder or article."
+        ),
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
     app.state.database = database
-    key = settings.web.secret_key
-    if not key:
-        key = secrets.token_urlsafe(32)
-        warn("no MINER_WEB_SECRET_KEY set: a random session key is used, logins end when the server stops")
+    key = auth.session_key(settings.web.secret_key, warn)
+    app.state.login_guard = auth.LoginGuard()
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,
@@ -56,6 +62,7 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
         https_only=settings.web.secure_cookies,
     )
     app.middleware("http")(_security_headers)
+    app.add_middleware(BlankQueryValuesAreAbsent)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.include_router(auth.router)
@@ -63,11 +70,13 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
     app.include_router(curation_pages.router)
     app.include_router(digest_pages.router)
     app.include_router(api.router)
+    api.describe(app)
     app.add_api_route("/docs", _docs, include_in_schema=False)
     app.add_api_route("/favicon.ico", lambda: FileResponse(DOCS_ASSETS / "favicon.png", media_type="image/png"), include_in_schema=False)
     app.add_exception_handler(MinerError, _miner_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(Exception, _unexpected)
     return app
 
@@ -92,12 +101,14 @@ async def _security_headers(request: Request, call_next):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy", DOCS_CSP if request.url.path == "/docs" else CSP)
+    if private(request):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _error_page(request: Request, status: int, message: str):
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+        return api.error_json(status, message)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
@@ -122,3 +133,8 @@ async def _invalid_request(request: Request, exc: RequestValidationError):
     """A parameter of the wrong type or out of range: 400, naming the parameter."""
     problems = "; ".join(f"{'.'.join(str(p) for p in error['loc'][1:])}: {error['msg']}" for error in exc.errors())
     return _error_page(request, 400, f"bad request: {problems}")
+
+
+async def _unstorable(request: Request, exc: DataError):
+    """A value the database refuses (out of its range, or text with a NUL): the request's fault."""
+    return _error_page(request, 400, "bad request: a value the database cannot hold")

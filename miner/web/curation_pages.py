@@ -21,11 +21,13 @@ from miner.store.claims import REJECTING, VERDICTS
 from miner.store.models import Article, Disorder, Relation, Taxon, User, Verdict
 from miner.web.auth import safe_next
 from miner.web.deps import DB_SESSION, current_user, require_curator, require_user
+from miner.web.params import Id, page_number
 from miner.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 QUEUES = ("unresolved", *STATUSES, "all")
 QUEUE_PAGE = 100
+QueuePage = page_number(QUEUE_PAGE)
 
 
 @dataclass
@@ -46,7 +48,7 @@ def conflict_queue(
     request: Request,
     status: str = "unresolved",
     disorder: str = "",
-    page: int = 1,
+    page: QueuePage = 1,
     session: Session = DB_SESSION,
     user: User | None = Depends(current_user),
 ):
@@ -64,7 +66,7 @@ def conflict_queue(
 
 
 @router.get("/conflicts/{conflict_id}")
-def conflict_page(request: Request, conflict_id: int, session: Session = DB_SESSION, user: User | None = Depends(current_user)):
+def conflict_page(request: Request, conflict_id: Id, session: Session = DB_SESSION, user: User | None = Depends(current_user)):
     conflict = get_conflict(session, conflict_id)
     rows = conflict_claims(session, conflict)
     verdicts = verdicts_for(session, [row[0] for row in rows])
@@ -93,7 +95,7 @@ def conflict_page(request: Request, conflict_id: int, session: Session = DB_SESS
 
 @router.post("/conflicts/{conflict_id}/status")
 def conflict_status(
-    conflict_id: int,
+    conflict_id: Id,
     status: str = Form(...),
     reason: str = Form(""),
     session: Session = DB_SESSION,
@@ -105,7 +107,7 @@ def conflict_status(
 
 @router.post("/claims/{relation_id}/verdict")
 def claim_verdict(
-    relation_id: int,
+    relation_id: Id,
     verdict: str = Form(...),
     corrected_direction: str = Form(""),
     note: str = Form(""),
@@ -120,7 +122,7 @@ def claim_verdict(
 
 @router.post("/claims/{relation_id}/withdraw")
 def claim_withdraw(
-    relation_id: int,
+    relation_id: Id,
     next: str = Form("/"),
     session: Session = DB_SESSION,
     user: User = Depends(require_curator),
@@ -134,7 +136,7 @@ def audit_page(
     request: Request,
     actor: str = "",
     action: str = "",
-    before: int | None = None,
+    before: Id | None = None,
     session: Session = DB_SESSION,
     user: User = Depends(require_user),
 ):

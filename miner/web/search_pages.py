@@ -1,6 +1,9 @@
 """The researchers' search page: find a taxon and a disorder (with suggestions as you type), see
 the pairs with their paper counts and consensus, and drill down to every evidence sentence.
 Server-rendered like the curator pages; the suggestions are the only script, and optional.
+The filter's fields are the API's (`relation_filter`): a value that cannot parse or is out of
+range is the 400 error page; a filter that cannot mean anything (400) or names nothing known
+(404) is shown on the search page, with that status and suggestions.
 Imports: FastAPI, `miner.errors`, `miner.query`, `miner.web.*`.
 """
 from __future__ import annotations
@@ -16,6 +19,7 @@ from miner.query import RelationFilter, most_reported, pairs, relation_page, sug
 from miner.query.pairs import CONSENSUS_TEXT
 from miner.store.models import User
 from miner.web.deps import DB_SESSION, current_user
+from miner.web.params import Text, relation_filter
 from miner.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,33 +32,39 @@ def home():
 
 
 @router.get("/search")
-def search_page(request: Request, session: Session = DB_SESSION, user: User | None = Depends(current_user)):
-    f = RelationFilter()
+def search_page(
+    request: Request, f: RelationFilter = Depends(relation_filter), session: Session = DB_SESSION, user: User | None = Depends(current_user)
+):
     context = {"f": f, "pairs": [], "problem": None, "suggestions": None, "consensus": CONSENSUS_TEXT, "query": _query(request), "popular": None}
+    status = 200
     try:
-        f = context["f"] = RelationFilter.from_params(request.query_params)
         if f.is_empty():  # nothing asked yet: where to start, from the kept counts (no scan of every claim)
             context["popular"] = most_reported(session)
             return render(request, "search.html", {**context, "shown": SHOWN_PAIRS})
         context["pairs"] = pairs(session, f, limit=SHOWN_PAIRS)
     except (NotFound, InvalidValue) as exc:
-        context["problem"] = str(exc)
+        context["problem"], status = str(exc), exc.http_status
         if f.taxon:
             context["suggestions"] = suggest(session, f.taxon[:4])
     context["shown"] = SHOWN_PAIRS
-    return render(request, "search.html", context)
+    return render(request, "search.html", context, status_code=status)
 
 
 @router.get("/search/claims")
-def claims_page(request: Request, cursor: str | None = None, session: Session = DB_SESSION, user: User | None = Depends(current_user)):
-    f = RelationFilter.from_params(request.query_params)
-    page = relation_page(session, f, sort="-year", limit=50, cursor=cursor or None)
+def claims_page(
+    request: Request,
+    f: RelationFilter = Depends(relation_filter),
+    cursor: Text | None = None,
+    session: Session = DB_SESSION,
+    user: User | None = Depends(current_user),
+):
+    page = relation_page(session, f, sort="-year", limit=50, cursor=cursor)
     summary = pairs(session, f, limit=5)
     next_url = str(request.url.include_query_params(cursor=page.next_cursor)) if page.next_cursor else None
     return render(request, "search_claims.html", {"f": f, "page": page, "summary": summary, "next_url": next_url, "query": _query(request)})
 
 
 def _query(request: Request) -> str:
-    """The query string without blank fields and the cursor, for export and back links."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if v.strip() and k != "cursor"]
+    """The query string without the cursor (blank fields never arrive), for export and back links."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
     return urlencode(kept)

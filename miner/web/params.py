@@ -1,0 +1,87 @@
+"""What a request may carry, declared once for the API and the pages alike.
+
+- Integers: every integer a route reads from its path or query string has one of the types made
+  by `bounded` (`Offset`, `Id`, `Year`, `page_number`, or bounds of its own), so none reaches the
+  database out of the range it can hold (at most 2^63−1, `MAX_INTEGER`); a number out of range,
+  negative or huge, is a 400 like any other bad parameter, and the bounds are in the OpenAPI
+  document.
+- Text: `Text` is a query or path string of at most `MAX_TEXT` characters without control
+  characters (PostgreSQL refuses NUL in text; none of the others means anything in a name).
+- Blank values: `BlankQueryValuesAreAbsent` drops every `name=` pair whose value is empty or
+  only spaces from the query string before any route reads it, so an empty value always means
+  the same as a missing one (HTML forms send their blank fields).
+- `relation_filter`: the claim filter (`miner.query.RelationFilter`) as typed query parameters,
+  for /api/v1 and the search pages.
+Imports: FastAPI, annotated-types, `miner.query`.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import unquote_plus
+
+from annotated_types import Ge, Le
+from fastapi import Query
+from pydantic import StringConstraints
+
+from miner.query import RelationFilter
+from miner.query.filters import MAX_INTEGER, YEARS
+
+MAX_TEXT = 200
+
+
+def bounded(low: int = 0, high: int = MAX_INTEGER):
+    """An integer parameter type from `low` to `high` (both included)."""
+    return Annotated[int, Ge(low), Le(high)]
+
+
+def page_number(page_size: int):
+    """Page numbers from 1, as far as the page's offset stays in range."""
+    return bounded(1, MAX_INTEGER // page_size)
+
+
+Offset = bounded(0)
+Id = bounded(1)
+Year = bounded(*YEARS)
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class BlankQueryValuesAreAbsent:
+    """ASGI middleware: `?taxon=&verdict=%20&rank=genus` reaches the routes as `?rank=genus`."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope.get("query_string"):
+            # in place: the outer layers (the error pages) must see what the inner ones add, the session
+            scope["query_string"] = without_blank_values(scope["query_string"])
+        await self.app(scope, receive, send)
+
+
+def without_blank_values(query: bytes) -> bytes:
+    """The raw query string less its pairs with an empty (or all-space) value; the others are
+    kept byte for byte."""
+    kept = [pair for pair in query.split(b"&") if _value(pair).strip()]
+    return b"&".join(kept)
+
+
+def _value(pair: bytes) -> str:
+    _, _, value = pair.partition(b"=")
+    return unquote_plus(value.decode("latin-1"))
+
+
+def relation_filter(
+    taxon: Annotated[Text | None, Query(description="A taxon name (any NCBI name or synonym) or NCBI taxid.")] = None,
+    include_descendants: Annotated[bool, Query(description="With the taxon, every taxon below it in the NCBI lineage (a family returns its genera's findings).")] = False,
+    rank: Annotated[Text | None, Query(description="Only taxa of this rank (genus, species, family…).")] = None,
+    disorder: Annotated[Text | None, Query(description="A MeSH descriptor (D003865), a disorder name or a disorder group (depression).")] = None,
+    direction: Annotated[Literal["increased", "decreased", "unchanged", "associated"] | None, Query(description="As read through curators' verdicts.")] = None,
+    subject: Literal["human", "animal"] | None = None,
+    year_from: Year | None = None,
+    year_to: Year | None = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1, description="Extraction confidence, 0–1.")] = None,
+    pmid: Annotated[str | None, Query(pattern=r"^[0-9]{1,16}$", description="A PubMed id.")] = None,
+    conflict_only: Annotated[bool, Query(description="Only pairs with an open or confirmed conflict.")] = False,
+    verdict: Annotated[Text | None, Query(description="unreviewed, reviewed, rejected, any, or one verdict (correct, wrong direction…); default: all but rejected.")] = None,
+) -> RelationFilter:
+    return RelationFilter(taxon, include_descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict)
