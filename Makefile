@@ -56,6 +56,7 @@ bench: install-test
 	$(BIN)/python bench/harvest.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/login_storm.py
 
 ## API latency (p50/p95) and export speed on a synthetic 1,000,000-relation database, SQLite and
 ## PostgreSQL (when MINER_BENCH_DATABASE_URL or MINER_TEST_DATABASE_URL names one).
