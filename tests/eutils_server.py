@@ -72,8 +72,38 @@ class _Templates:
         return text
 
 
+def read_form(handler: BaseHTTPRequestHandler) -> dict:
+    """The POSTed form of a request, one value per field (the last)."""
+    length = int(handler.headers.get("Content-Length", 0))
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(handler.rfile.read(length).decode()).items()}
+
+
+class LoopbackServing:
+    """What every loopback stand-in shares: its E-utilities address, and serving while inside
+    `with` (the class sets `_httpd` and `_thread`)."""
+
+    _httpd: ThreadingHTTPServer
+    _thread: threading.Thread
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/entrez/eutils/"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
 @dataclass
-class EutilsServer:
+class EutilsServer(LoopbackServing):
     records: list[Record]
     fault_rate: float = 0.0
     forced: dict[int, str] = field(default_factory=dict)  # request number → fault
@@ -96,8 +126,7 @@ class EutilsServer:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):  # noqa: N802
-                length = int(self.headers.get("Content-Length", 0))
-                form = {k: v[-1] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode()).items()}
+                form = read_form(self)
                 server._answer(self, self.path.rsplit("/", 1)[-1], form)
 
             def log_message(self, *args):
@@ -105,18 +134,6 @@ class EutilsServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/entrez/eutils/"
-
-    def __enter__(self) -> "EutilsServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     # ------------------------------------------------------------------ answers
     def _answer(self, handler, endpoint: str, form: dict) -> None:

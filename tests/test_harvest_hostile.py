@@ -25,6 +25,7 @@ from miner.harvest.client import redact
 from miner.store.models import HarvestRun, IngestRun
 
 from conftest import ROOT
+from eutils_server import LoopbackServing, read_form
 
 QUERY = "gut microbiota AND depression"
 SECRET = "c0ffee5ecret+key/42"
@@ -36,7 +37,7 @@ SEARCH = (
 Answer = Callable[[BaseHTTPRequestHandler, int, str, dict], None]
 
 
-class Loopback:
+class Loopback(LoopbackServing):
     """A real HTTP/1.1 server on 127.0.0.1 whose answers are written by `answer(handler, number,
     endpoint, form)`; it keeps the requests it got and how many body bytes it managed to send."""
 
@@ -50,8 +51,7 @@ class Loopback:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):  # noqa: N802
-                length = int(self.headers.get("Content-Length", 0))
-                form = {k: v[-1] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode()).items()}
+                form = read_form(self)
                 with lock:
                     server.requests.append((self.path.rsplit("/", 1)[-1], form))
                     number = len(server.requests)
@@ -69,21 +69,6 @@ class Loopback:
         self._httpd.block_on_close = False
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
-    @property
-    def port(self) -> int:
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/entrez/eutils/"
-
-    def __enter__(self) -> "Loopback":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
 
 def send(handler, status: int, body: bytes, headers: dict | None = None) -> None:
