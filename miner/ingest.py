@@ -13,8 +13,9 @@ database that cannot be written at all (full, unreachable) stops a run, as one S
 One run writes at a time: a run holds the database's writer lock (`miner.store.locks`) from
 start to finish, and a second run meanwhile stops at once with `Busy`.
 Conflicts are refreshed in the same transaction for every taxon–disorder key the batch touched.
+Each article re-extracted also gets its study facts (`miner.study_facts`), stored with it.
 Imports: stdlib, SQLAlchemy, `miner.records`, `miner.record_checks`, `miner.errors`,
-`miner.parse`, `miner.extract`, `miner.store`, `miner.conflicts`.
+`miner.parse`, `miner.extract`, `miner.study_facts`, `miner.store`, `miner.conflicts`.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from miner.store import Database
 from miner.store.locks import acquire, beat, new_holder, release
 from miner.store.models import Article, IngestProblem, IngestRun, utcnow
 from miner.store.writer import article_record, content_hash, delete_articles, known_versions, save_article
+from miner.study_facts import StudyFacts, facts_of
 
 Progress = Callable[[int], None]
 COUNTERS = ("read", "new", "updated", "unchanged", "deleted", "skipped", "relations")
@@ -171,7 +173,8 @@ def store_batch(database: Database, extractor: Extractor, batch: list, summary: 
     outcome: dict[str, list[records.Relation] | records.Problem] = {}
     for article, found in extractor.extract(todo):
         outcome[article.pmid] = records.Problem(source, found.reason, pmid=article.pmid) if isinstance(found, Failed) else found
-    plan = _Plan(source, extractor.version, last_of, digests, outcome)
+    facts = {pmid: facts_of(last_of[pmid]) for pmid, found in outcome.items() if not isinstance(found, records.Problem)}
+    plan = _Plan(source, extractor.version, last_of, digests, outcome, facts)
     try:
         _store(database, batch, plan, summary)
     except Exception as exc:
@@ -183,13 +186,15 @@ def store_batch(database: Database, extractor: Extractor, batch: list, summary: 
 
 @dataclass
 class _Plan:
-    """What one batch's items need to be stored: their source, digests and extraction outcome."""
+    """What one batch's items need to be stored: their source, digests, extraction outcome and
+    study facts."""
 
     source: str
     version: str
     last_of: dict[str, records.Article]
     digests: dict[str, str]
     outcome: dict[str, list[records.Relation] | records.Problem]
+    facts: dict[str, StudyFacts]
 
 
 def _store(database: Database, items: list, plan: _Plan, summary: RunSummary) -> None:
@@ -241,7 +246,8 @@ def _store_item(session, item, plan: _Plan, summary: RunSummary) -> None:
             _add_problem(session, summary, found)
             summary.skipped += 1
         else:
-            status = save_article(session, item, found, pipeline_version=plan.version, source=plan.source, digest=plan.digests[item.pmid])
+            status = save_article(session, item, found, pipeline_version=plan.version, source=plan.source, digest=plan.digests[item.pmid],
+                                  facts=plan.facts[item.pmid])
             setattr(summary, status, getattr(summary, status) + 1)
             summary.relations += len(found)
 

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 typed models: articles, taxa, disorders, relations (with evidence), ingest runs.
+"""SQLAlchemy 2 typed models: articles (with their study facts), taxa, disorders, relations (with evidence), ingest runs.
 
 The schema itself is created by the Alembic migrations in `db/versions/`; these classes must
 match them (a test compares the two). Timestamps are timezone-aware UTC.
@@ -91,6 +91,10 @@ class Article(Base):
     publication_types: Mapped[list] = mapped_column(JSON, default=list)
     is_review: Mapped[bool] = mapped_column(Boolean, default=False)
     is_retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # participants of the article's own study as its abstract states them (miner.study_facts), or None
+    sample_size: Mapped[int | None] = mapped_column(Integer)
+    cases: Mapped[int | None] = mapped_column(Integer)
+    controls: Mapped[int | None] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     pipeline_version: Mapped[str | None] = mapped_column(String(64), index=True)
     source: Mapped[str] = mapped_column(Text, default="")
@@ -100,6 +104,19 @@ class Article(Base):
     relations: Mapped[list["Relation"]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+class StudyFact(Base):
+    """One list fact of an article's own study (miner.study_facts): its kind ("design", "host",
+    "body_site", "method", "country") and value ("case-control", "mouse", "stool", "16S rRNA", "China").
+    Replaced with the article; indexed to find the articles with a given fact."""
+
+    __tablename__ = "study_fact"
+    __table_args__ = (Index("ix_study_fact_kind_value", "kind", "value", "pmid"),)
+
+    pmid: Mapped[str] = mapped_column(String(16), ForeignKey("article.pmid", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class Taxon(Base):

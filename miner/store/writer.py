@@ -1,9 +1,11 @@
 """The only code that writes articles and relations: idempotent upserts and deletions.
 
-`save_article` replaces one article and its relation set inside the caller's transaction, so a
-re-ingested PMID never leaves a half-written state; an article whose content and pipeline
-version are unchanged is left alone. Taxa and disorders are created on first use.
-Imports: SQLAlchemy, `miner.records`, `miner.reviews`, `miner.store.models`.
+`save_article` replaces one article, its study facts and its relation set inside the caller's
+transaction, so a re-ingested PMID never leaves a half-written state; an article whose content and
+pipeline version are unchanged is left alone. Taxa and disorders are created on first use. The
+study facts come with the record (ingest computes them beside the relations); `is_review` is the
+facts' (their review design is `miner.reviews`'s decision).
+Imports: SQLAlchemy, `miner.records`, `miner.study_facts`, `miner.store.models`.
 """
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from miner import records
-from miner.reviews import is_review
-from miner.store.models import Article, Disorder, Relation, Taxon, utcnow
+from miner.store.models import Article, Disorder, Relation, StudyFact, Taxon, utcnow
+from miner.study_facts import StudyFacts, facts_of
 
 RETRACTED_TYPES = {"Retracted Publication"}
 
@@ -56,17 +58,23 @@ def save_article(
     pipeline_version: str,
     source: str = "",
     digest: str | None = None,
+    facts: StudyFacts | None = None,
 ) -> str:
-    """Insert or replace one article and its relations; returns "new" or "updated"."""
+    """Insert or replace one article, its study facts and its relations; returns "new" or
+    "updated". `facts` are the article's (`miner.study_facts.facts_of`); a caller without them
+    (a test, a seed) gets them computed here."""
     digest = digest or content_hash(article)
+    facts = facts if facts is not None else facts_of(article)
     row = session.get(Article, article.pmid)
     status = "updated" if row is not None else "new"
     if row is None:
         row = Article(pmid=article.pmid, first_seen_at=utcnow())
         session.add(row)
-    _fill_article(row, article, digest, pipeline_version, source)
+    _fill_article(row, article, digest, pipeline_version, source, facts)
     session.execute(delete(Relation).where(Relation.pmid == article.pmid))
+    session.execute(delete(StudyFact).where(StudyFact.pmid == article.pmid))
     session.flush()
+    session.add_all(StudyFact(pmid=article.pmid, kind=kind, value=value) for kind, value in facts.rows())
     taxon_ids = ensure_taxa(session, relations)
     ensure_disorders(session, relations)
     for relation in _unique_findings(relations, taxon_ids):
@@ -75,11 +83,12 @@ def save_article(
 
 
 def delete_articles(session: Session, pmids: Iterable[str]) -> int:
-    """Remove articles PubMed deleted, with their relations; returns how many existed."""
+    """Remove articles PubMed deleted, with their relations and study facts; returns how many existed."""
     pmids = list(pmids)
     if not pmids:
         return 0
     session.execute(delete(Relation).where(Relation.pmid.in_(pmids)))
+    session.execute(delete(StudyFact).where(StudyFact.pmid.in_(pmids)))
     result = session.execute(delete(Article).where(Article.pmid.in_(pmids)))
     return result.rowcount or 0
 
@@ -154,7 +163,7 @@ def _tuples(value):
     return value
 
 
-def _fill_article(row: Article, article: records.Article, digest: str, pipeline_version: str, source: str) -> None:
+def _fill_article(row: Article, article: records.Article, digest: str, pipeline_version: str, source: str, facts: StudyFacts) -> None:
     row.version = article.version
     row.title = article.title
     row.title_italics = [list(span) for span in article.title_italics]
@@ -168,7 +177,8 @@ def _fill_article(row: Article, article: records.Article, digest: str, pipeline_
     row.authors = list(article.authors)
     row.mesh = [dataclasses.asdict(heading) for heading in article.mesh]
     row.publication_types = list(article.publication_types)
-    row.is_review = is_review(article)
+    row.is_review = facts.is_review  # the design holds "review" exactly when miner.reviews.is_review says so
+    row.sample_size, row.cases, row.controls = facts.sample_size, facts.cases, facts.controls
     row.is_retracted = bool(RETRACTED_TYPES.intersection(article.publication_types))
     row.content_hash = digest
     row.pipeline_version = pipeline_version
