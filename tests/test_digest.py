@@ -2,7 +2,9 @@
 
 - ISO weeks: parsing, formatting, bad input, the week just ended across a year boundary, labels.
 - What the digest of 2026-W47 says about the known database of tests/digest_seed.py (numbers,
-  findings by disorder, moves, conflicts, chart), each expectation derived from the seed's model.
+  findings by disorder, moves, conflicts, chart), each expectation derived from the seed's model
+  (each article's Entrez date is when the seed stores it; tests/test_digest_calendar.py tells
+  the two apart).
 - Its HTML (parsed with lxml), plain text and Markdown, and their escaping.
 - Mail through a real aiosmtpd server on loopback (tests/smtp_server.py): the message's parts,
   once per week and recipient, recipients added later, a refused recipient, a server that is down,
@@ -21,7 +23,7 @@ import httpx
 import lxml.html
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import digest_seed as seed
 from miner.cli import main
@@ -35,7 +37,7 @@ from miner.digest.render import render
 from miner.digest.weeks import Week
 from miner.errors import DeliveryError, InvalidValue
 from miner.jobs import recorded
-from miner.store.models import DigestDelivery, DigestIssue, JobRun
+from miner.store.models import Article, DigestDelivery, DigestIssue, JobRun
 from miner.web import create_app
 from smtp_server import closed_port, smtp_server
 from web_server import serve
@@ -54,7 +56,11 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 
 @pytest.fixture
 def seeded(database):
+    """The seed, each article added to PubMed (its Entrez date) when the seed first stores it, so
+    that the seed's model, told in first-seen times, is also PubMed's calendar."""
     seed.seed(database)
+    with database.session() as session:
+        session.execute(update(Article).values(entrez_date=Article.first_seen_at))
     return database
 
 
@@ -119,6 +125,8 @@ def test_a_week_parses_formats_and_knows_its_interval():
     assert str(Week.parse("2026-W01")) == "2026-W01" and Week.parse("2026-W01").start == datetime(2025, 12, 29, tzinfo=seed.UTC)
     assert str(Week.parse("2026-W53")) == "2026-W53"  # 2026 begins on a Thursday: it has 53 weeks
     assert str(week.previous()) == "2026-W46" and str(Week.parse("2026-W01").previous()) == "2025-W52"
+    assert Week.parse("2025-W52") < Week.parse("2026-W01") < Week.parse("2026-W10") < week and max(week, week.previous()) == week
+    assert seed.WEEK_START in week and seed.WEEK_END - timedelta(microseconds=1) in week and seed.WEEK_END not in week
 
 
 @pytest.mark.parametrize("text", ["2026-47", "2026-W7", "26-W47", "2026-w47", "2026-W47x", "", "2025-W53", "2026-W00", "2026-W54"])

@@ -3,10 +3,11 @@ HTML (inline CSS and an inline chart), plain text and Markdown, stored per week,
 `[digest] out_dir`, sent by SMTP once per week and recipient, and published as an Atom feed by
 `miner serve`. `send_weekly_digest` is the scheduler's job.
 
-- `weeks`: ISO weeks; `content`: what the digest says, as data; `chart`: the PNG and its alt text;
+- `weeks`: ISO weeks; `calendar`: which articles a week's digest speaks of (PubMed's calendar,
+  late additions); `content`: what the digest says, as data; `chart`: the PNG and its alt text;
   `render`: the three renderings; `mail`: the message and the SMTP session; `publish`: issues,
   files and deliveries; `feed`: the Atom feed.
-Imports: config, query, store, stdlib (email, smtplib), Jinja2, matplotlib.
+Imports: config, conflicts, query, store, stdlib (email, smtplib), Jinja2, matplotlib.
 """
 from __future__ import annotations
 

@@ -1,8 +1,16 @@
 """What the weekly digest says, as data: for one ISO week, the headline numbers, the new
-findings by disorder (curator-confirmed first, extraction-only ones marked), the pairs whose
-consensus moved, new and changed conflicts, twelve weeks of findings for the chart, and the note
-on method. "New" means from articles first stored during the week.
-Imports: SQLAlchemy, `miner.quality`, `miner.resources`, `miner.store`, `miner.query`, `miner.digest.weeks`.
+findings by disorder (curator-confirmed first, extraction-only ones marked), the late additions
+(papers of earlier weeks that missed their week's digest, each with its Entrez date and
+findings), the pairs whose consensus moved, new and changed conflicts, twelve weeks of findings
+for the chart, and the note on method.
+
+"New" follows PubMed's calendar (`miner.digest.calendar`): the articles whose Entrez date (else
+first storage) falls in the week, as stored when the digest is built. A pair moved when its
+consensus label over the papers up to the week's end differs from the label before the week; a
+conflict is new in the digest that lists the paper that completed it, and changed when its status
+was set during the week and it was neither new in it nor first stored in it.
+Imports: SQLAlchemy, `miner.conflicts`, `miner.quality`, `miner.resources`, `miner.store`,
+`miner.query`, `miner.digest.calendar`, `miner.digest.weeks`.
 """
 from __future__ import annotations
 
@@ -15,6 +23,8 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from miner.conflicts import Evidence
+from miner.digest.calendar import ADDED, CHUNK, Calendar, during
 from miner.digest.weeks import Week
 from miner.query import stats
 from miner.query.pairs import consensus
@@ -27,6 +37,7 @@ GROUP_NAMES = "pipelines/disorder_groups.json"
 CHART_WEEKS = 12
 PER_DISORDER = 6  # findings shown per disorder; the rest are counted and linked
 PAPERS_SHOWN = 3  # papers shown per finding; the rest are counted and linked
+LATE_SHOWN = 25  # late additions shown; the rest are counted
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 
 
@@ -74,6 +85,29 @@ class Section:
 
 
 @dataclass
+class LateFinding:
+    taxon: str
+    direction: str
+    disorder: str  # the disorder group's name for a reader
+    subject: str
+
+
+@dataclass
+class LateAddition:
+    paper: Paper
+    entrez_date: datetime | None  # None: no Entrez date (JSON Lines input)
+    first_seen: datetime
+    findings: list[LateFinding]
+
+    @property
+    def dated(self) -> str:
+        """"Entrez date 12 November 2026 (2026-W46)", or its first storage when it has none."""
+        if self.entrez_date is None:
+            return f"no Entrez date; first stored {_day(self.first_seen)} ({Week.containing(self.first_seen)})"
+        return f"Entrez date {_day(self.entrez_date)} ({Week.containing(self.entrez_date)})"
+
+
+@dataclass
 class Move:
     taxon: str
     group: str
@@ -110,6 +144,7 @@ class Digest:
     numbers: dict
     sections: list[Section]
     moves: list[Move]
+    late: list[LateAddition]  # the first LATE_SHOWN; numbers["late_additions"] counts them all
     new_conflicts: list[ConflictNote]
     changed_conflicts: list[ConflictNote]
     chart_weeks: list[str]
@@ -128,8 +163,13 @@ class Digest:
             f"{plural(n['new_articles'], 'new article')} ({n['articles_with_findings']} with findings), "
             f"{plural(n['new_claims'], 'new finding')} on {plural(n['new_pairs'], 'taxon–disorder pair')}, "
             f"{n['new_conflicts']} new and {n['changed_conflicts']} changed {'conflict' if n['new_conflicts'] + n['changed_conflicts'] == 1 else 'conflicts'}; "
-            f"{plural(len(self.moves), 'pair')} whose consensus moved."
+            f"{plural(len(self.moves), 'pair')} whose consensus moved"
+            + (f"; {plural(n['late_additions'], 'late addition')} from earlier weeks." if n["late_additions"] else ".")
         )
+
+    @property
+    def late_more(self) -> int:
+        return self.numbers["late_additions"] - len(self.late)
 
 
 def plural(count: int, noun: str) -> str:
@@ -137,21 +177,31 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def _day(moment: datetime) -> str:
+    """"12 November 2026"."""
+    return f"{moment.day} {moment:%B %Y}"
+
+
 def build_digest(session: Session, week: Week, public_url: str, now: datetime) -> Digest:
     base = public_url.rstrip("/")
     names = _group_names(session)
-    claims = _claims_of_week(session, week)
+    calendar = Calendar.load(session, week, now)
+    claims = _claims(session, calendar.added_in(week))
+    late_pmids = calendar.late_pmids(session)
+    late_claims = _claims_of_articles(session, late_pmids)
     sections = _sections(claims, names, base)
-    new_conflicts, changed_conflicts = _conflicts(session, week, names, base)
-    chart_weeks, chart_series = _chart(session, week, names)
+    listed = {c["pmid"] for c in claims} | set(late_pmids)
+    new_conflicts, changed_conflicts = _conflicts(session, calendar, claims + late_claims, listed, names, base)
+    chart_weeks, chart_series = _chart(session, calendar, names)
     totals = stats(session)
     numbers = {
-        "new_articles": session.scalar(select(func.count()).select_from(Article).where(_during(Article.first_seen_at, week), Article.is_retracted.is_(False))) or 0,
+        "new_articles": session.scalar(select(func.count()).select_from(Article).where(calendar.added_in(week), Article.is_retracted.is_(False))) or 0,
         "articles_with_findings": len({c["pmid"] for c in claims}),
         "new_claims": len(claims),
         "new_pairs": len({(c["taxon_id"], c["group"], c["subject"]) for c in claims}),
         "new_conflicts": len(new_conflicts),
         "changed_conflicts": len(changed_conflicts),
+        "late_additions": len(late_pmids),
         "confirmed": sum(1 for c in claims if c["verdict"] == "correct"),
         "total_articles": totals["articles"],
         "total_claims": totals["relations"],
@@ -159,7 +209,8 @@ def build_digest(session: Session, week: Week, public_url: str, now: datetime) -
     }
     return Digest(
         week=str(week), label=week.label(), generated_at=now, numbers=numbers, sections=sections,
-        moves=_moves(session, week, claims, names, base), new_conflicts=new_conflicts, changed_conflicts=changed_conflicts,
+        moves=_moves(session, calendar, claims, names, base), new_conflicts=new_conflicts, changed_conflicts=changed_conflicts,
+        late=_late_additions(session, late_pmids[:LATE_SHOWN], late_claims, names),
         chart_weeks=chart_weeks, chart_series=chart_series, method=measured(),
         links={"search": f"{base}/search", "conflicts": f"{base}/conflicts", "api": f"{base}/docs", "digest": f"{base}/digest/{week}", "feed": f"{base}/digest/feed.xml"},
     )
@@ -175,12 +226,8 @@ def _group_names(session: Session) -> dict[str, str]:
     return names
 
 
-def _during(column, week: Week):
-    """SQL: the moment in `column` falls in `week`."""
-    return (column >= week.start) & (column < week.end)
-
-
-def _claims_of_week(session: Session, week: Week) -> list[dict]:
+def _claims(session: Session, articles) -> list[dict]:
+    """The trusted, shown claims of the articles `articles` (SQL over Article) selects."""
     query = joined_claims(
         select(
             Relation.taxon_id, Taxon.name.label("taxon"), Taxon.taxid, Disorder.group, Relation.subject,
@@ -190,8 +237,28 @@ def _claims_of_week(session: Session, week: Week) -> list[dict]:
         ),
         include_rejected=False,
         include_retracted=False,
-    ).where(_during(Article.first_seen_at, week), trusted(session))
+    ).where(articles, trusted(session))
     return [dict(row) for row in session.execute(query).mappings()]
+
+
+def _claims_of_articles(session: Session, pmids: list[str]) -> list[dict]:
+    return [claim for start in range(0, len(pmids), CHUNK) for claim in _claims(session, Article.pmid.in_(pmids[start : start + CHUNK]))]
+
+
+def _late_additions(session: Session, pmids: list[str], claims: list[dict], names: dict[str, str]) -> list[LateAddition]:
+    """The late additions of `pmids`, in that order, each with its findings."""
+    findings: dict[str, dict[tuple, LateFinding]] = defaultdict(dict)
+    for c in claims:
+        key = (c["taxon"].lower(), c["group"], c["direction"], c["subject"])
+        findings[c["pmid"]][key] = LateFinding(c["taxon"], c["direction"], names.get(c["group"], c["group"]), c["subject"])
+    rows = {row.pmid: row for row in session.scalars(select(Article).where(Article.pmid.in_(pmids)))} if pmids else {}
+    return [
+        LateAddition(
+            Paper(pmid, row.title, row.journal or "", row.year, row.is_review), row.entrez_date, row.first_seen_at,
+            [found for _, found in sorted(findings[pmid].items())],
+        )
+        for pmid, row in ((pmid, rows[pmid]) for pmid in pmids)
+    ]
 
 
 def _excerpt(claim: dict, limit: int = 240) -> str:
@@ -236,23 +303,24 @@ def _sections(claims: list[dict], names: dict[str, str], base: str) -> list[Sect
     return sections
 
 
-def _moves(session: Session, week: Week, claims: list[dict], names: dict[str, str], base: str) -> list[Move]:
+def _moves(session: Session, calendar: Calendar, claims: list[dict], names: dict[str, str], base: str) -> list[Move]:
     """Pairs touched this week whose consensus label is not what it was before the week."""
+    week = calendar.week
     keys = {(c["taxon_id"], c["group"], c["subject"]) for c in claims}
     if not keys:
         return []
     votes: dict[tuple, dict[str, dict[str, set]]] = defaultdict(lambda: {"before": defaultdict(set), "after": defaultdict(set)})
     query = joined_claims(
-        select(Relation.taxon_id, Disorder.group, Relation.subject, effective_direction.label("direction"), Relation.pmid, Article.first_seen_at),
+        select(Relation.taxon_id, Disorder.group, Relation.subject, effective_direction.label("direction"), Relation.pmid, ADDED),
         include_rejected=False,
         include_retracted=False,
-    ).where(Relation.taxon_id.in_({k[0] for k in keys}), Disorder.group.in_({k[1] for k in keys}), Article.first_seen_at < week.end)
-    for taxon_id, group, subject, direction, pmid, seen in session.execute(query):
+    ).where(Relation.taxon_id.in_({k[0] for k in keys}), Disorder.group.in_({k[1] for k in keys}), ADDED < week.end, calendar.stored())
+    for taxon_id, group, subject, direction, pmid, added in session.execute(query):
         key = (taxon_id, group, subject)
         if key not in keys:
             continue
         votes[key]["after"][direction].add(pmid)
-        if seen < week.start:
+        if added < week.start:
             votes[key]["before"][direction].add(pmid)
     taxa = dict(session.execute(select(Taxon.id, Taxon.name).where(Taxon.id.in_({k[0] for k in keys}))).all())
     moves = []
@@ -271,13 +339,21 @@ def _reading(side: dict[str, set]) -> dict:
     return {**consensus(counts["increased"], counts["decreased"], counts["unchanged"]), **counts, "papers": papers}
 
 
-def _conflicts(session: Session, week: Week, names: dict[str, str], base: str) -> tuple[list[ConflictNote], list[ConflictNote]]:
+def _conflicts(
+    session: Session, calendar: Calendar, claims: list[dict], listed: set[str], names: dict[str, str], base: str
+) -> tuple[list[ConflictNote], list[ConflictNote]]:
+    """New conflicts (completed by a paper this digest lists) and changed ones (status set this week)."""
+    week = calendar.week
+    keys = {(c["taxon_id"], c["group"], c["subject"]) for c in claims}
     rows = session.execute(
         select(Conflict, Taxon.name)
         .join(Taxon, Conflict.taxon_id == Taxon.id)
-        .where(_during(Conflict.first_seen_at, week) | _during(Conflict.status_at, week))
+        .where(during(Conflict.status_at, week) | (Conflict.contradicted & Conflict.taxon_id.in_({k[0] for k in keys})))
         .order_by((Conflict.papers_increased + Conflict.papers_decreased).desc(), Taxon.name)
     ).all()
+    touched = [c for c, _ in rows if c.contradicted and (c.taxon_id, c.disorder_group, c.subject) in keys]
+    arrival = calendar.arrivals(session, {v["pmid"] for c in touched for v in c.increased + c.decreased})
+    opened = {c.id for c in touched if _opener(c, arrival) in listed}
     new, changed = [], []
     for conflict, taxon in rows:
         note = ConflictNote(
@@ -285,28 +361,41 @@ def _conflicts(session: Session, week: Week, names: dict[str, str], base: str) -
             [v["pmid"] for v in conflict.increased], [v["pmid"] for v in conflict.decreased], [v["pmid"] for v in conflict.unchanged],
             f"{conflict.status} ({conflict.status_by}{': ' + conflict.status_reason if conflict.status_reason else ''})", f"{base}/conflicts/{conflict.id}",
         )
-        if week.start <= conflict.first_seen_at < week.end:
-            if conflict.contradicted:
-                new.append(note)
-        else:
+        if conflict.id in opened:
+            new.append(note)
+        elif conflict.status_at in week and conflict.first_seen_at not in week:
             changed.append(note)
     return new, changed
 
 
-def _chart(session: Session, week: Week, names: dict[str, str]) -> tuple[list[str], dict[str, list[int]]]:
-    """New findings per week for the last CHART_WEEKS weeks, by disorder (the five largest, then "other")."""
+def _opener(conflict: Conflict, arrival: dict[str, datetime]) -> str | None:
+    """The PMID whose arrival made the conflict's two sides contradict (None: the papers stored by
+    now do not)."""
+    evidence = Evidence()
+    votes = sorted((arrival[v["pmid"]], v["pmid"], side) for side in ("increased", "decreased") for v in getattr(conflict, side) if v["pmid"] in arrival)
+    for _, pmid, side in votes:
+        evidence.sides[side].add(pmid, 0.0, False)
+        if evidence.contradicted:
+            return pmid
+    return None
+
+
+def _chart(session: Session, calendar: Calendar, names: dict[str, str]) -> tuple[list[str], dict[str, list[int]]]:
+    """New findings per week (by PubMed's calendar) for the last CHART_WEEKS weeks, by disorder
+    (the five largest, then "other")."""
+    week = calendar.week
     weeks = [week.previous(CHART_WEEKS - 1 - i) for i in range(CHART_WEEKS)]
     index = {str(w): i for i, w in enumerate(weeks)}
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * CHART_WEEKS)
     query = (
-        select(Disorder.group, Article.first_seen_at)
+        select(Disorder.group, ADDED)
         .select_from(Relation)
         .join(Disorder, Relation.mesh == Disorder.mesh)
         .join(Article, Relation.pmid == Article.pmid)
-        .where(Article.first_seen_at >= weeks[0].start, Article.first_seen_at < week.end, not_rejected(), Article.is_retracted.is_(False))
+        .where(ADDED >= weeks[0].start, ADDED < week.end, calendar.stored(), not_rejected(), Article.is_retracted.is_(False))
     )
-    for group, seen in session.execute(query):
-        counts[group][index[str(Week.containing(seen))]] += 1
+    for group, added in session.execute(query):
+        counts[group][index[str(Week.containing(added))]] += 1
     largest = sorted(counts, key=lambda g: -sum(counts[g]))
     series = {names.get(g, g): counts[g] for g in largest[:5]}
     if len(largest) > 5:

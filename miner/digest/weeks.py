@@ -1,5 +1,6 @@
 """ISO weeks: "2026-W47" ↔ the UTC interval [Monday 00:00, next Monday 00:00), and the week just
-ended at a given moment. Imports: stdlib, `miner.errors`."""
+ended at a given moment. Weeks compare in time order; `moment in week` says whether a moment falls
+in one. Imports: stdlib, `miner.errors`."""
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from miner.errors import InvalidValue
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Week:
     year: int
     number: int
@@ -48,6 +49,9 @@ class Week:
     @property
     def end(self) -> datetime:
         return self.start + timedelta(days=7)
+
+    def __contains__(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
 
     def previous(self, weeks: int = 1) -> "Week":
         return Week.containing(self.start - timedelta(days=7 * weeks))
