@@ -39,7 +39,7 @@ from miner.query import (
     ARTICLE_COLUMNS, RELATION_COLUMNS, SIGNATURE_COLUMNS, RelationFilter, article_rows, pairs, relation_page, relation_rows,
     signature_rows, stats, top_disorders, top_taxa,
 )
-from miner.query.pairs import PAIR_COLUMNS
+from miner.query.pairs import PAIR_COLUMNS, PairOptions
 from miner.resources import resolve
 from miner.harvest import harvest
 from miner.scheduler import last_harvests, list_jobs, run_scheduler
@@ -240,19 +240,23 @@ def query_command(
     conflict_only: Annotated[bool, typer.Option("--conflict-only", help="Only pairs in an open or confirmed conflict.")] = False,
     verdict: Annotated[Optional[str], typer.Option("--verdict", help="unreviewed, reviewed, rejected, any or one verdict.")] = None,
     kind: Annotated[QueryKind, typer.Option("--what", help="claims (one row each), pairs (consensus) or signatures (BugSigDB-style).")] = QueryKind.claims,
+    evidence: Annotated[str, typer.Option("--evidence", help="Pairs: primary (primary studies vote; reviews shown apart) or all.")] = "primary",
+    min_papers: Annotated[int, typer.Option("--min-papers", help="Pairs: only those with at least this many papers.")] = 1,
+    roll_up: Annotated[Optional[str], typer.Option("--roll-up", help="Pairs: pool taxa into their ancestor at this rank (family, genus, phylum…).")] = None,
     fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="table (a summary), csv or jsonl (every row).")] = QueryFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """What the literature says: claims, pair consensus or signatures for a taxon and/or disorder."""
     f = RelationFilter(taxon, descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict)
+    options = PairOptions(evidence, min_papers, roll_up)
     database = open_database(_settings(ctx))
     with database.session() as session:
         if fmt is QueryFormat.table:
-            _query_tables(session, f, kind)
+            _query_tables(session, f, kind, options)
             return
         rows, columns = {
             QueryKind.claims: (lambda: relation_rows(session, f, as_tuples=True), RELATION_COLUMNS),
-            QueryKind.pairs: (lambda: iter(pairs(session, f, limit=None)), PAIR_COLUMNS),
+            QueryKind.pairs: (lambda: iter(pairs(session, f, limit=None, options=options)), PAIR_COLUMNS),
             QueryKind.signatures: (lambda: signature_rows(session, f), SIGNATURE_COLUMNS),
         }[kind]
         stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
@@ -265,13 +269,20 @@ def query_command(
         err.print(f"{count} {kind.value} written to {output}", highlight=False)
 
 
-def _query_tables(session, f: RelationFilter, kind: QueryKind, shown: int = 25) -> None:
-    found = pairs(session, f, limit=shown)
-    table = Table("taxon", "rank", "disorder", "subject", "increased", "decreased", "unchanged", "consensus", "conflict", "years", title=f"Pairs for {f.described()}", title_justify="left")
+def _query_tables(session, f: RelationFilter, kind: QueryKind, options: PairOptions, shown: int = 25) -> None:
+    found = pairs(session, f, limit=shown, options=options)
+    table = Table(
+        "taxon", "rank", "disorder", "subject", "increased", "decreased", "unchanged", "reviews ↑/↓/=", "consensus", "conflict", "years",
+        title=f"Pairs for {f.described()} ({options.evidence} evidence)", title_justify="left",
+    )
     for p in found:
         years = f"{p['first_year']}–{p['latest_year']}" if p["first_year"] != p["latest_year"] else str(p["first_year"])
         score = f" ({p['score']:+.2f})" if p["score"] is not None else ""
-        table.add_row(p["taxon"], p["rank"], p["disorder_group"], p["subject"], str(p["increased"]), str(p["decreased"]), str(p["unchanged"]), p["consensus"] + score, p["conflict"] or "", years)
+        reviews = f"{p['reviews_increased']}/{p['reviews_decreased']}/{p['reviews_unchanged']}"
+        table.add_row(
+            p["taxon"], p["rank"], p["disorder_group"], p["subject"], str(p["increased"]), str(p["decreased"]), str(p["unchanged"]), reviews,
+            p["consensus"] + score, p["conflict"] or "", years,
+        )
     out.print(table)
     if kind is QueryKind.pairs:
         return

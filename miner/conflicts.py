@@ -13,7 +13,7 @@ from an extraction error a verdict corrected), `dismissed`. `refresh` recomputes
 the keys it is given: a contradiction that appears opens a conflict (or reopens one the system had
 resolved); one that disappears resolves an open or confirmed conflict, naming why. Curators'
 resolved/dismissed decisions stand. Every status change is an audit event.
-Imports: SQLAlchemy, `miner.errors`, `miner.store`.
+Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.query.names`.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from miner.errors import InvalidValue, NotFound
 from miner.store.claims import REJECTING, claim_facts, claims, same_claim, trusted
 from miner.store.models import AuditEvent, Conflict, Disorder, Relation, Taxon, Verdict, utcnow
-from miner.store.names import disorder_group_of
+from miner.query.names import disorder_groups
 
 STATUSES = ("open", "confirmed", "resolved", "dismissed")
 Key = tuple[int, str, str]  # (taxon id, disorder group, subject)
@@ -248,7 +248,7 @@ def _conflict_query(session: Session, status: str | None, disorder: str | None, 
     elif not include_resolved:
         query = query.where(Conflict.status.in_(("open", "confirmed")))
     if disorder:
-        query = query.where(Conflict.disorder_group == disorder_group_of(session, disorder))
+        query = query.where(Conflict.disorder_group.in_(disorder_groups(session, disorder)))
     return query
 
 

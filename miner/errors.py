@@ -58,10 +58,15 @@ class HarvestError(MinerError):
 
 
 class NotFound(MinerError):
-    """A requested article, taxon, disorder or record does not exist."""
+    """A requested article, taxon, disorder or record does not exist; `candidates` are names
+    the asker may have meant (the message ends with "did you mean …?")."""
 
     exit_code = 7
     http_status = 404
+
+    def __init__(self, message: str, *, candidates: list[str] | tuple[str, ...] = ()):
+        self.candidates = list(candidates)
+        super().__init__(f"{message}; did you mean {', '.join(self.candidates)}?" if self.candidates else message)
 
 
 class InvalidValue(MinerError, ValueError):

@@ -10,7 +10,9 @@ Imports: stdlib, `miner.errors`, `miner.resources`.
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
@@ -37,6 +39,9 @@ def read_tsv(path: str, columns: tuple[str, ...]) -> Iterator[dict]:
         yield from reader
 
 
+_SHORTENED = re.compile(r"^([a-z])(?:\. ?| )([a-z][a-z-]+(?: [a-z][a-z-]+)?)$")  # "e. lenta", "f prausnitzii"
+
+
 @dataclass(frozen=True)
 class TreeNode:
     taxid: int
@@ -61,6 +66,7 @@ class TaxonTree:
         self._names = names
         self._spelled = spelled  # folded name → as the gazetteer writes it
         self._by_taxid: dict[int, list[str]] | None = None  # built on first use
+        self._by_start: dict[str, list[str]] | None = None  # first three letters → names, built on first use
 
     def node(self, taxid: int) -> TreeNode | None:
         return self.nodes.get(taxid)
@@ -89,6 +95,34 @@ class TaxonTree:
                     by_taxid.setdefault(found, []).append(self._spelled.get(name, name))
             self._by_taxid = by_taxid
         return list(self._by_taxid.get(taxid, ()))
+
+    def close_names(self, text: str, limit: int = 5) -> list[str]:
+        """Names a mistyped or shortened name may mean, as the gazetteer writes them:
+        "E. lenta" → the species of genera starting with E whose epithet is lenta; "Akkermansia
+        muciniphilla" → the names spelled most alike among those sharing its first letters."""
+        folded = " ".join(text.lower().split())
+        short = _SHORTENED.match(folded)
+        if short:
+            initial, rest = short.groups()
+            found = [name for name in self._starting(initial) if name.split(" ", 1)[-1] == rest and " " in name]
+        else:
+            found = difflib.get_close_matches(folded, self._starting(folded[:3]), n=limit, cutoff=0.8)
+        return [self._spelled.get(name, name) for name in sorted(found, key=lambda n: (n not in found[:limit], len(n)))[:limit]]
+
+    def names_starting(self, text: str) -> list[tuple[str, list[int]]]:
+        """(name as written, taxids) for every name starting with `text`, case-insensitive."""
+        folded = " ".join(text.lower().split())
+        return [(self._spelled.get(name, name), self._names[name]) for name in self._starting(folded[:3]) if name.startswith(folded)]
+
+    def _starting(self, start: str) -> list[str]:
+        if self._by_start is None:
+            by_start: dict[str, list[str]] = {}
+            for name in self._names:
+                by_start.setdefault(name[:3], []).append(name)
+            self._by_start = by_start
+        if len(start) >= 3:
+            return self._by_start.get(start[:3], [])
+        return [name for key, names in self._by_start.items() if key.startswith(start) for name in names]
 
     def metaphlan(self, taxid: int) -> str:
         """"k__Bacteria|p__Bacillota|…|g__Faecalibacterium": the ranked part of the lineage."""

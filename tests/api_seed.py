@@ -248,14 +248,20 @@ def consensus(increased: int, decreased: int, unchanged: int) -> tuple[float | N
     return score, "mixed"
 
 
-def expected_pairs(selected: list[Claim]) -> dict[tuple[str, str, str], dict]:
-    """(taxon, disorder group, subject) → counts, years, score and label over `selected` claims."""
+def expected_pairs(chosen: list[Claim], evidence: str = "primary", min_papers: int = 1) -> dict[tuple[str, str, str], dict]:
+    """(taxon, disorder group, subject) → counts, years, score and label, worked out here from the
+    seed: the pairs are those of the `chosen` claims (a filter chooses pairs); each pair counts
+    all its visible claims, without the review's unless `evidence` is "all"."""
+    keys = {(claim.taxon, claim.group, claim.subject) for claim in chosen}
     grouped: dict[tuple, list[Claim]] = {}
-    for claim in selected:
-        grouped.setdefault((claim.taxon, claim.group, claim.subject), []).append(claim)
+    for claim in visible():
+        if (claim.taxon, claim.group, claim.subject) in keys and (evidence == "all" or claim.pmid != REVIEW):
+            grouped.setdefault((claim.taxon, claim.group, claim.subject), []).append(claim)
     found = {}
     for key, members in grouped.items():
         papers = {d: len({c.pmid for c in members if c.direction == d}) for d in ("increased", "decreased", "unchanged")}
+        if len({c.pmid for c in members}) < min_papers:
+            continue
         score, label = consensus(papers["increased"], papers["decreased"], papers["unchanged"])
         found[key] = {
             **papers, "papers": len({c.pmid for c in members}), "claims": len(members), "score": score, "consensus": label,

@@ -25,6 +25,7 @@ from api_seed import (
     seed, visible,
 )
 from miner.config import Settings
+from miner.taxon_tree import taxon_tree
 from miner.web import create_app
 from web_server import serve
 
@@ -337,22 +338,22 @@ def test_cursors_with_numbers_the_database_cannot_hold_are_a_400(api):
         ("/relations", {"verdict": "maybe"}, 400, "verdict"),
         ("/relations", {"taxon": "999999999"}, 404, "999999999"),
         ("/relations", {"taxon": "Notataxonia imaginaria"}, 404, "Notataxonia imaginaria"),
-        ("/relations", {"disorder": "dragon pox"}, 400, "bipolar, depression, parkinson"),
+        ("/relations", {"disorder": "dragon pox"}, 404, "depression, eating, epilepsy"),
         ("/pairs", {"limit": "0"}, 400, "limit"),
         ("/pairs", {"limit": "501"}, 400, "limit"),
         ("/pairs", {"offset": "-1"}, 400, "offset"),
         ("/pairs", {"sort": "id"}, 400, "sort"),
-        ("/pairs", {"disorder": "dragon pox"}, 400, "bipolar, depression, parkinson"),
+        ("/pairs", {"disorder": "dragon pox"}, 404, "depression, eating, epilepsy"),
         ("/pairs", {"taxon": "Notataxonia"}, 404, "Notataxonia"),
         ("/articles/99999", {}, 404, "99999"),
         ("/articles/abc", {}, 400, "abc"),
         ("/disorders/D999", {}, 404, "D999"),
         ("/taxa/999999999", {}, 404, "999999999"),
-        ("/taxa/abc", {}, 400, "taxid"),
+        ("/taxa/abc", {}, 404, "abc"),
         ("/suggest", {}, 400, "q"),
         ("/suggest", {"q": ""}, 400, "q"),
         ("/conflicts", {"status": "pending"}, 400, "status"),
-        ("/conflicts", {"disorder": "dragon pox"}, 400, "depression"),
+        ("/conflicts", {"disorder": "dragon pox"}, 404, "depression"),
         ("/nothing-here", {}, 404, "Not Found"),
     ],
 )
@@ -364,7 +365,10 @@ def test_bad_requests_are_json_errors(api, path, params, status, mentions):
 # ---- /pairs ----------------------------------------------------------------------------------
 
 def assert_pairs(items: list[dict], selected: list[Claim]) -> None:
-    expected = expected_pairs(selected)
+    assert_pairs_as(items, expected_pairs(selected))
+
+
+def assert_pairs_as(items: list[dict], expected: dict) -> None:
     found = {pair_key(i): i for i in items}
     assert len(found) == len(items), "a pair is listed twice"
     assert set(found) == set(expected)
@@ -380,23 +384,60 @@ def test_pair_counts_and_consensus(api):
     items = get(client, "/pairs", limit=500)["items"]
     assert_pairs(items, visible())
     found = {pair_key(i): i for i in items}
-    # spot checks of the definition, worked by hand
+    # spot checks of the definition, worked by hand; the review (2004) does not vote by default
     spots = {
-        ("Faecalibacterium", "depression", "human"): (1, 5, 1, 7, -0.571, "decreased"),  # 2015 counts once for two MeSH ids
-        ("Lachnospiraceae", "depression", "human"): (0, 1, 1, 2, -0.5, "decreased"),  # exactly -0.5 with two papers
+        ("Faecalibacterium", "depression", "human"): (1, 4, 1, 6, -0.5, "decreased"),  # 2015 counts once for two MeSH ids
+        ("Lachnospiraceae", "depression", "human"): (0, 1, 0, 1, -1.0, "single paper"),  # the review's "unchanged" left out
         ("Blautia", "depression", "human"): (2, 1, 0, 3, 0.333, "mixed"),  # 2010 read decreased through its verdict
         ("Bacteroides", "depression", "human"): (2, 2, 0, 4, 0.0, "mixed"),
         ("Bacteroides", "bipolar", "human"): (0, 0, 2, 2, 0.0, "unchanged"),
-        ("Coprococcus", "depression", "human"): (0, 3, 0, 3, -1.0, "decreased"),
+        ("Coprococcus", "depression", "human"): (0, 2, 0, 2, -1.0, "decreased"),
         ("Prevotella", "depression", "human"): (0, 1, 0, 1, -1.0, "single paper"),  # 2010 rejected: no vote
         ("Faecalibacterium", "depression", "animal"): (1, 0, 0, 1, 1.0, "single paper"),  # kept apart from human
     }
     for pair, values in spots.items():
         item = found[pair]
         assert (item["increased"], item["decreased"], item["unchanged"], item["papers"], item["score"], item["consensus"]) == values, pair
+    reviewed = found[("Faecalibacterium", "depression", "human")]
+    assert (reviewed["reviews_decreased"], reviewed["reviews_papers"], reviewed["evidence"]) == (1, 1, "primary")  # shown apart
     associated = found[("Blautia", "bipolar", "human")]  # one paper, "associated": no vote either way
     assert (associated["papers"], associated["score"]) == (1, None)
     assert (found[("Faecalibacterium", "depression", "human")]["first_year"], found[("Faecalibacterium", "depression", "human")]["latest_year"]) == (2015, 2024)
+
+
+def test_reviews_vote_with_evidence_all(api):
+    client, _ = api
+    answer = get(client, "/pairs", limit=500, evidence="all")
+    assert answer["evidence"] == "all"
+    assert_pairs_as(answer["items"], expected_pairs(visible(), evidence="all"))
+    found = {pair_key(i): i for i in answer["items"]}
+    spots = {
+        ("Faecalibacterium", "depression", "human"): (1, 5, 1, 7, -0.571, "decreased"),
+        ("Lachnospiraceae", "depression", "human"): (0, 1, 1, 2, -0.5, "decreased"),  # exactly -0.5 with two papers
+        ("Coprococcus", "depression", "human"): (0, 3, 0, 3, -1.0, "decreased"),
+    }
+    for pair, values in spots.items():
+        item = found[pair]
+        assert (item["increased"], item["decreased"], item["unchanged"], item["papers"], item["score"], item["consensus"]) == values, pair
+
+
+def test_a_filter_chooses_pairs_never_votes(api):
+    """2 papers up and 3 down stays 2/3 "mixed" whatever the filter: direction, years, confidence."""
+    client, _ = api
+    everything = {pair_key(i): i for i in get(client, "/pairs", limit=500)["items"]}
+    for params in ({"direction": "decreased"}, {"year_from": "2020"}, {"min_confidence": "0.8"}, {"disorder": "MDD"}):
+        for item in get(client, "/pairs", limit=500, **params)["items"]:
+            whole = everything[pair_key(item)]
+            assert {k: item[k] for k in ("increased", "decreased", "unchanged", "papers", "score", "consensus")} == {
+                k: whole[k] for k in ("increased", "decreased", "unchanged", "papers", "score", "consensus")
+            }, (params, pair_key(item))
+
+
+def test_min_papers_keeps_pairs_with_enough_papers(api):
+    client, _ = api
+    items = get(client, "/pairs", limit=500, min_papers="3")["items"]
+    assert_pairs_as(items, expected_pairs(visible(), min_papers=3))
+    assert items and all(i["papers"] >= 3 for i in items)
 
 
 @pytest.mark.parametrize(
@@ -443,16 +484,16 @@ def test_pairs_sorted_by_papers_and_paged_by_offset(api):
     assert get(client, "/pairs", limit=4, offset=len(whole), sort="taxon")["items"] == []
 
 
-@pytest.mark.parametrize("sort", ["score", "-score"])
+@pytest.mark.parametrize("sort", ["-consensus", "consensus"])
 def test_pairs_sorted_by_score(api, sort):
-    """Most increased (score) or most decreased (-score) first; pairs with no vote (score null)
-    come last on both backends."""
+    """Most increased (-consensus) or most decreased (consensus) first; pairs with no vote (score
+    null) come last on both backends."""
     client, _ = api
     items = get(client, "/pairs", limit=500, sort=sort)["items"]
     scores = [i["score"] for i in items]
     assert None in scores  # Blautia in bipolar: one "associated" claim
     voted = [s for s in scores if s is not None]
-    assert voted == sorted(voted, reverse=sort == "score")
+    assert voted == sorted(voted, reverse=sort == "-consensus")
     assert scores[len(voted):] == [None] * (len(scores) - len(voted)), f"null scores not last: {scores}"
 
 
@@ -565,11 +606,14 @@ def test_stats(api):
 def test_suggest(api):
     client, _ = api
     blau = get(client, "/suggest", q="blau")
-    assert [t["name"] for t in blau["taxa"]] == ["Blautia", "Blautia obeum"]  # starts-with, shortest first
-    assert blau["taxa"][0] == {"name": "Blautia", "taxid": 572511, "rank": "genus"}
+    assert [t["name"] for t in blau["taxa"]][:2] == ["Blautia", "Blautia obeum"]  # stored ones first, starts-with, shortest first
+    assert blau["taxa"][0] == {"name": "Blautia", "taxid": 572511, "rank": "genus", "matched": "Blautia"}
+    assert all(t["matched"].lower().startswith("blau") for t in blau["taxa"][2:])  # then the gazetteer's other taxa
     assert [t["name"] for t in get(client, "/suggest", q="obeum")["taxa"]] == ["Blautia obeum"]
-    assert get(client, "/suggest", q="parkin")["disorders"] == [{"name": "Parkinson's disease", "mesh": PD, "group": "parkinson"}]
-    assert {d["mesh"] for d in get(client, "/suggest", q="depress")["disorders"]} == {MDD, DEP}
+    assert get(client, "/suggest", q="parkin")["disorders"] == [{"name": "Parkinson's disease", "mesh": PD, "group": "parkinson", "matched": "Parkinson's disease"}]
+    depress = get(client, "/suggest", q="depress")["disorders"]
+    assert {d["mesh"] for d in depress} == {MDD, DEP, BD}  # bipolar by a term of its lexicon
+    assert all("depress" in d["matched"].lower() for d in depress)
     assert get(client, "/suggest", q="b") == {"taxa": [], "disorders": []}
     assert get(client, "/suggest", q="100%_")["taxa"] == []
 
@@ -692,7 +736,7 @@ def test_pairs_export_equals_the_api(api, fmt):
 @pytest.mark.parametrize(
     "params, status, mentions",
     [
-        ({"disorder": "dragon pox"}, 400, "depression"),
+        ({"disorder": "dragon pox"}, 404, "depression"),
         ({"taxon": "Notataxonia"}, 404, "Notataxonia"),
         ({"year_from": "abc"}, 400, "year_from"),
         ({"format": "xml"}, 400, "format"),
@@ -715,7 +759,7 @@ def test_openapi_lists_the_api_and_nothing_else(api):
     document = json.loads(answer.text)
     paths = set(document["paths"])
     assert {
-        f"{API}/{p}" for p in ("relations", "pairs", "taxa/{taxid}", "disorders", "disorders/{mesh}", "articles/{pmid}", "conflicts",
+        f"{API}/{p}" for p in ("relations", "pairs", "taxa/{taxon}", "disorders", "disorders/{mesh}", "articles/{pmid}", "conflicts",
                                "stats", "suggest", "export/relations", "export/signatures", "export/pairs")
     } <= paths
     assert all(p.startswith(API + "/") for p in paths), sorted(p for p in paths if not p.startswith(API))
@@ -734,3 +778,122 @@ def test_docs_are_served_without_a_cdn(api):
     bundle = client.get("/docs-assets/swagger-ui-bundle.js")
     assert bundle.status_code == 200 and "javascript" in bundle.headers["content-type"] and len(bundle.content) > 100_000
     assert client.get("/docs-assets/swagger-ui.css").status_code == 200
+
+
+# ---- names as people write them, several values, roll-up, the transdiagnostic view ------------
+
+@pytest.mark.parametrize(
+    "disorder, group",
+    [("MDD", "depression"), ("major depression", "depression"), ("Parkinson disease", "parkinson"), ("BD", "bipolar"), ("manic depression", "bipolar")],
+    ids=["MDD", "major-depression", "parkinson-disease", "BD", "manic-depression"],
+)
+def test_disorder_names_abbreviations_and_terms_of_the_lexicon(api, disorder, group):
+    client, _ = api
+    pairs_named = get(client, "/pairs", limit=500, disorder=disorder)["items"]
+    assert pairs_named and {i["disorder_group"] for i in pairs_named} == {group}
+
+
+def test_a_disorder_known_but_not_reported_is_an_empty_answer(api):
+    client, _ = api
+    for name in ("generalized anxiety disorder", "first-episode psychosis", "schizophrenia"):
+        assert get(client, "/pairs", disorder=name)["items"] == []
+
+
+def test_several_disorders_and_taxa_at_once(api):
+    client, _ = api
+    both = get(client, "/pairs", limit=500, disorder="depression,bipolar")["items"]
+    apart = get(client, "/pairs", limit=500, disorder="depression")["items"] + get(client, "/pairs", limit=500, disorder="bipolar")["items"]
+    assert sorted(map(pair_key, both)) == sorted(map(pair_key, apart))
+    taxa = get(client, "/relations", limit=500, taxon="Coprococcus, Roseburia")["items"]
+    assert {c["taxon"] for c in taxa} == {"Coprococcus", "Roseburia"}
+    assert len(taxa) == sum(c.taxon in ("Coprococcus", "Roseburia") for c in visible())
+
+
+def test_a_taxon_by_name_or_synonym(api):
+    client, _ = api
+    by_id, by_name = get(client, "/taxa/216851"), get(client, "/taxa/Faecalibacterium")
+    assert by_id == by_name and by_name["taxid"] == 216851
+    bacillota = get(client, "/suggest", q="Firmicutes")["taxa"]  # the phylum's former name
+    assert any(t["taxid"] == 1239 for t in bacillota)
+    assert get(client, "/relations", taxon="Bacillota", include_descendants="true", limit=500)["items"]
+
+
+def test_an_unknown_name_answers_did_you_mean(api):
+    client, _ = api
+    for path, params, meant in [
+        ("/relations", {"taxon": "E. lenta"}, "Eggerthella lenta"),
+        ("/pairs", {"taxon": "Akkermansia muciniphilla"}, "Akkermansia muciniphila"),
+        ("/taxa/Faecalibacterim", {}, "Faecalibacterium"),
+        ("/pairs", {"disorder": "schizofrenia"}, "schizophrenia"),
+    ]:
+        answer = client.get(API + path, params=params)
+        assert answer.status_code == 404, (path, params)
+        assert meant in answer.json()["error"]["did_you_mean"], answer.json()
+        assert "did you mean" in answer.json()["error"]["message"]
+
+
+def test_an_unknown_parameter_is_a_400(api):
+    client, _ = api
+    message = error(client, "/pairs", 400, secondary="false")
+    assert "secondary" in message and "evidence" in message  # names it and what the endpoint takes
+
+
+def rolled_up(rank: str, evidence: str = "primary") -> dict[tuple[str, str, str], tuple[int, int, int, int]]:
+    """The model of roll_up: each claim's taxon pooled into its ancestor at `rank`, a paper once."""
+    pooled: dict[tuple, dict[str, set]] = {}
+    for c in visible():
+        if evidence == "primary" and c.pmid == "2004":
+            continue
+        ancestor = next((n.name for n in taxon_tree().lineage(TAXA[c.taxon][0]) if n.rank == rank), None)
+        if ancestor:
+            pooled.setdefault((ancestor, c.group, c.subject), {}).setdefault(c.direction, set()).add(c.pmid)
+    return {
+        key: (len(d.get("increased", ())), len(d.get("decreased", ())), len(d.get("unchanged", ())), len(set().union(*d.values())))
+        for key, d in pooled.items()
+    }
+
+
+def test_roll_up_pools_a_family_counting_each_paper_once(api):
+    client, _ = api
+    items = get(client, "/pairs", limit=500, roll_up="family")["items"]
+    got = {pair_key(i): (i["increased"], i["decreased"], i["unchanged"], i["papers"]) for i in items}
+    assert got == rolled_up("family")
+    lachno = next(i for i in items if pair_key(i) == ("Lachnospiraceae", "depression", "human"))
+    assert lachno["taxid"] == 186803 and lachno["rank"] == "family" and lachno["pooled_taxa"] == 5  # the family, 3 genera, 1 species
+    genus = {pair_key(i): i["papers"] for i in get(client, "/pairs", limit=500, roll_up="genus", taxon="Faecalibacterium,Faecalibacterium prausnitzii")["items"]}
+    assert genus == {k: v[3] for k, v in rolled_up("genus").items() if k[0] == "Faecalibacterium"}
+
+
+def consensus_by_group(subject: str = "human") -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {}
+    for (taxon, group, subj), values in expected_pairs(visible()).items():
+        if subj == subject:
+            labels.setdefault(taxon, {})[group] = values["consensus"]
+    return labels
+
+
+def test_shared_lists_taxa_moving_the_same_way_in_k_disorders(api):
+    client, _ = api
+    answer = get(client, "/shared", disorders="depression,parkinson,bipolar", k="2")
+    expected = {}
+    for taxon, labels in consensus_by_group().items():
+        for direction in ("increased", "decreased"):
+            agree = sorted(g for g, label in labels.items() if label == direction)
+            if len(agree) >= 2:
+                expected[taxon] = (direction, agree)
+    assert {i["taxon"]: (i["direction"], sorted(i["agree"])) for i in answer["items"]} == expected
+    assert expected  # the seed has a shared finding: Faecalibacterium decreased in depression and Parkinson's
+    assert error(client, "/shared", 400, disorders="depression")  # one group is not a comparison
+
+
+def test_profile_is_a_taxon_by_disorder_matrix(api):
+    client, _ = api
+    answer = get(client, "/profile", disorders="depression,parkinson,bipolar", taxa="Faecalibacterium,Roseburia,Bacteroides")
+    assert answer["disorders"] == ["depression", "parkinson", "bipolar"]
+    labels = consensus_by_group()
+    for row in answer["rows"]:
+        for group, cell in row["cells"].items():
+            assert (cell["consensus"] if cell else None) == labels[row["taxon"]].get(group), (row["taxon"], group)
+    assert {r["taxon"] for r in answer["rows"]} == {"Faecalibacterium", "Roseburia", "Bacteroides"}
+    agreeing = [r["agreeing"] for r in answer["rows"]]
+    assert agreeing == sorted(agreeing, reverse=True)

@@ -46,7 +46,7 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 # every (route, integer parameter) the probe found: the discovery below must find at least these
 KNOWN = {
     ("/api/v1/relations", "limit"), ("/api/v1/relations", "year_from"), ("/api/v1/relations", "year_to"),
-    ("/api/v1/pairs", "offset"), ("/api/v1/pairs", "limit"), ("/api/v1/taxa/{taxid}", "taxid"),
+    ("/api/v1/pairs", "offset"), ("/api/v1/pairs", "limit"), ("/api/v1/pairs", "min_papers"),
     ("/api/v1/conflicts", "offset"), ("/api/v1/conflicts", "limit"), ("/api/v1/export/relations", "year_from"),
     ("/search", "year_from"), ("/search", "year_to"), ("/search/claims", "year_to"), ("/conflicts", "page"),
     ("/conflicts/{conflict_id}", "conflict_id"), ("/audit", "before"), ("/claims/{relation_id}/verdict", "relation_id"),
@@ -123,9 +123,11 @@ def _is_integer(annotation) -> bool:
     return annotation is int or any(_is_integer(inner) for inner in get_args(annotation))
 
 
-def taxon_inputs(app) -> list[str]:
-    """The GET routes with a `taxon` filter: a taxid in it is an integer too."""
-    return [path for path, methods, fields in routes(app) if "GET" in methods and any(f.alias == "taxon" for f in fields)]
+def taxon_inputs(app) -> list[tuple[str, str]]:
+    """(path, where) of the GET routes with a `taxon` parameter: a taxid in it is an integer too."""
+    return [
+        (path, type(f.field_info).__name__.lower()) for path, methods, fields in routes(app) if "GET" in methods for f in fields if f.alias == "taxon"
+    ]
 
 
 def ask(client: httpx.Client, method: str, path: str, name: str, where: str, value: str) -> httpx.Response:
@@ -157,7 +159,7 @@ def test_the_route_list_finds_every_integer_parameter(site):
     app, _, _ = site
     found = {(path, name) for _, path, name, _ in integer_inputs(app)}
     assert KNOWN <= found, KNOWN - found
-    assert {f"{API}/relations", f"{API}/pairs", f"{API}/export/signatures", "/search", "/search/claims"} <= set(taxon_inputs(app))
+    assert {f"{API}/relations", f"{API}/pairs", f"{API}/export/signatures", "/search", "/search/claims"} <= {path for path, _ in taxon_inputs(app)}
 
 
 def test_every_integer_out_of_range_is_a_400(site, curator):
@@ -166,9 +168,11 @@ def test_every_integer_out_of_range_is_a_400(site, curator):
     for method, path, name, where in inputs:
         for value in TOO_BIG:
             assert_error(ask(curator, method, path, name, where, value), 400, name)
-    for path in taxon_inputs(app):
+    inputs = taxon_inputs(app)
+    assert ("/api/v1/taxa/{taxon}", "path") in inputs
+    for path, where in inputs:
         for value in TOO_BIG[:2]:
-            assert_error(ask(curator, "GET", path, "taxon", "query", value), 400, "taxid")
+            assert_error(ask(curator, "GET", path, "taxon", where, value), 400, "taxid")
 
 
 def test_the_connection_is_kept_after_a_400(site):
@@ -246,8 +250,8 @@ def test_openapi_documents_what_the_api_answers(site):
                 assert responses["404"]["content"]["application/json"]["schema"] == error_ref, path
             if "/export/" in path:
                 assert set(responses["200"]["content"]) == {"text/csv", "application/x-ndjson"}, path
-    taxid = document["paths"][f"{API}/taxa/{{taxid}}"]["get"]["parameters"][0]["schema"]
-    assert (taxid["minimum"], taxid["maximum"]) == (1, 2**63 - 1)
+    limit = next(p for p in document["paths"][f"{API}/pairs"]["get"]["parameters"] if p["name"] == "limit")["schema"]
+    assert (limit["minimum"], limit["maximum"]) == (1, 500)
 
 
 def test_exports_answer_the_media_types_documented(site):

@@ -235,8 +235,10 @@ def test_find_conflicts_orders_by_evidence_and_filters(database):
     assert names(status="open") == names(include_resolved=False) == ["Bacteroides", "Alistipes"]
     with database.session() as session, pytest.raises(InvalidValue):
         conflicts.find_conflicts(session, status="closed")
-    with database.session() as session, pytest.raises(InvalidValue, match="anxiety, depression"):
-        conflicts.find_conflicts(session, disorder="schizophrenia")
+    assert names(disorder="schizophrenia") == []  # a disorder the lexicon knows, with no conflict yet
+    assert names(disorder="GAD,MDD") == names(disorder="anxiety,depression")  # abbreviations, several at once
+    with database.session() as session, pytest.raises(NotFound, match="anxiety, autism, bipolar"):
+        conflicts.find_conflicts(session, disorder="dragon pox")
 
 
 # ---------------------------------------------------------------- verdicts

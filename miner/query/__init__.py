@@ -12,13 +12,13 @@ Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.resources`, `miner.
 """
 from miner.query.entities import article_detail, disorder_detail, disorders, most_reported, suggest, taxon_detail
 from miner.query.filters import RelationFilter
-from miner.query.pairs import consensus, pairs
+from miner.query.pairs import PairOptions, consensus, pairs
 from miner.query.relations import RELATION_COLUMNS, Page, relation_page, relation_rows
 from miner.query.signatures import SIGNATURE_COLUMNS, signature_rows
 from miner.query.summary import ARTICLE_COLUMNS, article_rows, stats, top_disorders, top_taxa
 
 __all__ = [
-    "ARTICLE_COLUMNS", "RELATION_COLUMNS", "SIGNATURE_COLUMNS", "Page", "RelationFilter", "article_detail", "article_rows",
+    "ARTICLE_COLUMNS", "RELATION_COLUMNS", "SIGNATURE_COLUMNS", "Page", "PairOptions", "RelationFilter", "article_detail", "article_rows",
     "consensus", "disorder_detail", "disorders", "most_reported", "pairs", "relation_page", "relation_rows", "signature_rows", "stats",
     "suggest", "taxon_detail", "top_disorders", "top_taxa",
 ]

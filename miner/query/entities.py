@@ -1,13 +1,9 @@
 """One thing at a time: a taxon (lineage, names, findings by disorder), the disorders, one
 disorder (its terms and the taxa most reported up and down), one article with its claims, and
 name suggestions for the search box.
-Imports: SQLAlchemy, `miner.errors`, `miner.resources`, `miner.store`, `miner.taxon_tree`,
-`miner.query.*`.
+Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.taxon_tree`, `miner.query.*`.
 """
 from __future__ import annotations
-
-import json
-from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,17 +11,14 @@ from sqlalchemy.orm import Session
 from miner.errors import InvalidValue, NotFound
 from miner.query.estimates import counts
 from miner.query.filters import RelationFilter
-from miner.query.pairs import pairs
+from miner.query.names import LexiconEntry, disorder_lexicon, disorder_meshes, folded
+from miner.query.pairs import PairOptions, pairs
 from miner.query.relations import relation_page
-from miner.resources import resolve
 from miner.store.claims import not_rejected
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon
 from miner.taxon_tree import taxon_tree
 
-DISORDER_LEXICON = "pipelines/disorders.jsonl"
-
-
-def taxon_detail(session: Session, taxid: int, *, descendants: bool = False) -> dict:
+def taxon_detail(session: Session, taxid: int, *, descendants: bool = False, evidence: str = "primary") -> dict:
     """A taxon by NCBI taxid: name, rank, lineage, names, what is reported of it by disorder
     (with its descendants' findings too when asked) and which descendants have claims."""
     stored = session.scalars(select(Taxon).where(Taxon.taxid == taxid)).first()
@@ -55,7 +48,7 @@ def taxon_detail(session: Session, taxid: int, *, descendants: bool = False) -> 
         "lineage": lineage,
         "names": sorted(set(tree.names_of(taxid)) - {name}),
         "written_as": [{"text": text, "claims": n} for text, n in written],
-        "findings": pairs(session, RelationFilter(taxon=str(taxid), descendants=descendants), limit=None),
+        "findings": pairs(session, RelationFilter(taxon=str(taxid), descendants=descendants), limit=None, options=PairOptions(evidence)),
         "findings_include_descendants": descendants,
         "descendants_with_findings": found_below[:100],
     }
@@ -68,17 +61,23 @@ def disorders(session: Session) -> list[dict]:
     return [{"mesh": mesh, "name": name, "group": group, "claims": counts.get(mesh, 0)} for mesh, name, group in rows]
 
 
-def disorder_detail(session: Session, mesh: str, top: int = 15) -> dict:
+def disorder_detail(session: Session, mesh: str, top: int = 15, evidence: str = "primary") -> dict:
+    """A descriptor by MeSH id or by any name that means that one descriptor."""
     row = session.get(Disorder, mesh.upper())
     if row is None:
-        raise NotFound(f"no disorder with MeSH descriptor {mesh}")
-    found = pairs(session, RelationFilter(disorder=row.mesh), limit=None)
+        meshes = disorder_meshes(session, mesh)
+        if len(meshes) != 1:
+            raise InvalidValue(f"{mesh!r} names {len(meshes)} descriptors ({', '.join(meshes)}); use one of them")
+        row = session.get(Disorder, meshes[0])
+    found = pairs(session, RelationFilter(disorder=row.mesh), limit=None, options=PairOptions(evidence))
+    lexicon = disorder_lexicon().get(row.mesh) or LexiconEntry(row.mesh, row.group, (row.name,), ())
     voted = [p for p in found if p["papers"] >= 2]
     return {
         "mesh": row.mesh,
         "name": row.name,
         "group": row.group,
-        "terms": _lexicon().get(row.mesh, [])[:25],
+        "terms": list(lexicon.terms[1:26]),
+        "abbreviations": list(lexicon.abbreviations),
         "pairs": len(found),
         "most_increased": sorted(voted, key=lambda p: (-p["score"], -p["papers"], p["taxon"]))[:top],
         "most_decreased": sorted(voted, key=lambda p: (p["score"], -p["papers"], p["taxon"]))[:top],
@@ -120,36 +119,55 @@ def most_reported(session: Session, top: int = 12) -> dict:
 
 
 def suggest(session: Session, text: str, limit: int = 10) -> dict:
-    """Stored taxa and disorders whose names start with (then contain) `text`."""
+    """Taxa and disorders for a search box: stored taxa whose names contain `text` (those
+    starting with it first), then taxa any gazetteer name of which (synonym, former name)
+    starts with it — `matched` says which name matched; disorders whose name, group, lexicon term
+    or abbreviation contains it."""
     text = " ".join(text.split())
     if len(text) < 2:
         return {"taxa": [], "disorders": []}
     pattern = text.lower().replace("\\", "").replace("%", "").replace("_", "")
     name = func.lower(Taxon.name)
-    taxa = session.execute(
+    stored = session.execute(
         select(Taxon.name, Taxon.taxid, Taxon.rank)
         .where(name.like(f"%{pattern}%"))
         .order_by(name.like(f"{pattern}%").desc(), func.length(Taxon.name), Taxon.name)
         .limit(limit)
     ).all()
-    disorders_found = session.execute(
-        select(Disorder.name, Disorder.mesh, Disorder.group)
-        .where(func.lower(Disorder.name).like(f"%{pattern}%") | func.lower(Disorder.group).like(f"%{pattern}%"))
-        .order_by(Disorder.group, Disorder.name)
-        .limit(limit)
-    ).all()
-    return {
-        "taxa": [{"name": n, "taxid": t, "rank": r} for n, t, r in taxa],
-        "disorders": [{"name": n, "mesh": m, "group": g} for n, m, g in disorders_found],
-    }
+    taxa = [{"name": n, "taxid": t, "rank": r, "matched": n} for n, t, r in stored]
+    if len(taxa) < limit:
+        taxa += _taxa_by_other_names(session, text, {t["taxid"] for t in taxa}, limit - len(taxa))
+    return {"taxa": taxa, "disorders": _disorders_named(session, text, limit)}
 
 
-@lru_cache(maxsize=1)
-def _lexicon() -> dict[str, list[str]]:
-    terms: dict[str, list[str]] = {}
-    with open(resolve(DISORDER_LEXICON), encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                row = json.loads(line)
-                terms[row["mesh"]] = list(row.get("terms", []))
-    return terms
+def _taxa_by_other_names(session: Session, text: str, seen: set, limit: int) -> list[dict]:
+    """Taxa a gazetteer name starting with `text` points at, stored ones (with findings) first."""
+    tree = taxon_tree()
+    matches: dict[int, str] = {}
+    for written, taxids in sorted(tree.names_starting(text), key=lambda item: len(item[0])):
+        for taxid in taxids:
+            if taxid not in seen:
+                matches.setdefault(taxid, written)
+    if not matches:
+        return []
+    stored = {taxid: (n, r) for taxid, n, r in session.execute(select(Taxon.taxid, Taxon.name, Taxon.rank).where(Taxon.taxid.in_(list(matches)[:2000])))}
+    ordered = sorted(matches, key=lambda taxid: (taxid not in stored, len(matches[taxid])))[:limit]
+    found = []
+    for taxid in ordered:
+        node = tree.node(taxid)
+        known_name, rank = stored.get(taxid, (node.name if node else matches[taxid], node.rank if node else ""))
+        found.append({"name": known_name, "taxid": taxid, "rank": rank, "matched": matches[taxid]})
+    return found
+
+
+def _disorders_named(session: Session, text: str, limit: int) -> list[dict]:
+    wanted = folded(text)
+    lexicon = disorder_lexicon()
+    found = []
+    for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.group, Disorder.name)):
+        entry = lexicon.get(mesh)
+        written = [name, group, *(entry.terms if entry else ()), *(entry.abbreviations if entry else ())]
+        matched = next((w for w in written if wanted in folded(w)), None)
+        if matched is not None:
+            found.append({"name": name, "mesh": mesh, "group": group, "matched": matched})
+    return sorted(found, key=lambda d: (not folded(d["matched"]).startswith(wanted), d["group"], d["name"]))[:limit]

@@ -1,39 +1,39 @@
 """What researchers filter claims by, checked and turned into SQL conditions.
 
 `RelationFilter` is the one description of a claim query shared by the API, the search page, the
-CLI and the exports. `conditions(session, f)` resolves its names (a taxon by name or NCBI taxid,
-optionally with every descendant through the stored lineage; a disorder by MeSH id, name or
-group) and returns conditions over the joins of `miner.store.claims`. A filter that cannot mean
-anything is an `InvalidValue` (HTTP 400); a taxon nobody knows is `NotFound` (HTTP 404).
-Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.store`, `miner.taxon_tree`.
+CLI and the exports. `conditions(session, f)` resolves its names (`miner.query.names`: taxa by
+any name or NCBI taxid, optionally with every descendant through the stored lineage; disorders by
+MeSH id, name, term, abbreviation or group; several of each comma-separated) and returns
+conditions over the joins of `miner.store.claims`. A filter that cannot mean anything is an
+`InvalidValue` (HTTP 400); a name nobody knows is `NotFound` (HTTP 404) with "did you mean".
+Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.store`, `miner.query.names`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
 from miner.records import DIRECTIONS, SUBJECTS
 from miner.store.claims import REJECTING, VERDICTS, effective_direction, not_rejected, verdict_on_relation
-from miner.store.names import disorder_meshes
 from miner.store.models import Conflict, Disorder, Relation, Taxon, Verdict
-from miner.taxon_tree import taxon_tree
+from miner.query.names import MAX_INTEGER, disorder_meshes, split_values
+from miner.query.names import taxids as named_taxids
 
 RANKS = ("superkingdom", "kingdom", "phylum", "class", "order", "family", "genus", "species", "strain", "no rank")
 VERDICT_FILTERS = ("unreviewed", "reviewed", "rejected", "any", *VERDICTS)
 ACTIVE_CONFLICT = ("open", "confirmed")
-MAX_INTEGER = 2**63 - 1  # the largest integer SQLite and PostgreSQL (bigint) hold
 YEARS = (1800, 2100)  # the publication years a filter may name
 
 
 @dataclass(frozen=True)
 class RelationFilter:
-    taxon: str | None = None  # a name or an NCBI taxid
+    taxon: str | None = None  # names or NCBI taxids, comma-separated
     descendants: bool = False  # with the taxon, every taxon below it
     rank: str | None = None
-    disorder: str | None = None  # a MeSH descriptor, a disorder's name or a disorder group
+    disorder: str | None = None  # MeSH descriptors, disorder names, terms, abbreviations or groups, comma-separated
     direction: str | None = None  # as read through the verdicts
     subject: str | None = None  # human or animal
     year_from: int | None = None
@@ -54,12 +54,14 @@ class RelationFilter:
 @dataclass
 class Resolved:
     """A filter with its names resolved: the stored taxon row ids and MeSH descriptors it means
-    (None: no restriction), its other conditions over the relation table, and its verdict and
-    direction tests, which come in two forms (`conditions`)."""
+    (None: no restriction), its conditions over the relation table — `where` on what a pair is
+    (rank, subject, conflict), `claim_where` on single claims (years, confidence, PMID) — and its
+    verdict and direction tests, which come in two forms (`conditions`)."""
 
     taxon_ids: list[int] | None
     meshes: list[str] | None
     where: list[ColumnElement]
+    claim_where: list[ColumnElement]
     direction: str | None
     verdict: str | None
 
@@ -67,14 +69,10 @@ class Resolved:
         """The SQL conditions. Without `verdict_joined` they use the relation table alone (the
         verdicts through small subqueries of judged claim ids), so a query can filter, order and
         limit before any join; with it they test the outer-joined Verdict row, which aggregates
-        (pairs) read from a covering index. With `seek` False the taxon and descriptor tests are
+        read from a covering index. With `seek` False the taxon and descriptor tests are
         written so no index serves them (`taxon_id + 0`): the database then walks the id or year
         order and stops at the page's end, fastest when the filter matches many claims."""
-        found = list(self.where)
-        if self.taxon_ids is not None:
-            found.append((Relation.taxon_id if seek else Relation.taxon_id + 0).in_(self.taxon_ids))
-        if self.meshes is not None:
-            found.append((Relation.mesh if seek else Relation.mesh + "").in_(self.meshes))
+        found = [*self.pair_conditions(seek=seek), *self.claim_where]
         if verdict_joined:
             found += _joined_verdict_conditions(self.verdict)
             if self.direction:
@@ -85,9 +83,30 @@ class Resolved:
                 found.append(_reads_as(self.direction))
         return found
 
+    def pair_conditions(self, *, seek: bool = True, meshes: list[str] | None = None) -> list[ColumnElement]:
+        """The conditions on what a pair is (taxon, descriptors, rank, subject, conflict), which
+        every claim of a chosen pair meets; `meshes` replaces the filter's descriptors (a pair
+        counts every descriptor of its disorder group)."""
+        found = list(self.where)
+        if self.taxon_ids is not None:
+            found.append((Relation.taxon_id if seek else Relation.taxon_id + 0).in_(self.taxon_ids))
+        meshes = meshes if meshes is not None else self.meshes
+        if meshes is not None:
+            found.append((Relation.mesh if seek else Relation.mesh + "").in_(meshes))
+        return found
+
+    def claim_test(self, extra: list[ColumnElement]) -> ColumnElement | None:
+        """One test over the joined verdict of whether a claim matches the filter's claim-level
+        conditions and `extra`; None when there are none (every claim of a pair matches)."""
+        if not (self.claim_where or self.direction or self.verdict is not None or extra):
+            return None
+        direction = [effective_direction == self.direction] if self.direction else []
+        return and_(true(), *self.claim_where, *_joined_verdict_conditions(self.verdict), *direction, *extra)
+
 
 def resolve(session: Session, f: RelationFilter) -> Resolved:
     where: list[ColumnElement] = []
+    claim_where: list[ColumnElement] = []
     taxa = taxon_ids(session, f.taxon, f.descendants) if f.taxon else None
     meshes = disorder_meshes(session, f.disorder) if f.disorder else None
     if f.rank:
@@ -108,17 +127,17 @@ def resolve(session: Session, f: RelationFilter) -> Resolved:
     if f.year_from is not None and f.year_to is not None and f.year_from > f.year_to:
         raise InvalidValue(f"year_from {f.year_from} is after year_to {f.year_to}")
     if f.year_from is not None:
-        where.append(Relation.year >= f.year_from)
+        claim_where.append(Relation.year >= f.year_from)
     if f.year_to is not None:
-        where.append(Relation.year <= f.year_to)
+        claim_where.append(Relation.year <= f.year_to)
     if f.min_confidence is not None:
         if not 0 <= f.min_confidence <= 1:
             raise InvalidValue(f"min_confidence is between 0 and 1, not {f.min_confidence}")
-        where.append(Relation.confidence >= f.min_confidence)
+        claim_where.append(Relation.confidence >= f.min_confidence)
     if f.pmid:
         if not f.pmid.isdigit():
             raise InvalidValue(f"a PMID is digits, not {f.pmid!r}")
-        where.append(Relation.pmid == f.pmid)
+        claim_where.append(Relation.pmid == f.pmid)
     if f.conflict_only:
         where.append(
             select(Conflict.id)
@@ -134,7 +153,7 @@ def resolve(session: Session, f: RelationFilter) -> Resolved:
         )
     if f.verdict is not None and f.verdict not in VERDICT_FILTERS:
         raise InvalidValue(f"no verdict filter {f.verdict!r}; use one of {', '.join(VERDICT_FILTERS)}")
-    return Resolved(taxa, meshes, where, f.direction, f.verdict)
+    return Resolved(taxa, meshes, where, claim_where, f.direction, f.verdict)
 
 
 def conditions(session: Session, f: RelationFilter) -> list[ColumnElement]:
@@ -180,34 +199,16 @@ def _joined_verdict_conditions(verdict: str | None) -> list[ColumnElement]:
 
 
 def taxon_ids(session: Session, taxon: str, descendants: bool = False) -> list[int]:
-    """The stored taxon rows a taxon filter means (may be none: a real taxon nobody reported)."""
-    taxids = resolve_taxids(session, taxon)
-    if not taxids:  # a name without an NCBI id, stored as such
-        query = select(Taxon.id).where(func.lower(Taxon.name) == taxon.strip().lower())
-    elif descendants:
-        query = select(Taxon.id).where(or_(*(Taxon.lineage.like(f"%/{taxid}/%") for taxid in taxids), Taxon.taxid.in_(taxids)))
-    else:
-        query = select(Taxon.id).where(Taxon.taxid.in_(taxids))
-    return list(session.scalars(query))
-
-
-def resolve_taxids(session: Session, taxon: str) -> list[int]:
-    """The NCBI taxids a taxon filter names: a taxid, a stored name, or a name of the gazetteer
-    (scientific, synonym or former). Empty for a stored name without a taxid."""
-    text = taxon.strip()
-    if not text:
-        raise InvalidValue("an empty taxon filter")
-    if text.isascii() and text.isdigit():
-        taxid = int(text)
-        if taxid > MAX_INTEGER:
-            raise InvalidValue(f"an NCBI taxid is at most {MAX_INTEGER}, not {text}")
-        if session.scalar(select(Taxon.id).where(Taxon.taxid == taxid)) is None and taxon_tree().node(taxid) is None:
-            raise NotFound(f"no taxon with NCBI taxid {taxid}")
-        return [taxid]
-    stored = session.execute(select(Taxon.taxid).where(func.lower(Taxon.name) == text.lower())).scalars().all()
-    if stored:
-        return sorted({t for t in stored if t is not None})
-    known = taxon_tree().taxids(text)
-    if not known:
-        raise NotFound(f"no taxon named {text!r}")
-    return known
+    """The stored taxon rows a taxon filter means (may be none: a real taxon nobody reported);
+    several names comma-separated."""
+    found: set[int] = set()
+    for value in split_values(taxon):
+        taxids = named_taxids(session, value)
+        if not taxids:  # a name without an NCBI id, stored as such
+            query = select(Taxon.id).where(func.lower(Taxon.name) == " ".join(value.lower().split()))
+        elif descendants:
+            query = select(Taxon.id).where(or_(*(Taxon.lineage.like(f"%/{taxid}/%") for taxid in taxids), Taxon.taxid.in_(taxids)))
+        else:
+            query = select(Taxon.id).where(Taxon.taxid.in_(taxids))
+        found.update(session.scalars(query))
+    return sorted(found)

@@ -1,68 +1,153 @@
 """The consensus of the literature per taxon–disorder pair: how many papers report the taxon
 increased, decreased or unchanged in the disorder group, from when to when, whether the pair is
-in conflict, and one score.
+in conflict, and one score. One meaning everywhere (API, CLI, pages, digest, exports):
 
-The consensus score is (papers increased − papers decreased) / (papers increased + decreased +
-unchanged): +1 when every paper reports an increase, −1 when every one reports a decrease, near
-0 when they disagree or find no change. Each paper (PMID) votes once per direction; directions
-are read through the curators' verdicts and rejected claims do not vote. The label is
-"increased" or "decreased" when the score is at least 0.5 away from 0 with two or more papers,
-"unchanged" when most papers found no change, "single paper" with one paper, else "mixed".
-Pairs are (taxon, disorder group, subject): human and animal findings are kept apart.
-Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.query.filters`.
+- A pair is (taxon, disorder group, subject): human and animal findings are kept apart.
+- Its consensus counts every claim of the pair that curators did not reject, read through their
+  verdicts. A filter chooses which pairs are listed, never which claims vote: with
+  `direction=decreased` or `year_from=2020` a pair is listed when one of its claims matches, and
+  its consensus is still that of all its papers.
+- `evidence="primary"` (the default) counts primary studies only; reviews and meta-analyses
+  (`Article.is_review`) are shown apart (`reviews`). `evidence="all"` counts them too.
+- Each paper (PMID) votes once per direction. Score = (papers increased − papers decreased) /
+  (papers increased + decreased + unchanged), from +1 (every paper reports an increase) to −1.
+  The label is "increased" or "decreased" when |score| ≥ 0.5 with two or more papers, "unchanged"
+  when most papers found no change, "single paper" with one paper, else "mixed".
+- `min_papers` keeps pairs with at least that many counted papers; `roll_up` (a rank) pools each
+  taxon's findings into its ancestor at that rank, a paper counting once per ancestor.
+Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.taxon_tree`, `miner.query.filters`.
 """
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, case, func, not_, select
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue
-from miner.query.filters import RelationFilter, resolve
-from miner.store.claims import effective_direction, verdict_on_relation
-from miner.store.models import Conflict, Disorder, Relation, Taxon, Verdict
+from miner.query.filters import RelationFilter, Resolved, resolve
+from miner.store.claims import REJECTING, effective_direction, verdict_on_relation
+from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
+from miner.taxon_tree import taxon_tree
 
 MAX_PAIRS = 500
 CONSENSUS_TEXT = (
     "Consensus score = (papers increased − papers decreased) / (papers increased + decreased + unchanged), "
-    "from +1 (every paper reports an increase) to −1 (every paper reports a decrease). Each PMID votes once per "
-    "direction, read through curators' verdicts; rejected claims do not vote. The label is increased or decreased "
-    "when |score| ≥ 0.5 with two or more papers, unchanged when most papers found no change, single paper with one, "
-    "else mixed; no direction when every claim is an association. Pairs are (taxon, disorder group, subject): human and animal findings are kept apart."
+    "from +1 (every paper reports an increase) to −1 (every paper reports a decrease). It counts every claim of the pair "
+    "that curators did not reject, read through their verdicts; filters choose which pairs are listed, never which claims vote. "
+    "evidence=primary (default) counts primary studies only, with reviews and meta-analyses shown apart (reviews); evidence=all "
+    "counts them too. Each PMID votes once per direction. The label is increased or decreased when |score| ≥ 0.5 with two or "
+    "more papers, unchanged when most papers found no change, single paper with one, else mixed; no direction when every claim "
+    "is an association. Pairs are (taxon, disorder group, subject): human and animal findings are kept apart."
 )
-PAIR_SORTS = ("papers", "score", "-score", "taxon")
+PAIR_SORTS = {
+    "papers": "most papers first",
+    "-consensus": "most increased first (score +1 → −1)",
+    "consensus": "most decreased first (score −1 → +1)",
+    "taxon": "taxon name A → Z",
+}
+EVIDENCE = ("primary", "all")
+ROLL_UP_RANKS = ("phylum", "class", "order", "family", "genus", "species")
+DIRECTED = ("increased", "decreased", "unchanged")
 PAIR_COLUMNS = (
     "taxon", "taxid", "rank", "disorder_group", "subject", "increased", "decreased", "unchanged", "papers", "claims",
-    "score", "consensus", "conflict", "first_year", "latest_year",
+    "score", "consensus", "conflict", "first_year", "latest_year", "evidence", "reviews_increased", "reviews_decreased",
+    "reviews_unchanged", "reviews_papers", "pooled_taxa",
 )
 
 
-def _papers(direction: str):
-    return func.count(func.distinct(case((effective_direction == direction, Relation.pmid))))
+@dataclass(frozen=True)
+class PairOptions:
+    """How pairs are counted and which are kept, besides the claim filter."""
+
+    evidence: str = "primary"
+    min_papers: int = 1
+    roll_up: str | None = None
+
+    def check(self) -> None:
+        if self.evidence not in EVIDENCE:
+            raise InvalidValue(f"no evidence {self.evidence!r}; use one of {', '.join(EVIDENCE)}")
+        if not 1 <= self.min_papers <= 1_000_000:
+            raise InvalidValue(f"min_papers is between 1 and 1000000, not {self.min_papers}")
+        if self.roll_up is not None and self.roll_up not in ROLL_UP_RANKS:
+            raise InvalidValue(f"no roll_up rank {self.roll_up!r}; use one of {', '.join(ROLL_UP_RANKS)}")
 
 
-def pairs(session: Session, f: RelationFilter, *, sort: str = "papers", limit: int | None = 100, offset: int = 0) -> list[dict]:
-    """The pairs the filter matches with their consensus; `limit=None` (exports) gives them all.
-    Counted over the relation table alone (the disorder group comes from the descriptor by a
-    CASE, the verdict by an outer join on its unique key); names are looked up for the page."""
+def secondary() -> ColumnElement:
+    """The claim comes from a review or meta-analysis."""
+    return Relation.pmid.in_(select(Article.pmid).where(Article.is_review.is_(True)))
+
+
+def _kept() -> ColumnElement:
+    return Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING)
+
+
+def pairs(
+    session: Session, f: RelationFilter, *, sort: str = "papers", limit: int | None = 100, offset: int = 0, options: PairOptions = PairOptions()
+) -> list[dict]:
+    """The pairs the filter chooses with their consensus; `limit=None` (exports) gives them all."""
     if sort not in PAIR_SORTS:
         raise InvalidValue(f"no sort {sort!r}; use one of {', '.join(PAIR_SORTS)}")
     if (limit is not None and not 1 <= limit <= MAX_PAIRS) or offset < 0:
         raise InvalidValue(f"limit is between 1 and {MAX_PAIRS} and offset at least 0")
+    options.check()
     descriptors = {mesh: (name, group) for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group))}
-    group = case({mesh: group for mesh, (_, group) in descriptors.items()}, value=Relation.mesh, else_=Relation.mesh) if descriptors else Relation.mesh
-    up, down, same = _papers("increased"), _papers("decreased"), _papers("unchanged")
-    papers = func.count(func.distinct(Relation.pmid))
+    resolved = resolve(session, f)
+    group_meshes = _group_meshes(descriptors, resolved.meshes)
+    if options.roll_up:
+        rows = _rolled_up(session, resolved, descriptors, group_meshes, options)
+        rows = _ordered(rows, sort)[offset: None if limit is None else offset + limit]
+    else:
+        rows = _counted(session, resolved, descriptors, group_meshes, options, sort, limit, offset)
+        taxa = _taxa(session, {row["taxon_id"] for row in rows})
+        for row in rows:
+            row["taxon"], row["taxid"], row["rank"] = taxa[row["taxon_id"]]
+            row["pooled_taxa"] = 1
+    return _finished(session, rows, descriptors, options)
+
+
+def _group_meshes(descriptors: dict[str, tuple[str, str]], meshes: list[str] | None) -> list[str] | None:
+    """Every descriptor of the groups the filter's descriptors belong to."""
+    if meshes is None:
+        return None
+    groups = {descriptors[mesh][1] for mesh in meshes if mesh in descriptors}
+    return sorted(mesh for mesh, (_, group) in descriptors.items() if group in groups)
+
+
+def _group_of(descriptors: dict[str, tuple[str, str]]):
+    return case({mesh: group for mesh, (_, group) in descriptors.items()}, value=Relation.mesh, else_=Relation.mesh) if descriptors else Relation.mesh
+
+
+def _counted(session, resolved: Resolved, descriptors, group_meshes, options: PairOptions, sort: str, limit, offset) -> list[dict]:
+    """Counted in SQL over the relation table (the verdict by an outer join on its unique key)."""
+    group = _group_of(descriptors)
+    votes = _kept() if options.evidence == "all" else and_(_kept(), not_(secondary()))
+    reviewed = and_(_kept(), secondary())
+
+    def papers_of(condition, direction: str | None = None):
+        test = condition if direction is None else and_(condition, effective_direction == direction)
+        return func.count(func.distinct(case((test, Relation.pmid))))
+
+    up, down, same, papers = papers_of(votes, "increased"), papers_of(votes, "decreased"), papers_of(votes, "unchanged"), papers_of(votes)
     query = (
         select(
             Relation.taxon_id, group.label("disorder_group"), Relation.subject, up.label("increased"), down.label("decreased"),
-            same.label("unchanged"), papers.label("papers"), func.count().label("claims"),
-            func.min(func.nullif(Relation.year, 0)).label("first_year"), func.max(func.nullif(Relation.year, 0)).label("latest_year"),
+            same.label("unchanged"), papers.label("papers"), func.count(case((votes, 1))).label("claims"),
+            func.min(case((votes, func.nullif(Relation.year, 0)))).label("first_year"),
+            func.max(case((votes, func.nullif(Relation.year, 0)))).label("latest_year"),
+            papers_of(reviewed, "increased").label("reviews_increased"), papers_of(reviewed, "decreased").label("reviews_decreased"),
+            papers_of(reviewed, "unchanged").label("reviews_unchanged"), papers_of(reviewed).label("reviews_papers"),
         )
         .select_from(Relation)
         .outerjoin(Verdict, verdict_on_relation)
-        .where(*resolve(session, f).conditions(verdict_joined=True))
+        .where(*resolved.pair_conditions(meshes=group_meshes))
         .group_by(Relation.taxon_id, group, Relation.subject)
+        .having(papers >= options.min_papers)
     )
+    chooser = _chooser(resolved, group_meshes)
+    if chooser is not None:
+        query = query.having(func.count(case((chooser, 1))) > 0)
     score = (up - down) * 1.0 / func.nullif(up + down + same, 0)
     if sort == "taxon":
         name = select(Taxon.name).where(Taxon.id == Relation.taxon_id).scalar_subquery()
@@ -70,18 +155,112 @@ def pairs(session: Session, f: RelationFilter, *, sort: str = "papers", limit: i
     else:
         order = {
             "papers": (papers.desc(), Relation.taxon_id, group, Relation.subject),
-            "score": (score.desc().nulls_last(), papers.desc(), Relation.taxon_id, group),
-            "-score": (score.asc().nulls_last(), papers.desc(), Relation.taxon_id, group),
+            "-consensus": (score.desc().nulls_last(), papers.desc(), Relation.taxon_id, group, Relation.subject),
+            "consensus": (score.asc().nulls_last(), papers.desc(), Relation.taxon_id, group, Relation.subject),
         }[sort]
-    rows = [dict(row) for row in session.execute(query.order_by(*order).limit(limit).offset(offset)).mappings()]
-    taxa = _taxa(session, {row["taxon_id"] for row in rows})
-    names = {}
+    return [dict(row) for row in session.execute(query.order_by(*order).limit(limit).offset(offset)).mappings()]
+
+
+def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElement | None:
+    """The test a pair needs one claim to pass to be listed: the filter's claim-level conditions,
+    and its descriptors when narrower than the pair's group (disorder=MDD lists depression pairs
+    with an MDD claim)."""
+    narrower = resolved.meshes is not None and set(resolved.meshes) != set(group_meshes or ())
+    return resolved.claim_test([Relation.mesh.in_(resolved.meshes)] if narrower and resolved.meshes else [])
+
+
+def _rolled_up(session, resolved: Resolved, descriptors, group_meshes, options: PairOptions) -> list[dict]:
+    """Pooled per ancestor at the rank: the distinct (paper, direction) facts of the chosen
+    claims' taxa, counted here so a paper naming two genera of a family counts once for it."""
+    group = _group_of(descriptors)
+    rows = session.execute(
+        select(
+            Relation.taxon_id, group.label("disorder_group"), Relation.subject, Relation.pmid, effective_direction.label("direction"),
+            secondary().label("secondary"), _kept().label("kept"), Relation.year,
+            (_chooser(resolved, group_meshes) if _chooser(resolved, group_meshes) is not None else _kept()).label("chosen"),
+        )
+        .select_from(Relation)
+        .outerjoin(Verdict, verdict_on_relation)
+        .where(*resolved.pair_conditions(meshes=group_meshes))
+    ).all()
+    ancestors = _ancestors(session, {row.taxon_id for row in rows}, options.roll_up or "")
+    pooled: dict[tuple, dict] = defaultdict(lambda: {"votes": defaultdict(set), "reviews": defaultdict(set), "claims": 0, "years": [], "chosen": False, "taxa": set()})
+    for row in rows:
+        ancestor = ancestors.get(row.taxon_id)
+        if ancestor is None:
+            continue
+        entry = pooled[(ancestor, row.disorder_group, row.subject)]
+        entry["chosen"] = entry["chosen"] or bool(row.chosen)
+        if not row.kept:
+            continue
+        entry["taxa"].add(row.taxon_id)
+        if row.secondary:
+            entry["reviews"][row.direction].add(row.pmid)
+        if options.evidence == "all" or not row.secondary:
+            entry["votes"][row.direction].add(row.pmid)
+            entry["claims"] += 1
+            if row.year:
+                entry["years"].append(row.year)
+    tree = taxon_tree()
+    found = []
+    for (ancestor, group_name, subject), entry in pooled.items():
+        papers = set().union(*entry["votes"].values()) if entry["votes"] else set()
+        if not entry["chosen"] or len(papers) < options.min_papers:
+            continue
+        node = tree.node(ancestor)
+        reviews = entry["reviews"]
+        found.append({
+            "taxon_id": None, "taxon": node.name if node else str(ancestor), "taxid": ancestor, "rank": options.roll_up,
+            "disorder_group": group_name, "subject": subject, "papers": len(papers), "claims": entry["claims"],
+            **{direction: len(entry["votes"][direction]) for direction in DIRECTED},
+            "first_year": min(entry["years"], default=None), "latest_year": max(entry["years"], default=None),
+            **{f"reviews_{direction}": len(reviews[direction]) for direction in DIRECTED},
+            "reviews_papers": len(set().union(*reviews.values())) if reviews else 0, "pooled_taxa": len(entry["taxa"]),
+        })
+    return found
+
+
+def _ancestors(session: Session, taxon_ids: set[int], rank: str) -> dict[int, int]:
+    """Stored taxon row id → the taxid of its ancestor (or itself) at `rank`; taxa above the rank
+    have none."""
+    if not taxon_ids:
+        return {}
+    tree = taxon_tree()
+    found: dict[int, int] = {}
+    for taxon_id, taxid in session.execute(select(Taxon.id, Taxon.taxid).where(Taxon.id.in_(taxon_ids))):
+        for node in tree.lineage(taxid) if taxid is not None else ():
+            if node.rank == rank:
+                found[taxon_id] = node.taxid
+                break
+    return found
+
+
+def _ordered(rows: list[dict], sort: str) -> list[dict]:
+    """`PAIR_SORTS` in Python, for pooled rows (the same keys as the SQL orders)."""
+    def score(row: dict) -> float:
+        return consensus(row["increased"], row["decreased"], row["unchanged"])["score"] or 0.0
+
+    def unscored(row: dict) -> bool:
+        return consensus(row["increased"], row["decreased"], row["unchanged"])["score"] is None
+
+    keys = {
+        "papers": lambda r: (-r["papers"], r["taxon"], r["disorder_group"], r["subject"]),
+        "-consensus": lambda r: (unscored(r), -score(r), -r["papers"], r["taxon"], r["disorder_group"], r["subject"]),
+        "consensus": lambda r: (unscored(r), score(r), -r["papers"], r["taxon"], r["disorder_group"], r["subject"]),
+        "taxon": lambda r: (r["taxon"], r["disorder_group"], r["subject"]),
+    }
+    return sorted(rows, key=keys[sort])
+
+
+def _finished(session: Session, rows: list[dict], descriptors, options: PairOptions) -> list[dict]:
+    """Names, consensus labels and conflict statuses on the counted rows."""
+    names: dict[str, str] = {}
     for mesh, (name, group_name) in sorted(descriptors.items()):
         names.setdefault(group_name, name)
     statuses = _conflict_statuses(session, rows)
     for row in rows:
-        row["taxon"], row["taxid"], row["rank"] = taxa[row["taxon_id"]]
         row["disorder"] = names.get(row["disorder_group"], row["disorder_group"])
+        row["evidence"] = options.evidence
         row.update(consensus(row["increased"], row["decreased"], row["unchanged"]))
         row["conflict"], row["conflict_id"] = statuses.get((row["taxon_id"], row["disorder_group"], row["subject"]), (None, None))
     return rows
@@ -113,7 +292,7 @@ def consensus(increased: int, decreased: int, unchanged: int) -> dict:
 
 
 def _conflict_statuses(session: Session, rows: list[dict]) -> dict[tuple, tuple[str, int]]:
-    keys = {(row["taxon_id"], row["disorder_group"], row["subject"]) for row in rows}
+    keys = {(row["taxon_id"], row["disorder_group"], row["subject"]) for row in rows if row["taxon_id"] is not None}
     if not keys:
         return {}
     query = select(Conflict.taxon_id, Conflict.disorder_group, Conflict.subject, Conflict.status, Conflict.id).where(

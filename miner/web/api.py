@@ -16,24 +16,56 @@ from __future__ import annotations
 import re
 from typing import Annotated, Callable, Iterator, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from miner.conflicts import count_conflicts, find_conflicts
+from miner.errors import InvalidValue
 from miner.exports import MEDIA_TYPES, formatted
 from miner.query import (
     RELATION_COLUMNS, SIGNATURE_COLUMNS, RelationFilter, article_detail, disorder_detail, disorders, pairs, relation_page,
     relation_rows, signature_rows, stats, suggest, taxon_detail,
 )
 from miner.query.filters import conditions
-from miner.query.pairs import CONSENSUS_TEXT, MAX_PAIRS, PAIR_COLUMNS, PAIR_SORTS
+from miner.query.names import one_taxid
+from miner.query.profile import PROFILE_SORTS, profile, shared
+from miner.query.pairs import CONSENSUS_TEXT, MAX_PAIRS, PAIR_COLUMNS, PAIR_SORTS, PairOptions
 from miner.query.relations import MAX_PAGE, SORTS
 from miner.web.deps import DB_SESSION
-from miner.web.params import Id, Offset, Text, bounded, relation_filter
+from miner.web.params import Evidence, Offset, Text, bounded, pair_options, relation_filter
 
-router = APIRouter(prefix="/api/v1", tags=["miner API v1"])
+def known_parameters(request: Request) -> None:
+    """An unknown query parameter is a 400 naming it and the ones the endpoint takes: a typo
+    (`disorders=` for `disorder=`) must not silently answer for everything."""
+    route = request.scope.get("route")
+    allowed = _query_names(route) if isinstance(route, APIRoute) else set()
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise InvalidValue(f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; this endpoint takes {', '.join(sorted(allowed)) or 'none'}")
+
+
+_QUERY_NAMES: dict[str, frozenset[str]] = {}
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route and its dependencies declare, kept per route."""
+    known = _QUERY_NAMES.get(route.unique_id)
+    if known is not None:
+        return known
+    names: set[str] = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        names.update(param.alias for param in dependant.query_params)
+        pending.extend(dependant.dependencies)
+    known = _QUERY_NAMES[route.unique_id] = frozenset(names)
+    return known
+
+
+router = APIRouter(prefix="/api/v1", tags=["miner API v1"], dependencies=[Depends(known_parameters)])
 CONSENSUS = CONSENSUS_TEXT
 ClaimPage = bounded(1, MAX_PAGE)
 PairPage = bounded(1, MAX_PAIRS)
@@ -43,6 +75,7 @@ ConflictPage = bounded(1, 1000)
 class ErrorDetail(BaseModel):
     status: int
     message: str
+    did_you_mean: list[str] | None = Field(None, description="For an unknown name: names that exist and are spelled alike.")
 
 
 class ErrorBody(BaseModel):
@@ -51,8 +84,9 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_json(status: int, message: str) -> JSONResponse:
-    return JSONResponse(ErrorBody(error=ErrorDetail(status=status, message=message)).model_dump(), status_code=status)
+def error_json(status: int, message: str, candidates: list[str] | None = None) -> JSONResponse:
+    detail = ErrorDetail(status=status, message=message, did_you_mean=candidates or None)
+    return JSONResponse(ErrorBody(error=detail).model_dump(exclude_none=True), status_code=status)
 
 
 BAD = {400: {"model": ErrorBody, "description": "A parameter of the wrong type, out of range, or that cannot mean anything."}}
@@ -108,25 +142,65 @@ def relations_endpoint(
     return response
 
 
+PairSort = Annotated[Literal[tuple(PAIR_SORTS)], Query(description="; ".join(f"`{name}`: {what}" for name, what in PAIR_SORTS.items()) + ".")]
+
+
 @router.get("/pairs", summary="Consensus per taxon–disorder pair", description=CONSENSUS, responses={**BAD, **UNKNOWN})
 def pairs_endpoint(
     f: RelationFilter = Depends(relation_filter),
-    sort: Literal[tuple(PAIR_SORTS)] = "papers",
+    options: PairOptions = Depends(pair_options),
+    sort: PairSort = "papers",
     limit: PairPage = 100,
     offset: Offset = 0,
     session: Session = DB_SESSION,
 ):
-    found = pairs(session, f, sort=sort, limit=limit, offset=offset)
-    return _json({"items": found, "limit": limit, "offset": offset, "sort": sort, "consensus": CONSENSUS, "filter": f.__dict__})
+    found = pairs(session, f, sort=sort, limit=limit, offset=offset, options=options)
+    return _json({
+        "items": found, "limit": limit, "offset": offset, "sort": sort, "evidence": options.evidence, "min_papers": options.min_papers,
+        "roll_up": options.roll_up, "consensus": CONSENSUS, "filter": f.__dict__,
+    })
 
 
-@router.get("/taxa/{taxid}", summary="A taxon: lineage, names, findings by disorder", responses={**BAD, **UNKNOWN})
+@router.get("/taxa/{taxon}", summary="A taxon by NCBI taxid or any name: lineage, names, findings by disorder", responses={**BAD, **UNKNOWN})
 def taxon_endpoint(
-    taxid: Id,
+    taxon: Annotated[Text, Path(description="An NCBI taxid (853) or any name or synonym of the taxon (Faecalibacterium, Bacillota).")],
     include_descendants: Annotated[bool, Query(description="Count the descendants' findings with the taxon's own.")] = False,
+    evidence: Evidence = "primary",
     session: Session = DB_SESSION,
 ):
-    return _json(taxon_detail(session, taxid, descendants=include_descendants))
+    return _json(taxon_detail(session, one_taxid(session, taxon), descendants=include_descendants, evidence=evidence))
+
+
+Subject = Annotated[Literal["human", "animal"], Query(description="Human or animal findings (kept apart).")]
+
+
+@router.get("/profile", summary="Taxon × disorder matrix of consensus (the transdiagnostic view)", responses={**BAD, **UNKNOWN})
+def profile_endpoint(
+    disorders: Annotated[Text, Query(description="Disorder groups or any disorder names, comma-separated (depression,bipolar,schizophrenia,anxiety).")],
+    taxa: Annotated[Text | None, Query(description="Taxon names or taxids, comma-separated; default: the taxa with the most papers.")] = None,
+    subject: Subject = "human",
+    options: PairOptions = Depends(pair_options),
+    sort: Annotated[Literal[tuple(PROFILE_SORTS)], Query(description="; ".join(f"`{k}`: {v}" for k, v in PROFILE_SORTS.items()))] = "agreement",
+    limit: PairPage = 50,
+    session: Session = DB_SESSION,
+):
+    """One row per taxon, one cell per disorder group: papers increased, decreased, unchanged and
+    the consensus label (as /pairs), with the direction most groups agree on and how many agree."""
+    return _json(profile(session, disorders, taxa=taxa, subject=subject, options=options, sort=sort, limit=limit))
+
+
+@router.get("/shared", summary="Taxa that move the same way in at least k of the disorders", responses={**BAD, **UNKNOWN})
+def shared_endpoint(
+    disorders: Annotated[Text, Query(description="Two or more disorder groups or names, comma-separated.")],
+    k: Annotated[bounded(2, 50) | None, Query(description="In how many of them the consensus must agree (default: all).")] = None,
+    subject: Subject = "human",
+    options: PairOptions = Depends(pair_options),
+    limit: PairPage = 100,
+    session: Session = DB_SESSION,
+):
+    """Each taxon whose consensus label is the same direction (increased or decreased) in at least
+    `k` of the groups: the direction, the groups that agree, those that disagree, and every cell."""
+    return _json(shared(session, disorders, k=k, subject=subject, options=options, limit=limit))
 
 
 @router.get("/disorders", summary="Every disorder descriptor with its group and counts")
@@ -179,12 +253,35 @@ def export_relations(request: Request, f: RelationFilter = Depends(relation_filt
     return _stream(request, lambda s: relation_rows(s, f, as_tuples=True), RELATION_COLUMNS, format, f"miner-relations-{_slug(f)}")
 
 
-@router.get("/export/signatures", summary="BugSigDB-style signatures, streamed as CSV or JSON Lines", response_class=StreamingResponse, responses=EXPORTED)
-def export_signatures(request: Request, f: RelationFilter = Depends(relation_filter), format: Format = "csv", session: Session = DB_SESSION):
-    """One row per (PMID, MeSH descriptor, subject, direction): the taxa reported increased, or
-    decreased, with NCBI taxids, NCBI lineages (`2|1239|…|216851`) and MetaPhlAn-style names."""
+@router.get("/export/signatures", summary="Signatures, streamed as CSV, JSON Lines, BugSigDB CSV or GMT", response_class=StreamingResponse, responses=EXPORTED)
+def export_signatures(
+    request: Request, f: RelationFilter = Depends(relation_filter),
+    format: Annotated[Literal["csv", "jsonl", "bugsigdb", "gmt"], Query(
+        description="csv (text/csv), jsonl (application/x-ndjson), bugsigdb (text/csv: BugSigDB's full_dump.csv, read by "
+                    "bugsigdbr's importBugSigDB/getSignatures) or gmt (text/plain: as bugsigdbr's writeGMT writes)."
+    )] = "csv",
+    gmt_ids: Annotated[Literal["ncbi", "metaphlan", "taxname"], Query(description="GMT members: NCBI taxids, MetaPhlAn names or taxon names.")] = "ncbi",
+    session: Session = DB_SESSION,
+):
+    """One signature per (PMID, MeSH descriptor, subject, direction): the taxa reported increased,
+    or decreased. csv/jsonl: miner's rows with NCBI taxids, NCBI lineages (`2|1239|…|216851`) and
+    MetaPhlAn-style names. bugsigdb: BugSigDB's own columns and separators, ranked lineages only
+    (`k__…|p__…|…|g__…` and the matching taxids). gmt: `name<TAB>NA<TAB>member…` a signature."""
+    from miner.exports import SIGNATURE_MEDIA_TYPES, commented_csv, gmt_lines
+    from miner.query.signatures import BUGSIGDB_COLUMNS, bugsigdb_comment, bugsigdb_rows, gmt_sets
+
     conditions(session, f)
-    return _stream(request, lambda s: signature_rows(s, f), SIGNATURE_COLUMNS, format, f"miner-signatures-{_slug(f)}")
+    if format in ("csv", "jsonl"):
+        return _stream(request, lambda s: signature_rows(s, f), SIGNATURE_COLUMNS, format, f"miner-signatures-{_slug(f)}")
+    database = request.app.state.database
+    comment = bugsigdb_comment(f)
+
+    def chunks() -> Iterator[str]:
+        with database.session() as s:
+            yield from gmt_lines(gmt_sets(s, f, gmt_ids)) if format == "gmt" else commented_csv(bugsigdb_rows(s, f), BUGSIGDB_COLUMNS, comment)
+
+    name = f"miner-signatures-{_slug(f)}-{gmt_ids}.gmt" if format == "gmt" else f"miner-signatures-{_slug(f)}-bugsigdb.csv"
+    return StreamingResponse(chunks(), media_type=SIGNATURE_MEDIA_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/export/pairs", summary="Every matching pair's consensus as CSV or JSON Lines", description=CONSENSUS, response_class=StreamingResponse, responses=EXPORTED)

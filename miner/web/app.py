@@ -106,15 +106,15 @@ async def _security_headers(request: Request, call_next):
     return response
 
 
-def _error_page(request: Request, status: int, message: str):
+def _error_page(request: Request, status: int, message: str, candidates: list[str] | None = None):
     if request.url.path.startswith("/api/"):
-        return api.error_json(status, message)
+        return api.error_json(status, message, candidates)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
 async def _miner_error(request: Request, exc: MinerError):
     status = exc.http_status if exc.http_status != 500 else 400
-    return _error_page(request, status, str(exc))
+    return _error_page(request, status, str(exc), getattr(exc, "candidates", None))
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException):

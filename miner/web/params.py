@@ -11,7 +11,7 @@
   only spaces from the query string before any route reads it, so an empty value always means
   the same as a missing one (HTML forms send their blank fields).
 - `relation_filter`: the claim filter (`miner.query.RelationFilter`) as typed query parameters,
-  for /api/v1 and the search pages.
+  for /api/v1 and the search pages; `pair_options` how pairs are counted (`PairOptions`).
 Imports: FastAPI, annotated-types, `miner.query`.
 """
 from __future__ import annotations
@@ -23,8 +23,9 @@ from annotated_types import Ge, Le
 from fastapi import Query
 from pydantic import StringConstraints
 
-from miner.query import RelationFilter
+from miner.query import PairOptions, RelationFilter
 from miner.query.filters import MAX_INTEGER, YEARS
+from miner.query.pairs import EVIDENCE, ROLL_UP_RANKS
 
 MAX_TEXT = 200
 
@@ -43,6 +44,10 @@ Offset = bounded(0)
 Id = bounded(1)
 Year = bounded(*YEARS)
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Evidence = Annotated[
+    Literal[EVIDENCE],
+    Query(description="primary: only primary studies vote, reviews and meta-analyses are shown apart; all: they vote too."),
+]
 
 
 class BlankQueryValuesAreAbsent:
@@ -71,10 +76,13 @@ def _value(pair: bytes) -> str:
 
 
 def relation_filter(
-    taxon: Annotated[Text | None, Query(description="A taxon name (any NCBI name or synonym) or NCBI taxid.")] = None,
+    taxon: Annotated[Text | None, Query(description="Taxon names (any NCBI name or synonym) or NCBI taxids, comma-separated.")] = None,
     include_descendants: Annotated[bool, Query(description="With the taxon, every taxon below it in the NCBI lineage (a family returns its genera's findings).")] = False,
     rank: Annotated[Text | None, Query(description="Only taxa of this rank (genus, species, family…).")] = None,
-    disorder: Annotated[Text | None, Query(description="A MeSH descriptor (D003865), a disorder name or a disorder group (depression).")] = None,
+    disorder: Annotated[
+        Text | None,
+        Query(description="MeSH descriptors (D003865), disorder names, terms or abbreviations (MDD, first-episode psychosis) or groups (depression), comma-separated."),
+    ] = None,
     direction: Annotated[Literal["increased", "decreased", "unchanged", "associated"] | None, Query(description="As read through curators' verdicts.")] = None,
     subject: Literal["human", "animal"] | None = None,
     year_from: Year | None = None,
@@ -85,3 +93,14 @@ def relation_filter(
     verdict: Annotated[Text | None, Query(description="unreviewed, reviewed, rejected, any, or one verdict (correct, wrong direction…); default: all but rejected.")] = None,
 ) -> RelationFilter:
     return RelationFilter(taxon, include_descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict)
+
+
+def pair_options(
+    evidence: Evidence = "primary",
+    min_papers: Annotated[bounded(1, 1_000_000), Query(description="Only pairs with at least this many counted papers.")] = 1,
+    roll_up: Annotated[
+        Literal[ROLL_UP_RANKS] | None,
+        Query(description="Pool each taxon into its ancestor at this rank (family: one row per family and disorder, a paper counted once)."),
+    ] = None,
+) -> PairOptions:
+    return PairOptions(evidence, min_papers, roll_up)
