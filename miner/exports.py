@@ -2,6 +2,9 @@
 response, a few hundred rows at a time (memory flat however many rows). Lists become "a; b" in
 CSV; None becomes an empty cell.
 
+Signatures also come as BugSigDB's CSV (`commented_csv`: one "# …" line, then the CSV) and as GMT
+(`gmt_lines`: one tab-separated line per set), with their media types in SIGNATURE_MEDIA_TYPES.
+
 Every CSV miner writes goes through `formatted`, and every text cell through `safe_cell`: a cell
 that starts with =, +, -, @, a tab or a carriage return is written with a leading single quote
 (as OWASP advises against CSV formula injection), so a spreadsheet shows the text and never runs
@@ -19,6 +22,9 @@ FORMATS = ("jsonl", "csv")
 
 
 MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+# the signature export's formats: those, BugSigDB's own CSV (`commented_csv`) and GMT (`gmt_lines`);
+# kept apart so the other exports neither take nor document text/plain
+SIGNATURE_MEDIA_TYPES = {**MEDIA_TYPES, "bugsigdb": "text/csv; charset=utf-8", "gmt": "text/plain; charset=utf-8"}
 
 
 def write_rows(rows: Iterable[dict], stream: IO[str], fmt: str, columns: Sequence[str]) -> int:
@@ -50,6 +56,25 @@ def formatted(rows: Iterable, fmt: str, columns: Sequence[str], rows_per_chunk: 
         buffer.truncate()
         writer.writerows(map(_safe_row, batch) if not isinstance(batch[0], dict) else (_cells(row, columns) for row in batch))
         yield buffer.getvalue()
+
+
+def commented_csv(rows: Iterable, columns: Sequence[str], comment: str) -> Iterator[str]:
+    """CSV as `formatted` writes it after one "# comment" line, as BugSigDB's exports open (and
+    bugsigdbr's importBugSigDB skips the first line)."""
+    yield "# " + " ".join(comment.split()) + "\r\n"
+    yield from formatted(rows, "csv", columns)
+
+
+def gmt_lines(sets: Iterable[tuple[str, str, Sequence]], sets_per_chunk: int = 1000) -> Iterator[str]:
+    """GMT text, one line per (name, description, members): `name<TAB>description<TAB>member…`,
+    a chunk per `sets_per_chunk` sets. A tab or line break inside a cell becomes a space."""
+    sets = iter(sets)
+    while batch := list(islice(sets, sets_per_chunk)):
+        yield "".join("\t".join(_gmt_cell(cell) for cell in (name, description, *members)) + "\n" for name, description, members in batch)
+
+
+def _gmt_cell(value) -> str:
+    return " ".join(str(value).replace("\t", " ").splitlines())
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
