@@ -239,6 +239,12 @@ def query_command(
     pmid: Annotated[Optional[str], typer.Option("--pmid")] = None,
     conflict_only: Annotated[bool, typer.Option("--conflict-only", help="Only pairs in an open or confirmed conflict.")] = False,
     verdict: Annotated[Optional[str], typer.Option("--verdict", help="unreviewed, reviewed, rejected, any or one verdict.")] = None,
+    design: Annotated[Optional[str], typer.Option("--design", help="Papers of these study designs (case-control, RCT, animal model…).")] = None,
+    host: Annotated[Optional[str], typer.Option("--host", help="Papers whose data come from these hosts (human, mouse…).")] = None,
+    body_site: Annotated[Optional[str], typer.Option("--body-site", help="Papers sampling these sites (stool, oral…).")] = None,
+    method: Annotated[Optional[str], typer.Option("--method", help="Papers measuring by these methods (16S rRNA, shotgun metagenomics…).")] = None,
+    country: Annotated[Optional[str], typer.Option("--country", help="Papers from these countries.")] = None,
+    min_sample_size: Annotated[Optional[int], typer.Option("--min-sample-size", help="Papers stating at least this many participants.")] = None,
     kind: Annotated[QueryKind, typer.Option("--what", help="claims (one row each), pairs (consensus) or signatures (BugSigDB-style).")] = QueryKind.claims,
     evidence: Annotated[str, typer.Option("--evidence", help="Pairs: primary (primary studies vote; reviews shown apart) or all.")] = "primary",
     min_papers: Annotated[int, typer.Option("--min-papers", help="Pairs: only those with at least this many papers.")] = 1,
@@ -247,7 +253,10 @@ def query_command(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """What the literature says: claims, pair consensus or signatures for a taxon and/or disorder."""
-    f = RelationFilter(taxon, descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict)
+    f = RelationFilter(
+        taxon, descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict,
+        design, host, body_site, method, country, min_sample_size,
+    )
     options = PairOptions(evidence, min_papers, roll_up)
     database = open_database(_settings(ctx))
     with database.session() as session:

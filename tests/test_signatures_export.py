@@ -29,6 +29,7 @@ from api_seed import DISORDERS, TRIGGERS, Claim, article_record, claims, doi_of,
 from conftest import FIXTURES
 from miner.config import Settings
 from miner.store.writer import save_article
+from miner.study_facts import StudyFacts, facts_of
 from miner.taxon_tree import TaxonTree, TreeNode, taxon_tree
 from miner.web import create_app
 from web_server import serve
@@ -39,7 +40,13 @@ BUGSIGDB = FIXTURES / "bugsigdb"
 LEVELS = ("kingdom", "phylum", "class", "order", "family", "genus", "species", "strain")
 LETTERS = dict(zip(LEVELS, "kpcofgst"))
 RANKED = {"superkingdom": "k", "kingdom": "k", "phylum": "p", "class": "c", "order": "o", "family": "f", "genus": "g", "species": "s"}
-STUDY_FACT_COLUMNS = ("Study design", "Location of subjects", "Body site", "Group 0 sample size", "Group 1 sample size")
+STUDY_FACT_COLUMNS = ("Study design", "Location of subjects", "Body site", "Sequencing type", "Group 0 sample size", "Group 1 sample size")
+# the extra article's study, as if read from its abstract; BugSigDB's words for it
+EXTRA_FACTS = StudyFacts(
+    design=("case-control", "animal model"), host=("human", "mouse"), sample_size=70, cases=40, controls=30, body_sites=("stool", "oral"),
+    methods=("16S rRNA", "shotgun metagenomics"), countries=("China", "Japan"),
+)
+EXTRA_STUDY_COLUMNS = ("case-control,laboratory experiment", "China,Japan", "feces,mouth", "16S,WMS", "30", "40")
 
 # one more article: "Terrabacteria group" (NCBI 1783272) has no rank, so BugSigDB cannot name it
 UNRANKED = ("Terrabacteria group", 1783272, "no rank")
@@ -63,7 +70,7 @@ def api(database):
     seed(database)
     with database.session() as session:
         article, relations = article_record(EXTRA_PMID, extra_claims())
-        save_article(session, article, relations, pipeline_version="test")
+        save_article(session, article, relations, pipeline_version="test", facts=EXTRA_FACTS)
     settings = Settings().replace("web", secure_cookies=False, secret_key="k1cS0Jm2a4UqGv7wPZ9xYtR3nE5bH8dLfQ6oWsAeNgI")
     with serve(create_app(settings, database)) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client
@@ -235,7 +242,14 @@ def test_bugsigdb_export_reads_back_as_the_seeded_findings(api, params, keep):
         assert row["Title"] == article_record(first.pmid, [first])[0].title and row["Authors list"] == "Ada Lovelace"
         assert row["URL"] == f"https://pubmed.ncbi.nlm.nih.gov/{first.pmid}/"
         assert row["Host species"] == {"human": "Homo sapiens", "animal": "animal model"}[entry["host"]]
-        assert all(row[column] is None for column in STUDY_FACT_COLUMNS + ("EFO ID", "UBERON ID", "State", "Reviewer"))
+        assert all(row[column] is None for column in ("EFO ID", "UBERON ID", "State", "Reviewer"))
+        study = tuple(row[column] for column in STUDY_FACT_COLUMNS)
+        if first.pmid == EXTRA_PMID:
+            assert study == EXTRA_STUDY_COLUMNS
+        else:  # what the study-fact reader finds in the seeded abstract (its claims' sentences): a design at most
+            designs = facts_of(article_record(first.pmid)[0]).design
+            assert study[0] == ({"animal model": "laboratory experiment"}[designs[0]] if designs and designs != ("review",) else None)
+            assert study[1:] == (None,) * 5
         assert ("taxa without a ranked NCBI lineage left out" in row["Description"]) == bool(entry["left_out"])
 
 

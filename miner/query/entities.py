@@ -14,6 +14,7 @@ from miner.query.filters import RelationFilter
 from miner.query.names import LexiconEntry, disorder_lexicon, disorder_meshes, folded
 from miner.query.pairs import PairOptions, pairs
 from miner.query.relations import relation_page
+from miner.query.study import empty_study, study_of
 from miner.store.claims import not_rejected
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon
 from miner.taxon_tree import taxon_tree
@@ -99,7 +100,7 @@ def article_detail(session: Session, pmid: str) -> dict:
         "pmid": article.pmid, "title": article.title, "journal": article.journal, "year": article.year, "doi": article.doi,
         "publication_types": article.publication_types, "secondary": article.is_review, "retracted": article.is_retracted,
         "authors": article.authors, "mesh": [m["ui"] for m in article.mesh], "abstract": article.abstract,
-        "pipeline_version": article.pipeline_version, "claims": claims,
+        "pipeline_version": article.pipeline_version, "study": study_of(session, [pmid]).get(pmid) or empty_study(), "claims": claims,
     }
 
 

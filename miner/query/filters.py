@@ -6,10 +6,13 @@ any name or NCBI taxid, optionally with every descendant through the stored line
 MeSH id, name, term, abbreviation or group; several of each comma-separated) and returns
 conditions over the joins of `miner.store.claims`. A filter that cannot mean anything is an
 `InvalidValue` (HTTP 400); a name nobody knows is `NotFound` (HTTP 404) with "did you mean".
-Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.store`, `miner.query.names`.
+Claims can also be chosen by what the paper's own study is (`miner.study_facts`: design, host,
+body site, method, country, participants).
+Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.store`, `miner.study_facts`, `miner.query.names`.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, fields
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
@@ -18,8 +21,9 @@ from sqlalchemy.orm import Session
 from miner.errors import InvalidValue, NotFound
 from miner.records import DIRECTIONS, SUBJECTS
 from miner.store.claims import REJECTING, VERDICTS, effective_direction, not_rejected, verdict_on_relation
-from miner.store.models import Conflict, Disorder, Relation, Taxon, Verdict
-from miner.query.names import MAX_INTEGER, disorder_meshes, split_values
+from miner.store.models import Article, Conflict, Disorder, Relation, StudyFact, Taxon, Verdict
+from miner.study_facts import BODY_SITES, DESIGNS, METHODS
+from miner.query.names import MAX_INTEGER, disorder_meshes, folded, split_values
 from miner.query.names import taxids as named_taxids
 
 RANKS = ("superkingdom", "kingdom", "phylum", "class", "order", "family", "genus", "species", "strain", "no rank")
@@ -42,6 +46,13 @@ class RelationFilter:
     pmid: str | None = None
     conflict_only: bool = False  # only pairs with an open or confirmed conflict
     verdict: str | None = None  # None: every claim but the rejected; see VERDICT_FILTERS
+    # what the paper's own study is (miner.study_facts), comma-separated values: any of them matches
+    design: str | None = None
+    host: str | None = None
+    body_site: str | None = None
+    method: str | None = None
+    country: str | None = None
+    min_sample_size: int | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) in (None, False) for f in fields(self))
@@ -151,9 +162,48 @@ def resolve(session: Session, f: RelationFilter) -> Resolved:
             .correlate(Relation)
             .exists()
         )
+    claim_where += _study_conditions(session, f)
     if f.verdict is not None and f.verdict not in VERDICT_FILTERS:
         raise InvalidValue(f"no verdict filter {f.verdict!r}; use one of {', '.join(VERDICT_FILTERS)}")
     return Resolved(taxa, meshes, where, claim_where, f.direction, f.verdict)
+
+
+STUDY_KINDS = {"design": DESIGNS, "host": None, "body_site": BODY_SITES, "method": METHODS, "country": None}
+
+
+def _study_conditions(session: Session, f: RelationFilter) -> list[ColumnElement]:
+    """Claims from papers whose own study has one of the named facts (design, host, body site,
+    method, country) and at least `min_sample_size` participants. Designs, body sites and methods
+    come from fixed lists; hosts and countries are checked against the stored ones, so a misspelt
+    one is a NotFound with did-you-mean rather than an empty answer."""
+    found: list[ColumnElement] = []
+    for kind, allowed in STUDY_KINDS.items():
+        text = getattr(f, kind)
+        if not text:
+            continue
+        choices = allowed if allowed is not None else _stored_values(session, kind)
+        by_folded = {folded(choice): choice for choice in choices}
+        values = []
+        for value in split_values(text):
+            if folded(value) in by_folded:
+                values.append(by_folded[folded(value)])
+            elif allowed is not None:
+                raise InvalidValue(f"no {kind.replace('_', ' ')} {value!r}; use one of {', '.join(allowed)}")
+            else:
+                close = difflib.get_close_matches(folded(value), list(by_folded), n=3, cutoff=0.75)
+                if close:
+                    raise NotFound(f"no stored paper has {kind} {value!r}", candidates=[by_folded[c] for c in close])
+                values.append(value)  # a real name no stored paper has yet: nothing matches
+        found.append(Relation.pmid.in_(select(StudyFact.pmid).where(StudyFact.kind == kind, StudyFact.value.in_(values))))
+    if f.min_sample_size is not None:
+        if not 1 <= f.min_sample_size <= MAX_INTEGER:
+            raise InvalidValue(f"min_sample_size is a positive whole number, not {f.min_sample_size}")
+        found.append(Relation.pmid.in_(select(Article.pmid).where(Article.sample_size >= f.min_sample_size)))
+    return found
+
+
+def _stored_values(session: Session, kind: str) -> list[str]:
+    return list(session.scalars(select(StudyFact.value).where(StudyFact.kind == kind).distinct()))
 
 
 def conditions(session: Session, f: RelationFilter) -> list[ColumnElement]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from miner.errors import InvalidValue
 from miner.query.estimates import walk_is_cheaper
 from miner.query.filters import MAX_INTEGER, RelationFilter, resolve
+from miner.query.study import empty_study, study_of
 from miner.store.claims import effective_direction, joined_claims
 from miner.store.models import Article, Disorder, Relation, Taxon, Verdict
 
@@ -71,7 +72,7 @@ class Page:
 
 
 def relation_page(session: Session, f: RelationFilter, *, sort: str = "-id", limit: int = 50, cursor: str | None = None) -> Page:
-    """One page of claims. The ids are chosen first, from the relation table alone (walking the
+    """One page of claims, each with its paper's study facts (`study`). The ids are chosen first, from the relation table alone (walking the
     sort order or seeking the filter's index, whichever reads less), then those rows are joined
     with their taxon, disorder, article and verdict."""
     if sort not in SORTS:
@@ -95,6 +96,9 @@ def relation_page(session: Session, f: RelationFilter, *, sort: str = "-id", lim
     wanted = [row.id for row in chosen[:limit]]
     rows = {row["id"]: dict(row) for row in session.execute(with_columns(select(Relation.id).where(Relation.id.in_(wanted)))).mappings()} if wanted else {}
     items = [rows[i] for i in wanted]
+    studies = study_of(session, (item["pmid"] for item in items))
+    for item in items:
+        item["study"] = studies.get(item["pmid"]) or empty_study()
     next_cursor = _write_cursor(sort, chosen[limit - 1].sort_key, chosen[limit - 1].id) if len(chosen) > limit else None
     return Page(items, next_cursor, sort, limit)
 

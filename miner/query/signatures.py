@@ -17,21 +17,23 @@ a strain (t__) is whatever lies below a species. A taxon that has no such rank i
 unranked group, a tribe) or no taxid cannot be written so and is left out of the BugSigDB and GMT
 shapes (the description says how many). Experiments number all an article's (descriptor,
 subject) pairs, whatever the export's filter (so a BSDB ID stays the same from one export to the
-next); signatures are 1 for increased and 2 for decreased.
+next); signatures are 1 for increased and 2 for decreased. The study columns (design, location,
+body site, sequencing type, group sizes) come from the article's study facts in BugSigDB's words.
 Imports: `miner.store`, `miner.taxon_tree`, `miner.query.*`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from itertools import groupby
-from typing import Iterator, Sequence
+from itertools import groupby, islice
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from miner.query.filters import RelationFilter
 from miner.query.relations import relation_select
+from miner.query.study import CHUNK, empty_study, study_of
 from miner.store.models import Article, Relation
 from miner.taxon_tree import TreeNode, taxon_tree
 
@@ -99,10 +101,12 @@ def signature_rows(session: Session, f: RelationFilter | None = None) -> Iterato
 
 
 def bugsigdb_rows(session: Session, f: RelationFilter | None = None) -> Iterator[dict]:
-    """One row of BUGSIGDB_COLUMNS per signature with at least one taxon BugSigDB can write."""
-    for s, lineages in _ranked_signatures(session, f):
+    """One row of BUGSIGDB_COLUMNS per signature with at least one taxon BugSigDB can write; the
+    study's design, country, body site, sequencing and group sizes from its study facts."""
+    for (s, lineages), study in _with_studies(session, _ranked_signatures(session, f)):
         first = s.first
         row = dict.fromkeys(BUGSIGDB_COLUMNS, MISSING)
+        row.update(_study_columns(study))
         row.update({
             "BSDB ID": bsdb_id(s), "Study": f"Study {s.pmid}", "PMID": s.pmid, "DOI": first["doi"] or MISSING,
             "URL": f"https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/", "Authors list": ", ".join(first["authors"] or ()) or MISSING,
@@ -207,6 +211,43 @@ def _ranked_signatures(session: Session, f: RelationFilter | None) -> Iterator[t
         lineages = [path for path in (ranked_lineage(m["taxid"]) for m in s.members) if path]
         if lineages:
             yield s, lineages
+
+
+# miner.study_facts values → BugSigDB's words for them
+BUGSIGDB_DESIGNS = {
+    "case-control": "case-control", "cohort": "prospective cohort", "cross-sectional": "cross-sectional observational, not case-control",
+    "RCT": "randomized controlled trial", "animal model": "laboratory experiment", "in vitro": "laboratory experiment",
+    "Mendelian randomization": "Mendelian randomization", "meta-analysis": "meta-analysis",
+}
+BUGSIGDB_SITES = {
+    "stool": "feces", "oral": "mouth", "nasal": "nasal cavity", "skin": "skin", "vaginal": "vagina", "intestinal mucosa": "intestinal mucosa",
+    "intestinal content": "intestinal content", "blood": "blood", "urine": "urine", "cerebrospinal fluid": "cerebrospinal fluid", "brain": "brain",
+}
+BUGSIGDB_SEQUENCING = {"16S rRNA": "16S", "shotgun metagenomics": "WMS", "qPCR": "PCR", "culture": "culture"}
+
+
+def _study_columns(study: dict) -> dict:
+    def joined(values: Iterable[str]) -> str:
+        return ",".join(dict.fromkeys(values)) or MISSING
+
+    def number(value: int | None) -> str | int:
+        return MISSING if value is None else value
+
+    return {
+        "Study design": joined(BUGSIGDB_DESIGNS[d] for d in study["design"] if d in BUGSIGDB_DESIGNS),
+        "Location of subjects": joined(study["countries"]),
+        "Body site": joined(BUGSIGDB_SITES.get(site, site) for site in study["body_sites"]),
+        "Sequencing type": joined(BUGSIGDB_SEQUENCING.get(method, method) for method in study["methods"]),
+        "Group 1 sample size": number(study["cases"]), "Group 0 sample size": number(study["controls"]),
+    }
+
+
+def _with_studies(session: Session, items: Iterator[tuple[Signature, list]]) -> Iterator[tuple[tuple[Signature, list], dict]]:
+    """Each (signature, lineages) with its article's study facts, read a chunk of signatures at a time."""
+    while chunk := list(islice(items, CHUNK)):
+        studies = study_of(session, (s.pmid for s, _ in chunk))
+        for item in chunk:
+            yield item, studies.get(item[0].pmid) or empty_study()
 
 
 def _gmt_member(path: list[tuple[str, TreeNode]], ids: str) -> str:

@@ -12,7 +12,7 @@
   the same as a missing one (HTML forms send their blank fields).
 - `relation_filter`: the claim filter (`miner.query.RelationFilter`) as typed query parameters,
   for /api/v1 and the search pages; `pair_options` how pairs are counted (`PairOptions`).
-Imports: FastAPI, annotated-types, `miner.query`.
+Imports: FastAPI, annotated-types, `miner.query`, `miner.study_facts`.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from pydantic import StringConstraints
 from miner.query import PairOptions, RelationFilter
 from miner.query.filters import MAX_INTEGER, YEARS
 from miner.query.pairs import EVIDENCE, ROLL_UP_RANKS
+from miner.study_facts import BODY_SITES, DESIGNS, METHODS
 
 MAX_TEXT = 200
 
@@ -91,8 +92,17 @@ def relation_filter(
     pmid: Annotated[str | None, Query(pattern=r"^[0-9]{1,16}$", description="A PubMed id.")] = None,
     conflict_only: Annotated[bool, Query(description="Only pairs with an open or confirmed conflict.")] = False,
     verdict: Annotated[Text | None, Query(description="unreviewed, reviewed, rejected, any, or one verdict (correct, wrong direction…); default: all but rejected.")] = None,
+    design: Annotated[Text | None, Query(description=f"Study designs of the paper, comma-separated: {', '.join(DESIGNS)}.")] = None,
+    host: Annotated[Text | None, Query(description="Hosts the paper's data come from (human, mouse, rat…), comma-separated.")] = None,
+    body_site: Annotated[Text | None, Query(description=f"Where the samples were taken, comma-separated: {', '.join(BODY_SITES)}.")] = None,
+    method: Annotated[Text | None, Query(description=f"How the microbiota was measured, comma-separated: {', '.join(METHODS)}.")] = None,
+    country: Annotated[Text | None, Query(description="Countries the study was done in (China, United States…), comma-separated.")] = None,
+    min_sample_size: Annotated[bounded(1) | None, Query(description="Only papers stating at least this many participants.")] = None,
 ) -> RelationFilter:
-    return RelationFilter(taxon, include_descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict)
+    return RelationFilter(
+        taxon, include_descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict,
+        design, host, body_site, method, country, min_sample_size,
+    )
 
 
 def pair_options(
