@@ -26,7 +26,7 @@ from miner import __version__
 from miner.config import Settings
 from miner.errors import MinerError
 from miner.store import Database
-from miner.web import api, auth, curation_pages, digest_pages, search_pages
+from miner.web import api, auth, curation_pages, digest_pages, profile_pages, search_pages
 from miner.web.deps import private
 from miner.web.params import BlankQueryValuesAreAbsent
 from miner.web.rendering import render
@@ -67,6 +67,7 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.include_router(auth.router)
     app.include_router(search_pages.router)
+    app.include_router(profile_pages.router)
     app.include_router(curation_pages.router)
     app.include_router(digest_pages.router)
     app.include_router(api.router)
