@@ -66,6 +66,7 @@ class NotFound(MinerError):
 
     def __init__(self, message: str, *, candidates: list[str] | tuple[str, ...] = ()):
         self.candidates = list(candidates)
+        self.plain = message  # without the candidates, for pages that link them
         super().__init__(f"{message}; did you mean {', '.join(self.candidates)}?" if self.candidates else message)
 
 

@@ -42,10 +42,12 @@ def search_page(
             context["popular"] = most_reported(session)
             return render(request, "search.html", {**context, "shown": SHOWN_PAIRS})
         context["pairs"] = pairs(session, f, limit=SHOWN_PAIRS)
-    except (NotFound, InvalidValue) as exc:
+    except NotFound as exc:
+        # the candidates become links; without any, names starting like the taxon
+        context["problem"], status = exc.plain, exc.http_status
+        context["suggestions"] = exc.candidates or ([t["name"] for t in suggest(session, f.taxon[:4])["taxa"]] if f.taxon else [])
+    except InvalidValue as exc:
         context["problem"], status = str(exc), exc.http_status
-        if f.taxon:
-            context["suggestions"] = suggest(session, f.taxon[:4])
     context["shown"] = SHOWN_PAIRS
     return render(request, "search.html", context, status_code=status)
 
