@@ -248,8 +248,10 @@ def test_openapi_documents_what_the_api_answers(site):
                 assert responses["400"]["content"]["application/json"]["schema"] == error_ref, path
             if "{" in path or {"taxon"} <= {p["name"] for p in operation.get("parameters", [])}:
                 assert responses["404"]["content"]["application/json"]["schema"] == error_ref, path
-            if "/export/" in path:
-                assert set(responses["200"]["content"]) == {"text/csv", "application/x-ndjson"}, path
+            if "/export/" in path:  # signatures also as GMT (text/plain)
+                plain = {"text/plain"} if path.endswith("/signatures") else set()
+                assert set(responses["200"]["content"]) == {"text/csv", "application/x-ndjson"} | plain, path
+            assert responses["400"]["content"]["application/json"]["schema"] == error_ref, path  # an unknown parameter, anywhere
     limit = next(p for p in document["paths"][f"{API}/pairs"]["get"]["parameters"] if p["name"] == "limit")["schema"]
     assert (limit["minimum"], limit["maximum"]) == (1, 500)
 
@@ -258,6 +260,9 @@ def test_exports_answer_the_media_types_documented(site):
     _, url, _ = site
     for fmt, media in (("csv", "text/csv"), ("jsonl", "application/x-ndjson")):
         answer = httpx.get(f"{url}{API}/export/pairs", params={"format": fmt})
+        assert answer.status_code == 200 and answer.headers["content-type"].split(";")[0] == media
+    for fmt, media in (("bugsigdb", "text/csv"), ("gmt", "text/plain")):
+        answer = httpx.get(f"{url}{API}/export/signatures", params={"format": fmt})
         assert answer.status_code == 200 and answer.headers["content-type"].split(";")[0] == media
 
 

@@ -118,3 +118,14 @@ def test_study_values_that_mean_nothing_are_refused(api, params, status, words):
 
 def test_a_real_country_no_paper_has_is_an_empty_answer(api):
     assert relation_pmids(api, country="Iceland") == set()
+
+
+def test_the_search_pages_filter_by_study_and_show_it(api):
+    page = api.get("/search", params={"design": "case-control", "country": "China"})
+    assert page.status_code == 200
+    assert '<option value="case-control" selected>' in page.text and 'value="China"' in page.text
+    claims = api.get("/search/claims", params={"design": "case-control", "country": "China"})
+    assert claims.status_code == 200
+    shown = claims.text.count('<li class="claim"')
+    assert shown == len([c for c in visible() if c.pmid == "2001"])
+    assert claims.text.count("Study: case-control, human · n = 120 (60 cases, 60 controls) · stool · 16S rRNA · China") == shown

@@ -66,8 +66,10 @@ def test_filters_and_unknown_conflict(workbench):
     assert "Prevotella" not in httpx.get(f"{url}/conflicts", params={"status": "resolved"}).text.split("<tbody>")[-1]
     both = httpx.get(f"{url}/conflicts", params={"disorder": "depression", "status": "all"}).text
     assert "Prevotella" in both and "Bacteroides" in both
-    unknown = httpx.get(f"{url}/conflicts", params={"disorder": "schizophrenia"})
-    assert unknown.status_code == 400 and "groups: depression" in unknown.text
+    known = httpx.get(f"{url}/conflicts", params={"disorder": "schizophrenia"})  # a disorder the lexicon knows, without conflicts
+    assert known.status_code == 200 and "Prevotella" not in known.text.split("<tbody>")[-1]
+    unknown = httpx.get(f"{url}/conflicts", params={"disorder": "gout"})
+    assert unknown.status_code == 404 and "no disorder &#39;gout&#39;" in unknown.text and "depression" in unknown.text
     missing = httpx.get(f"{url}/conflicts/99999")
     assert missing.status_code == 404 and "no conflict 99999" in missing.text
     bad = httpx.get(f"{url}/conflicts", params={"status": "nonsense"})

@@ -304,7 +304,8 @@ def _sections(claims: list[dict], names: dict[str, str], base: str) -> list[Sect
 
 
 def _moves(session: Session, calendar: Calendar, claims: list[dict], names: dict[str, str], base: str) -> list[Move]:
-    """Pairs touched this week whose consensus label is not what it was before the week."""
+    """Pairs touched this week whose consensus label is not what it was before the week (primary
+    studies voting, as everywhere)."""
     week = calendar.week
     keys = {(c["taxon_id"], c["group"], c["subject"]) for c in claims}
     if not keys:
@@ -314,7 +315,10 @@ def _moves(session: Session, calendar: Calendar, claims: list[dict], names: dict
         select(Relation.taxon_id, Disorder.group, Relation.subject, effective_direction.label("direction"), Relation.pmid, ADDED),
         include_rejected=False,
         include_retracted=False,
-    ).where(Relation.taxon_id.in_({k[0] for k in keys}), Disorder.group.in_({k[1] for k in keys}), ADDED < week.end, calendar.stored())
+    ).where(
+        Relation.taxon_id.in_({k[0] for k in keys}), Disorder.group.in_({k[1] for k in keys}), ADDED < week.end, calendar.stored(),
+        Article.is_review.is_(False),  # the consensus of /pairs (evidence=primary): primary studies vote, reviews do not
+    )
     for taxon_id, group, subject, direction, pmid, added in session.execute(query):
         key = (taxon_id, group, subject)
         if key not in keys:

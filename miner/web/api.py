@@ -3,13 +3,15 @@
 Every endpoint reads through `miner.query`, so the API, the search page, the CLI and the exports
 agree. Filters are shared (`miner.web.params.relation_filter`); a bad parameter (wrong type, out
 of range, or meaningless) is a 400 and an unknown taxon, disorder or article a 404, as JSON
-`{"error": {"status", "message"}}` (`ErrorBody`, documented per operation; never a 422).
+`{"error": {"status", "message", "did_you_mean"}}` (`ErrorBody`, documented per operation; never
+a 422); an unknown query parameter is a 400 too. Every answer's shape is declared in
+`miner.web.schemas` (`response_model`), so the OpenAPI document shows it.
 Integers and texts have the bounded types of `miner.web.params`. Pages are capped at 500 items;
 claims page by cursor, pairs by offset. Exports stream (CSV or JSON Lines, documented as
 text/csv and application/x-ndjson) from a session of their own, so they run in flat memory
 however many rows match.
 Imports: FastAPI, pydantic, `miner.conflicts`, `miner.exports`, `miner.query`, `miner.web.deps`,
-`miner.web.params`.
+`miner.web.params`, `miner.web.schemas`.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from miner.conflicts import count_conflicts, find_conflicts
 from miner.errors import InvalidValue
-from miner.exports import MEDIA_TYPES, formatted
+from miner.exports import MEDIA_TYPES, SIGNATURE_MEDIA_TYPES, commented_csv, formatted, gmt_lines
 from miner.query import (
     RELATION_COLUMNS, SIGNATURE_COLUMNS, RelationFilter, article_detail, disorder_detail, disorders, pairs, relation_page,
     relation_rows, signature_rows, stats, suggest, taxon_detail,
@@ -34,6 +36,8 @@ from miner.query.names import one_taxid
 from miner.query.profile import PROFILE_SORTS, profile, shared
 from miner.query.pairs import CONSENSUS_TEXT, MAX_PAIRS, PAIR_COLUMNS, PAIR_SORTS, PairOptions
 from miner.query.relations import MAX_PAGE, SORTS
+from miner.query.signatures import BUGSIGDB_COLUMNS, bugsigdb_comment, bugsigdb_rows, gmt_sets
+from miner.web import schemas
 from miner.web.deps import DB_SESSION
 from miner.web.params import Evidence, Offset, Text, bounded, pair_options, relation_filter
 
@@ -65,7 +69,6 @@ def _query_names(route: APIRoute) -> frozenset[str]:
     return known
 
 
-router = APIRouter(prefix="/api/v1", tags=["miner API v1"], dependencies=[Depends(known_parameters)])
 CONSENSUS = CONSENSUS_TEXT
 ClaimPage = bounded(1, MAX_PAGE)
 PairPage = bounded(1, MAX_PAIRS)
@@ -98,6 +101,15 @@ EXPORTED = {
     },
     **BAD, **UNKNOWN,
 }
+SIGNATURES_EXPORTED = {
+    **EXPORTED,
+    200: {
+        "description": "The signatures, streamed: CSV (`csv`, `bugsigdb`), JSON Lines (`jsonl`) or GMT gene sets (`gmt`).",
+        "content": {media.split(";")[0]: {"schema": {"type": "string"}} for media in SIGNATURE_MEDIA_TYPES.values()},
+    },
+}
+# every endpoint: an unknown query parameter is a 400
+router = APIRouter(prefix="/api/v1", tags=["miner API v1"], dependencies=[Depends(known_parameters)], responses=BAD)
 
 
 def describe(app: FastAPI) -> None:
@@ -122,7 +134,7 @@ def _json(payload) -> JSONResponse:
     return JSONResponse(payload)
 
 
-@router.get("/relations", summary="Claims with their evidence", responses={**BAD, **UNKNOWN})
+@router.get("/relations", response_model=schemas.ClaimPage, summary="Claims with their evidence", responses={**BAD, **UNKNOWN})
 def relations_endpoint(
     request: Request,
     f: RelationFilter = Depends(relation_filter),
@@ -145,7 +157,7 @@ def relations_endpoint(
 PairSort = Annotated[Literal[tuple(PAIR_SORTS)], Query(description="; ".join(f"`{name}`: {what}" for name, what in PAIR_SORTS.items()) + ".")]
 
 
-@router.get("/pairs", summary="Consensus per taxon–disorder pair", description=CONSENSUS, responses={**BAD, **UNKNOWN})
+@router.get("/pairs", response_model=schemas.PairPage, summary="Consensus per taxon–disorder pair", description=CONSENSUS, responses={**BAD, **UNKNOWN})
 def pairs_endpoint(
     f: RelationFilter = Depends(relation_filter),
     options: PairOptions = Depends(pair_options),
@@ -161,7 +173,7 @@ def pairs_endpoint(
     })
 
 
-@router.get("/taxa/{taxon}", summary="A taxon by NCBI taxid or any name: lineage, names, findings by disorder", responses={**BAD, **UNKNOWN})
+@router.get("/taxa/{taxon}", response_model=schemas.TaxonDetail, summary="A taxon by NCBI taxid or any name: lineage, names, findings by disorder", responses={**BAD, **UNKNOWN})
 def taxon_endpoint(
     taxon: Annotated[Text, Path(description="An NCBI taxid (853) or any name or synonym of the taxon (Faecalibacterium, Bacillota).")],
     include_descendants: Annotated[bool, Query(description="Count the descendants' findings with the taxon's own.")] = False,
@@ -174,7 +186,7 @@ def taxon_endpoint(
 Subject = Annotated[Literal["human", "animal"], Query(description="Human or animal findings (kept apart).")]
 
 
-@router.get("/profile", summary="Taxon × disorder matrix of consensus (the transdiagnostic view)", responses={**BAD, **UNKNOWN})
+@router.get("/profile", response_model=schemas.Profile, summary="Taxon × disorder matrix of consensus (the transdiagnostic view)", responses={**BAD, **UNKNOWN})
 def profile_endpoint(
     disorders: Annotated[Text, Query(description="Disorder groups or any disorder names, comma-separated (depression,bipolar,schizophrenia,anxiety).")],
     taxa: Annotated[Text | None, Query(description="Taxon names or taxids, comma-separated; default: the taxa with the most papers.")] = None,
@@ -189,7 +201,7 @@ def profile_endpoint(
     return _json(profile(session, disorders, taxa=taxa, subject=subject, options=options, sort=sort, limit=limit))
 
 
-@router.get("/shared", summary="Taxa that move the same way in at least k of the disorders", responses={**BAD, **UNKNOWN})
+@router.get("/shared", response_model=schemas.Shared, summary="Taxa that move the same way in at least k of the disorders", responses={**BAD, **UNKNOWN})
 def shared_endpoint(
     disorders: Annotated[Text, Query(description="Two or more disorder groups or names, comma-separated.")],
     k: Annotated[bounded(2, 50) | None, Query(description="In how many of them the consensus must agree (default: all).")] = None,
@@ -203,22 +215,22 @@ def shared_endpoint(
     return _json(shared(session, disorders, k=k, subject=subject, options=options, limit=limit))
 
 
-@router.get("/disorders", summary="Every disorder descriptor with its group and counts")
+@router.get("/disorders", response_model=schemas.Disorders, summary="Every disorder descriptor with its group and counts")
 def disorders_endpoint(session: Session = DB_SESSION):
     return _json({"items": disorders(session)})
 
 
-@router.get("/disorders/{mesh}", summary="A disorder: terms, taxa most reported up and down", responses={**BAD, **UNKNOWN})
+@router.get("/disorders/{mesh}", response_model=schemas.DisorderDetail, summary="A disorder: terms, taxa most reported up and down", responses={**BAD, **UNKNOWN})
 def disorder_endpoint(mesh: Text, session: Session = DB_SESSION):
     return _json(disorder_detail(session, mesh))
 
 
-@router.get("/articles/{pmid}", summary="An article and every claim extracted from it", responses={**BAD, **UNKNOWN})
+@router.get("/articles/{pmid}", response_model=schemas.ArticleDetail, summary="An article and every claim extracted from it", responses={**BAD, **UNKNOWN})
 def article_endpoint(pmid: Text, session: Session = DB_SESSION):
     return _json(article_detail(session, pmid))
 
 
-@router.get("/conflicts", summary="Conflicting findings, most evidence first", responses=BAD)
+@router.get("/conflicts", response_model=schemas.Conflicts, summary="Conflicting findings, most evidence first", responses={**BAD, **UNKNOWN})
 def conflicts_endpoint(
     status: Literal["open", "confirmed", "resolved", "dismissed"] | None = None,
     disorder: Annotated[Text | None, Query(description="A disorder group, MeSH descriptor or disorder name.")] = None,
@@ -234,12 +246,12 @@ def conflicts_endpoint(
     return _json({"items": [c.to_json() for c in found], "total": total, "limit": limit, "offset": offset})
 
 
-@router.get("/stats", summary="Counts of articles, claims, taxa, disorders and conflicts")
+@router.get("/stats", response_model=schemas.Stats, summary="Counts of articles, claims, taxa, disorders and conflicts")
 def stats_endpoint(session: Session = DB_SESSION):
     return _json(stats(session))
 
 
-@router.get("/suggest", summary="Taxa and disorders whose names contain the text (for search boxes)", responses=BAD)
+@router.get("/suggest", response_model=schemas.Suggestions, summary="Taxa and disorders whose names contain the text (for search boxes)", responses=BAD)
 def suggest_endpoint(q: Annotated[Text, Query(min_length=1, max_length=100)], session: Session = DB_SESSION):
     return _json(suggest(session, q))
 
@@ -253,7 +265,7 @@ def export_relations(request: Request, f: RelationFilter = Depends(relation_filt
     return _stream(request, lambda s: relation_rows(s, f, as_tuples=True), RELATION_COLUMNS, format, f"miner-relations-{_slug(f)}")
 
 
-@router.get("/export/signatures", summary="Signatures, streamed as CSV, JSON Lines, BugSigDB CSV or GMT", response_class=StreamingResponse, responses=EXPORTED)
+@router.get("/export/signatures", summary="Signatures, streamed as CSV, JSON Lines, BugSigDB CSV or GMT", response_class=StreamingResponse, responses=SIGNATURES_EXPORTED)
 def export_signatures(
     request: Request, f: RelationFilter = Depends(relation_filter),
     format: Annotated[Literal["csv", "jsonl", "bugsigdb", "gmt"], Query(
@@ -267,9 +279,6 @@ def export_signatures(
     or decreased. csv/jsonl: miner's rows with NCBI taxids, NCBI lineages (`2|1239|…|216851`) and
     MetaPhlAn-style names. bugsigdb: BugSigDB's own columns and separators, ranked lineages only
     (`k__…|p__…|…|g__…` and the matching taxids). gmt: `name<TAB>NA<TAB>member…` a signature."""
-    from miner.exports import SIGNATURE_MEDIA_TYPES, commented_csv, gmt_lines
-    from miner.query.signatures import BUGSIGDB_COLUMNS, bugsigdb_comment, bugsigdb_rows, gmt_sets
-
     conditions(session, f)
     if format in ("csv", "jsonl"):
         return _stream(request, lambda s: signature_rows(s, f), SIGNATURE_COLUMNS, format, f"miner-signatures-{_slug(f)}")

@@ -4,7 +4,7 @@ Server-rendered like the curator pages; the suggestions are the only script, and
 The filter's fields are the API's (`relation_filter`): a value that cannot parse or is out of
 range is the 400 error page; a filter that cannot mean anything (400) or names nothing known
 (404) is shown on the search page, with that status and suggestions.
-Imports: FastAPI, `miner.errors`, `miner.query`, `miner.web.*`.
+Imports: FastAPI, `miner.errors`, `miner.query`, `miner.study_facts`, `miner.store`, `miner.web.*`.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from miner.errors import InvalidValue, NotFound
 from miner.query import RelationFilter, most_reported, pairs, relation_page, suggest
 from miner.query.pairs import CONSENSUS_TEXT
 from miner.store.models import User
+from miner.study_facts import DESIGNS
 from miner.web.deps import DB_SESSION, current_user
 from miner.web.params import Text, relation_filter
 from miner.web.rendering import render
@@ -35,7 +36,10 @@ def home():
 def search_page(
     request: Request, f: RelationFilter = Depends(relation_filter), session: Session = DB_SESSION, user: User | None = Depends(current_user)
 ):
-    context = {"f": f, "pairs": [], "problem": None, "suggestions": None, "consensus": CONSENSUS_TEXT, "query": _query(request), "popular": None}
+    context = {
+        "f": f, "pairs": [], "problem": None, "suggestions": None, "consensus": CONSENSUS_TEXT, "query": _query(request), "popular": None,
+        "designs": DESIGNS,
+    }
     status = 200
     try:
         if f.is_empty():  # nothing asked yet: where to start, from the kept counts (no scan of every claim)
