@@ -6,7 +6,8 @@ empty SQLite or PostgreSQL database and fills it fast: ~3,000 bacterial taxa of 
 well-known gut taxa at the head and several genera/species under the head families and genera;
 all disorders of `pipelines/disorders.jsonl`, skewed towards depression, Parkinson's, autism…;
 about N/4 articles (8-digit PMIDs rising with the Entrez date, 2005 to `asof`, skewed to recent
-years; ~10% reviews, ~0.2% retracted) with 1–8 relations each, whose evidence sentences carry
+years; ~10% reviews, ~0.2% retracted; study facts — design, host, body site, method, country,
+participants — drawn per article) with 1–8 relations each, whose evidence sentences carry
 correct taxon/disorder/trigger offsets. Then one curator, ~1,000 verdicts with their audit events,
 `miner.conflicts.refresh` over every key, and ANALYZE (VACUUM ANALYZE on PostgreSQL); each step is timed. Rows go in with
 SQLAlchemy Core executemany (SQLite) or psycopg's COPY (PostgreSQL), one transaction per
@@ -48,7 +49,7 @@ from miner.conflicts import refresh  # noqa: E402
 from miner.errors import MinerError  # noqa: E402
 from miner.store.claims import VERDICTS  # noqa: E402
 from miner.store.database import Database  # noqa: E402
-from miner.store.models import Article, AuditEvent, Conflict, Disorder, IngestRun, Relation, Taxon, User, Verdict  # noqa: E402
+from miner.store.models import Article, AuditEvent, Conflict, Disorder, IngestRun, Relation, StudyFact, Taxon, User, Verdict  # noqa: E402
 from miner.taxon_tree import TreeNode as Node  # noqa: E402
 from miner.taxon_tree import read_nodes  # noqa: E402
 
@@ -268,6 +269,47 @@ def load_disorders(path: Path = DISORDERS_FILE) -> list[dict]:
         disorder["variants"] = variants[:4]
         disorder["abbreviations_used"] = [a["abbr"] for a in disorder.get("abbreviations", ()) if a.get("standalone")]
     return disorders
+
+
+# ---- study facts ---------------------------------------------------------------------------
+
+HUMAN_DESIGNS = (("case-control", 0.5), ("cohort", 0.15), ("cross-sectional", 0.15), ("RCT", 0.12), ("Mendelian randomization", 0.08))
+COUNTRIES = ("China", "China", "China", "United States", "United States", "Japan", "Italy", "Spain", "United Kingdom", "Germany",
+             "Netherlands", "Brazil", "Iran", "India", "Australia", "Canada", "South Korea", "France", "Sweden", "Poland")
+
+
+def study_facts(article: dict, subject: str) -> list[dict]:
+    """Study facts of a synthetic article (rows of the study_fact table), drawn from a random
+    stream of its own (the PMID), so the rest of the database does not change with them; the
+    participant counts are set on `article`."""
+    rng = random.Random(int(article["pmid"]))
+    rows: list[tuple[str, str]] = []
+    article.update(sample_size=None, cases=None, controls=None)
+    if article["is_review"]:
+        rows.append(("design", "review"))
+        if "Meta-Analysis" in article["publication_types"]:
+            rows.append(("design", "meta-analysis"))
+        rows.append(("host", "human"))
+    elif subject == "animal":
+        rows += [("design", "animal model"), ("host", rng.choice(("mouse", "mouse", "mouse", "rat", "zebrafish")))]
+        rows.append(("body_site", rng.choice(("stool", "intestinal content"))))
+        if rng.random() < 0.5:
+            article["sample_size"] = rng.choice((12, 16, 20, 24, 30, 40))
+    else:
+        pick, total = rng.random(), 0.0
+        for design, share in HUMAN_DESIGNS:
+            total += share
+            if pick < total:
+                break
+        rows += [("design", design), ("host", "human"), ("body_site", "stool" if rng.random() < 0.85 else rng.choice(("oral", "intestinal mucosa")))]
+        if rng.random() < 0.6:
+            rows.append(("country", rng.choice(COUNTRIES)))
+        if design != "Mendelian randomization" and rng.random() < 0.7:
+            cases, controls = rng.randint(15, 150), rng.randint(15, 150)
+            article.update(cases=cases, controls=controls, sample_size=cases + controls)
+    if not article["is_review"]:
+        rows.append(("method", rng.choices(("16S rRNA", "shotgun metagenomics", "qPCR"), (0.7, 0.2, 0.1))[0]))
+    return [{"pmid": article["pmid"], "kind": kind, "value": value} for kind, value in dict.fromkeys(rows)]
 
 
 # ---- articles and relations -----------------------------------------------------------------
@@ -554,9 +596,12 @@ def build(url: str, relations: int = 1_000_000, seed: int = 7, progress: Callabl
     done = articles = 0
     for batch_articles, batch_relations in generator.batches():
         chosen += [batch_relations[i - done] for i in sorted(wanted) if done <= i < done + len(batch_relations)]
+        subjects = {r["pmid"]: r["subject"] for r in batch_relations}
+        facts = [row for a in batch_articles for row in study_facts(a, subjects.get(a["pmid"], "human"))]
         with engine.begin() as connection:
             _insert(connection, Article.__table__, batch_articles, use_copy)
             _insert(connection, Relation.__table__, batch_relations, use_copy)
+            _insert(connection, StudyFact.__table__, facts, use_copy)
         done += len(batch_relations)
         articles += len(batch_articles)
         progress(f"  {done:,}/{relations:,} relations, {articles:,} articles ({time.perf_counter() - clock:.1f} s)")

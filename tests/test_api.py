@@ -795,7 +795,7 @@ def test_disorder_names_abbreviations_and_terms_of_the_lexicon(api, disorder, gr
 
 def test_a_disorder_known_but_not_reported_is_an_empty_answer(api):
     client, _ = api
-    for name in ("generalized anxiety disorder", "first-episode psychosis", "schizophrenia"):
+    for name in ("generalized anxiety disorder", "GAD", "first-episode psychosis", "FEP", "schizophrenia"):
         assert get(client, "/pairs", disorder=name)["items"] == []
 
 
@@ -815,6 +815,9 @@ def test_a_taxon_by_name_or_synonym(api):
     assert by_id == by_name and by_name["taxid"] == 216851
     bacillota = get(client, "/suggest", q="Firmicutes")["taxa"]  # the phylum's former name
     assert any(t["taxid"] == 1239 for t in bacillota)
+    renamed = get(client, "/suggest", q="Bacillota")["taxa"]  # and its 2021 name, a synonym in the stored taxonomy
+    assert [(t["taxid"], t["matched"]) for t in renamed][:1] == [(1239, "Bacillota")]
+    assert get(client, "/taxa/Segatella copri")["taxid"] == 165179  # Prevotella copri's new name
     assert get(client, "/relations", taxon="Bacillota", include_descendants="true", limit=500)["items"]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from miner.errors import InvalidValue, NotFound
 from miner.query.estimates import counts
 from miner.query.filters import RelationFilter
+from miner.query.kept import kept
 from miner.query.names import LexiconEntry, disorder_lexicon, disorder_meshes, folded
 from miner.query.pairs import PairOptions, pairs
 from miner.query.relations import relation_page
@@ -21,7 +22,12 @@ from miner.taxon_tree import taxon_tree
 
 def taxon_detail(session: Session, taxid: int, *, descendants: bool = False, evidence: str = "primary") -> dict:
     """A taxon by NCBI taxid: name, rank, lineage, names, what is reported of it by disorder
-    (with its descendants' findings too when asked) and which descendants have claims."""
+    (with its descendants' findings too when asked) and which descendants have claims. Kept per
+    state of the data (a phylum's descendants' claims are hundreds of thousands to count)."""
+    return kept(session, ("taxon", taxid, descendants, evidence), lambda: _taxon_detail(session, taxid, descendants, evidence))
+
+
+def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str) -> dict:
     stored = session.scalars(select(Taxon).where(Taxon.taxid == taxid)).first()
     tree = taxon_tree()
     node = tree.node(taxid)

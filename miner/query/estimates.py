@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from miner.store.models import Relation
+from miner.store.models import Article, Relation, StudyFact
 
 TTL_SECONDS = 600
 _lock = threading.Lock()
@@ -29,6 +29,8 @@ class Counts:
     by_taxon: dict[int, int]
     by_mesh: dict[str, int]
     at: float
+    articles: int = 0
+    by_fact: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, value) → articles with that study fact
 
 
 def counts(session: Session) -> Counts:
@@ -41,7 +43,9 @@ def counts(session: Session) -> Counts:
         if found is None or time.monotonic() - found.at >= TTL_SECONDS:
             by_taxon = dict(session.execute(select(Relation.taxon_id, func.count()).group_by(Relation.taxon_id)).all())
             by_mesh = dict(session.execute(select(Relation.mesh, func.count()).group_by(Relation.mesh)).all())
-            found = _cache[key] = Counts(sum(by_taxon.values()), by_taxon, by_mesh, time.monotonic())
+            articles = session.scalar(select(func.count()).select_from(Article)) or 0
+            by_fact = {(k, v): n for k, v, n in session.execute(select(StudyFact.kind, StudyFact.value, func.count()).group_by(StudyFact.kind, StudyFact.value))}
+            found = _cache[key] = Counts(sum(by_taxon.values()), by_taxon, by_mesh, time.monotonic(), articles, by_fact)
     return found
 
 
@@ -58,13 +62,29 @@ def matching_share(session: Session, taxon_ids: list[int] | None, meshes: list[s
     return share
 
 
-def walk_is_cheaper(session: Session, taxon_ids: list[int] | None, meshes: list[str] | None, page: int) -> bool:
-    """Walking in order reads about page/share claims; seeking reads share·total and sorts them."""
-    share = matching_share(session, taxon_ids, meshes)
+def study_share(session: Session, asked: dict[str, list]) -> float:
+    """The share of papers whose study facts match (each kind taken as independent; a participant
+    threshold as keeping half)."""
+    known = counts(session)
+    share = 1.0
+    for kind, values in asked.items():
+        if kind == "min_sample_size":
+            share *= 0.5
+        elif known.articles:
+            share *= min(1.0, sum(known.by_fact.get((kind, value), 0) for value in values) / known.articles)
+    return share
+
+
+def walk_is_cheaper(session: Session, taxon_ids: list[int] | None, meshes: list[str] | None, page: int, study: dict[str, list] | None = None) -> bool:
+    """Walking in order reads about page/share claims, share being what all the restrictions keep;
+    seeking reads the claims of the narrowest index it can seek (the taxon or descriptor index, or
+    the papers whose study facts match) and sorts them."""
+    indexed = matching_share(session, taxon_ids, meshes)
+    studied = study_share(session, study) if study else 1.0
+    share = indexed * studied
     if share <= 0:
         return False
-    total = counts(session).total
-    return page / share < share * total
+    return page / share < min(indexed, studied) * counts(session).total
 
 
 def forget() -> None:

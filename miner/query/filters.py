@@ -13,9 +13,9 @@ Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.store`, `miner.stud
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, intersect, or_, select, true
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
@@ -75,6 +75,8 @@ class Resolved:
     claim_where: list[ColumnElement]
     direction: str | None
     verdict: str | None
+    studied: Select | None = None  # the PMIDs whose study facts the filter asks for (None: any)
+    study_values: dict[str, list] = field(default_factory=dict)  # kind → values asked for ("min_sample_size" → [n])
 
     def conditions(self, *, seek: bool = True, verdict_joined: bool = False) -> list[ColumnElement]:
         """The SQL conditions. Without `verdict_joined` they use the relation table alone (the
@@ -84,6 +86,8 @@ class Resolved:
         written so no index serves them (`taxon_id + 0`): the database then walks the id or year
         order and stops at the page's end, fastest when the filter matches many claims."""
         found = [*self.pair_conditions(seek=seek), *self.claim_where]
+        if self.studied is not None:  # seeking: one list of the papers; walking: each claim's own facts, by their key
+            found += [Relation.pmid.in_(self.studied)] if seek else _study_tests(self.study_values)
         if verdict_joined:
             found += _joined_verdict_conditions(self.verdict)
             if self.direction:
@@ -109,10 +113,11 @@ class Resolved:
     def claim_test(self, extra: list[ColumnElement]) -> ColumnElement | None:
         """One test over the joined verdict of whether a claim matches the filter's claim-level
         conditions and `extra`; None when there are none (every claim of a pair matches)."""
-        if not (self.claim_where or self.direction or self.verdict is not None or extra):
+        if not (self.claim_where or self.direction or self.verdict is not None or self.studied is not None or extra):
             return None
         direction = [effective_direction == self.direction] if self.direction else []
-        return and_(true(), *self.claim_where, *_joined_verdict_conditions(self.verdict), *direction, *extra)
+        studied = [Relation.pmid.in_(self.studied)] if self.studied is not None else []
+        return and_(true(), *self.claim_where, *studied, *_joined_verdict_conditions(self.verdict), *direction, *extra)
 
 
 def resolve(session: Session, f: RelationFilter) -> Resolved:
@@ -162,21 +167,24 @@ def resolve(session: Session, f: RelationFilter) -> Resolved:
             .correlate(Relation)
             .exists()
         )
-    claim_where += _study_conditions(session, f)
+    study_values: dict[str, list] = {}
+    studied = _studied(session, f, study_values)
     if f.verdict is not None and f.verdict not in VERDICT_FILTERS:
         raise InvalidValue(f"no verdict filter {f.verdict!r}; use one of {', '.join(VERDICT_FILTERS)}")
-    return Resolved(taxa, meshes, where, claim_where, f.direction, f.verdict)
+    return Resolved(taxa, meshes, where, claim_where, f.direction, f.verdict, studied, study_values)
 
 
 STUDY_KINDS = {"design": DESIGNS, "host": None, "body_site": BODY_SITES, "method": METHODS, "country": None}
 
 
-def _study_conditions(session: Session, f: RelationFilter) -> list[ColumnElement]:
-    """Claims from papers whose own study has one of the named facts (design, host, body site,
-    method, country) and at least `min_sample_size` participants. Designs, body sites and methods
-    come from fixed lists; hosts and countries are checked against the stored ones, so a misspelt
-    one is a NotFound with did-you-mean rather than an empty answer."""
-    found: list[ColumnElement] = []
+def _studied(session: Session, f: RelationFilter, asked: dict[str, list]) -> Select | None:
+    """The PMIDs whose own study has one of the named facts of each kind (design, host, body site,
+    method, country) and at least `min_sample_size` participants, as one SELECT (an INTERSECT
+    of the kinds), so a query tests each claim against one list of the papers that qualify.
+    Designs, body sites and methods come from fixed lists; hosts and countries are checked
+    against the stored ones, so a misspelt one is a NotFound with did-you-mean rather than an
+    empty answer. `asked` gets the values asked for, by kind."""
+    chosen: list[Select] = []
     for kind, allowed in STUDY_KINDS.items():
         text = getattr(f, kind)
         if not text:
@@ -194,12 +202,29 @@ def _study_conditions(session: Session, f: RelationFilter) -> list[ColumnElement
                 if close:
                     raise NotFound(f"no stored paper has {kind} {value!r}", candidates=[by_folded[c] for c in close])
                 values.append(value)  # a real name no stored paper has yet: nothing matches
-        found.append(Relation.pmid.in_(select(StudyFact.pmid).where(StudyFact.kind == kind, StudyFact.value.in_(values))))
+        chosen.append(select(StudyFact.pmid).where(StudyFact.kind == kind, StudyFact.value.in_(values)))
+        asked[kind] = values
     if f.min_sample_size is not None:
         if not 1 <= f.min_sample_size <= MAX_INTEGER:
             raise InvalidValue(f"min_sample_size is a positive whole number, not {f.min_sample_size}")
-        found.append(Relation.pmid.in_(select(Article.pmid).where(Article.sample_size >= f.min_sample_size)))
-    return found
+        chosen.append(select(Article.pmid).where(Article.sample_size >= f.min_sample_size))
+        asked["min_sample_size"] = [f.min_sample_size]
+    if not chosen:
+        return None
+    return chosen[0] if len(chosen) == 1 else select(intersect(*chosen).subquery().c[0])
+
+
+def _study_tests(asked: dict[str, list]) -> list[ColumnElement]:
+    """One EXISTS per kind of study fact asked for, on the claim's own PMID (a primary-key lookup
+    a claim: cheap where a walk tests a few thousand claims, where building the list of every
+    paper that qualifies would cost more)."""
+    tests: list[ColumnElement] = []
+    for kind, values in asked.items():
+        if kind == "min_sample_size":
+            tests.append(select(Article.pmid).where(Article.pmid == Relation.pmid, Article.sample_size >= values[0]).exists())
+        else:
+            tests.append(select(StudyFact.pmid).where(StudyFact.pmid == Relation.pmid, StudyFact.kind == kind, StudyFact.value.in_(values)).exists())
+    return tests
 
 
 def _stored_values(session: Session, kind: str) -> list[str]:

@@ -67,9 +67,11 @@ def disorder_lexicon() -> dict[str, LexiconEntry]:
     return entries
 
 
-def _disorder_index(rows: list[tuple[str, str, str]]) -> dict[str, set[str]]:
+@lru_cache(maxsize=8)
+def _disorder_index(rows: tuple[tuple[str, str, str], ...]) -> dict[str, set[str]]:
     """Folded name → MeSH descriptors, for the stored descriptors: their ids, names, lexicon terms
-    and abbreviations; a group's name means all its descriptors ("depression")."""
+    and abbreviations; a group's name means all its descriptors ("depression"). Kept per set of
+    descriptors (they change when a new one is first stored); callers do not change it."""
     index: dict[str, set[str]] = {}
     groups: dict[str, set[str]] = {}
     lexicon = disorder_lexicon()
@@ -94,7 +96,7 @@ def known_disorders(session: Session) -> list[tuple[str, str, str]]:
 def disorder_meshes(session: Session, disorder: str) -> list[str]:
     """The MeSH descriptors a disorder filter names; several names comma-separated."""
     rows = known_disorders(session)
-    index = _disorder_index(rows)
+    index = _disorder_index(tuple(rows))
     found: set[str] = set()
     for value in split_values(disorder):
         meshes = index.get(folded(value))

@@ -15,18 +15,26 @@ in conflict, and one score. One meaning everywhere (API, CLI, pages, digest, exp
   when most papers found no change, "single paper" with one paper, else "mixed".
 - `min_papers` keeps pairs with at least that many counted papers; `roll_up` (a rank) pools each
   taxon's findings into its ancestor at that rank, a paper counting once per ancestor.
-Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.taxon_tree`, `miner.query.filters`.
+
+How: the claims of every pair the filter's pair-level conditions allow are read in one query
+(one row a claim; verdict by its unique key, review flag from the reviews' PMIDs) and counted in
+Python; that table is kept per state of the data (`miner.query.kept`), so the next request on
+the same taxa or groups is served from memory. Claim-level conditions then choose pairs by a
+DISTINCT query of their keys, and sorting and paging are done on the table.
+Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.taxon_tree`, `miner.query.filters`,
+`miner.query.kept`.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue
 from miner.query.filters import RelationFilter, Resolved, resolve
+from miner.query.kept import kept
 from miner.store.claims import REJECTING, effective_direction, verdict_on_relation
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
 from miner.taxon_tree import taxon_tree
@@ -75,8 +83,12 @@ class PairOptions:
 
 
 def secondary() -> ColumnElement:
-    """The claim comes from a review or meta-analysis."""
+    """The claim comes from a review or meta-analysis (the list of reviews' PMIDs is read once a
+    query from `ix_article_review_pmid`)."""
     return Relation.pmid.in_(select(Article.pmid).where(Article.is_review.is_(True)))
+
+
+
 
 
 def _kept() -> ColumnElement:
@@ -95,16 +107,61 @@ def pairs(
     descriptors = {mesh: (name, group) for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group))}
     resolved = resolve(session, f)
     group_meshes = _group_meshes(descriptors, resolved.meshes)
-    if options.roll_up:
-        rows = _rolled_up(session, resolved, descriptors, group_meshes, options)
-        rows = _ordered(rows, sort)[offset: None if limit is None else offset + limit]
-    else:
-        rows = _counted(session, resolved, descriptors, group_meshes, options, sort, limit, offset)
-        taxa = _taxa(session, {row["taxon_id"] for row in rows})
-        for row in rows:
-            row["taxon"], row["taxid"], row["rank"] = taxa[row["taxon_id"]]
-            row["pooled_taxa"] = 1
+    table = _table(session, f, resolved, group_meshes, descriptors, options)
+    chooser = _chooser(resolved, group_meshes)
+    if chooser is not None:
+        chosen = _chosen(session, resolved, group_meshes, chooser, descriptors, options)
+        table = [row for row in table if row["key"] in chosen]
+    table = [row for row in table if row["papers"] >= options.min_papers]
+    rows = [dict(row) for row in _ordered(table, sort)[offset: None if limit is None else offset + limit]]
+    for row in rows:
+        del row["key"]
     return _finished(session, rows, descriptors, options)
+
+
+def _table(session: Session, f: RelationFilter, resolved: Resolved, group_meshes, descriptors, options: PairOptions) -> list[dict]:
+    """Every pair the filter's pair-level conditions allow (taxa, descriptors' groups, rank,
+    subject, conflict), counted over all their claims, with names; kept per state of the data
+    (`miner.query.kept`) except under `conflict_only`, which curators' statuses change."""
+    def compute() -> list[dict]:
+        claims = _claims(session, resolved, group_meshes)
+        if options.roll_up:
+            ancestors = _ancestors(session, {claim[0] for claim in claims}, options.roll_up)
+            rows = _pooled(claims, ancestors.get, descriptors, options.evidence)
+            tree = taxon_tree()
+            for row in rows:
+                node = tree.node(row["taxid"])
+                row["taxon"], row["rank"], row["taxon_id"] = node.name if node else str(row["taxid"]), options.roll_up, None
+            return rows
+        rows = _pooled(claims, lambda taxon_id: taxon_id, descriptors, options.evidence)
+        taxa = _taxa(session, {row["taxid"] for row in rows})
+        for row in rows:
+            row["taxon_id"] = row["taxid"]
+            row["taxon"], row["taxid"], row["rank"] = taxa[row["taxon_id"]]
+        return rows
+
+    if f.conflict_only:
+        return compute()
+    taxa = tuple(resolved.taxon_ids) if resolved.taxon_ids is not None else None
+    return kept(session, ("pairs", taxa, tuple(group_meshes) if group_meshes is not None else None, f.rank, f.subject, options.evidence, options.roll_up), compute)
+
+
+def _chosen(session: Session, resolved: Resolved, group_meshes, chooser: ColumnElement, descriptors, options: PairOptions) -> set[tuple]:
+    """The keys (taxon or ancestor, group, subject) of the pairs with a claim that passes `chooser`."""
+    found = session.execute(
+        select(Relation.taxon_id, Relation.mesh, Relation.subject)
+        .select_from(Relation)
+        .outerjoin(Verdict, verdict_on_relation)
+        .where(*resolved.pair_conditions(meshes=group_meshes), chooser)
+        .distinct()
+    ).all()
+    ancestors = _ancestors(session, {row[0] for row in found}, options.roll_up) if options.roll_up else None
+    keys = set()
+    for taxon_id, mesh, subject in found:
+        key = ancestors.get(taxon_id) if ancestors is not None else taxon_id
+        if key is not None:
+            keys.add((key, descriptors[mesh][1] if mesh in descriptors else mesh, subject))
+    return keys
 
 
 def _group_meshes(descriptors: dict[str, tuple[str, str]], meshes: list[str] | None) -> list[str] | None:
@@ -115,50 +172,19 @@ def _group_meshes(descriptors: dict[str, tuple[str, str]], meshes: list[str] | N
     return sorted(mesh for mesh, (_, group) in descriptors.items() if group in groups)
 
 
-def _group_of(descriptors: dict[str, tuple[str, str]]):
-    return case({mesh: group for mesh, (_, group) in descriptors.items()}, value=Relation.mesh, else_=Relation.mesh) if descriptors else Relation.mesh
-
-
-def _counted(session, resolved: Resolved, descriptors, group_meshes, options: PairOptions, sort: str, limit, offset) -> list[dict]:
-    """Counted in SQL over the relation table (the verdict by an outer join on its unique key)."""
-    group = _group_of(descriptors)
-    votes = _kept() if options.evidence == "all" else and_(_kept(), not_(secondary()))
-    reviewed = and_(_kept(), secondary())
-
-    def papers_of(condition, direction: str | None = None):
-        test = condition if direction is None else and_(condition, effective_direction == direction)
-        return func.count(func.distinct(case((test, Relation.pmid))))
-
-    up, down, same, papers = papers_of(votes, "increased"), papers_of(votes, "decreased"), papers_of(votes, "unchanged"), papers_of(votes)
+def _claims(session: Session, resolved: Resolved, group_meshes: list[str] | None) -> list[tuple]:
+    """(taxon_id, mesh, subject, pmid, direction through the verdict, year, kept, secondary) of
+    every claim of the pairs the filter can choose: all descriptors of its groups, and
+    only the pair-level conditions (a pair counts all its claims). One row a claim from the
+    relation table, its verdict by an outer join on the verdict's unique key, the review flag
+    from one list of the reviews' PMIDs (`ix_article_review_pmid`); counted in Python."""
     query = (
-        select(
-            Relation.taxon_id, group.label("disorder_group"), Relation.subject, up.label("increased"), down.label("decreased"),
-            same.label("unchanged"), papers.label("papers"), func.count(case((votes, 1))).label("claims"),
-            func.min(case((votes, func.nullif(Relation.year, 0)))).label("first_year"),
-            func.max(case((votes, func.nullif(Relation.year, 0)))).label("latest_year"),
-            papers_of(reviewed, "increased").label("reviews_increased"), papers_of(reviewed, "decreased").label("reviews_decreased"),
-            papers_of(reviewed, "unchanged").label("reviews_unchanged"), papers_of(reviewed).label("reviews_papers"),
-        )
+        select(Relation.taxon_id, Relation.mesh, Relation.subject, Relation.pmid, effective_direction, Relation.year, _kept(), secondary())
         .select_from(Relation)
         .outerjoin(Verdict, verdict_on_relation)
         .where(*resolved.pair_conditions(meshes=group_meshes))
-        .group_by(Relation.taxon_id, group, Relation.subject)
-        .having(papers >= options.min_papers)
     )
-    chooser = _chooser(resolved, group_meshes)
-    if chooser is not None:
-        query = query.having(func.count(case((chooser, 1))) > 0)
-    score = (up - down) * 1.0 / func.nullif(up + down + same, 0)
-    if sort == "taxon":
-        name = select(Taxon.name).where(Taxon.id == Relation.taxon_id).scalar_subquery()
-        order = (func.min(name), group, Relation.subject)
-    else:
-        order = {
-            "papers": (papers.desc(), Relation.taxon_id, group, Relation.subject),
-            "-consensus": (score.desc().nulls_last(), papers.desc(), Relation.taxon_id, group, Relation.subject),
-            "consensus": (score.asc().nulls_last(), papers.desc(), Relation.taxon_id, group, Relation.subject),
-        }[sort]
-    return [dict(row) for row in session.execute(query.order_by(*order).limit(limit).offset(offset)).mappings()]
+    return session.connection().execute(query).all()  # Core rows, no ORM processing: a pair can have thousands of claims
 
 
 def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElement | None:
@@ -169,49 +195,37 @@ def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElemen
     return resolved.claim_test([Relation.mesh.in_(resolved.meshes)] if narrower and resolved.meshes else [])
 
 
-def _rolled_up(session, resolved: Resolved, descriptors, group_meshes, options: PairOptions) -> list[dict]:
-    """Pooled per ancestor at the rank: the distinct (paper, direction) facts of the chosen
-    claims' taxa, counted here so a paper naming two genera of a family counts once for it."""
-    group = _group_of(descriptors)
-    rows = session.execute(
-        select(
-            Relation.taxon_id, group.label("disorder_group"), Relation.subject, Relation.pmid, effective_direction.label("direction"),
-            secondary().label("secondary"), _kept().label("kept"), Relation.year,
-            (_chooser(resolved, group_meshes) if _chooser(resolved, group_meshes) is not None else _kept()).label("chosen"),
-        )
-        .select_from(Relation)
-        .outerjoin(Verdict, verdict_on_relation)
-        .where(*resolved.pair_conditions(meshes=group_meshes))
-    ).all()
-    ancestors = _ancestors(session, {row.taxon_id for row in rows}, options.roll_up or "")
-    pooled: dict[tuple, dict] = defaultdict(lambda: {"votes": defaultdict(set), "reviews": defaultdict(set), "claims": 0, "years": [], "chosen": False, "taxa": set()})
-    for row in rows:
-        ancestor = ancestors.get(row.taxon_id)
-        if ancestor is None:
+def _pooled(claims: list, key_of, descriptors: dict[str, tuple[str, str]], evidence: str) -> list[dict]:
+    """The counted pairs: (key_of(taxon_id), disorder group, subject) → papers per direction
+    (each PMID once per direction, so a paper naming two genera of a family counts once for the
+    family), reviews apart unless `evidence` is "all"; a pair with no paper that votes is left
+    out. `key` is the pair's (key, group, subject); `taxid` is the key until names are added."""
+    pooled: dict[tuple, dict] = {}
+    vote_all = evidence == "all"
+    for taxon_id, mesh, subject, pmid, direction, year, kept_claim, review in claims:
+        key = key_of(taxon_id)
+        if key is None or not kept_claim:
             continue
-        entry = pooled[(ancestor, row.disorder_group, row.subject)]
-        entry["chosen"] = entry["chosen"] or bool(row.chosen)
-        if not row.kept:
-            continue
-        entry["taxa"].add(row.taxon_id)
-        if row.secondary:
-            entry["reviews"][row.direction].add(row.pmid)
-        if options.evidence == "all" or not row.secondary:
-            entry["votes"][row.direction].add(row.pmid)
+        pair = (key, descriptors[mesh][1] if mesh in descriptors else mesh, subject)
+        entry = pooled.get(pair)
+        if entry is None:
+            entry = pooled[pair] = {"votes": defaultdict(set), "reviews": defaultdict(set), "claims": 0, "years": [], "taxa": set()}
+        entry["taxa"].add(taxon_id)
+        if review:
+            entry["reviews"][direction].add(pmid)
+        if vote_all or not review:
+            entry["votes"][direction].add(pmid)
             entry["claims"] += 1
-            if row.year:
-                entry["years"].append(row.year)
-    tree = taxon_tree()
+            if year:
+                entry["years"].append(year)
     found = []
-    for (ancestor, group_name, subject), entry in pooled.items():
-        papers = set().union(*entry["votes"].values()) if entry["votes"] else set()
-        if not entry["chosen"] or len(papers) < options.min_papers:
+    for pair, entry in pooled.items():
+        papers = set().union(*entry["votes"].values())
+        if not papers:
             continue
-        node = tree.node(ancestor)
         reviews = entry["reviews"]
         found.append({
-            "taxon_id": None, "taxon": node.name if node else str(ancestor), "taxid": ancestor, "rank": options.roll_up,
-            "disorder_group": group_name, "subject": subject, "papers": len(papers), "claims": entry["claims"],
+            "key": pair, "taxid": pair[0], "disorder_group": pair[1], "subject": pair[2], "papers": len(papers), "claims": entry["claims"],
             **{direction: len(entry["votes"][direction]) for direction in DIRECTED},
             "first_year": min(entry["years"], default=None), "latest_year": max(entry["years"], default=None),
             **{f"reviews_{direction}": len(reviews[direction]) for direction in DIRECTED},

@@ -6,34 +6,27 @@
 - `shared`: the taxa whose consensus is the same direction ("increased" or "decreased") in at
   least `k` of the named disorder groups, with the groups that agree and those that do not.
 
-Both read the consensus of every pair of the named groups for one subject (human by default),
-computed once per state of the data and kept (`_pair_table`): a new claim, a verdict or a
-finished ingest run makes the next read compute it again, and a kept table is at most
-`TTL_SECONDS` old in any case.
-Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.query.filters`, `miner.query.names`,
+Both read the consensus of every pair of the named groups for one subject (human by default);
+the matrix is computed once per state of the data and kept (`miner.query.kept`): a new claim, a
+verdict or a finished ingest run makes the next read compute it again.
+Imports: SQLAlchemy, `miner.errors`, `miner.query.filters`, `miner.query.kept`, `miner.query.names`,
 `miner.query.pairs`.
 """
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue
 from miner.query.filters import RelationFilter, taxon_ids
 from miner.query.names import disorder_groups, split_values, taxids
+from miner.query.kept import kept
 from miner.query.pairs import PairOptions, pairs
-from miner.store.models import IngestRun, Relation, Verdict
 
-TTL_SECONDS = 300
 MAX_TAXA = 200
 PROFILE_SORTS = {"agreement": "most disorders agreeing first", "papers": "most papers first", "taxon": "taxon name A → Z"}
 AGREEING = ("increased", "decreased")
-_lock = threading.Lock()
-_kept: dict[tuple, tuple[tuple, float, list[dict]]] = {}
 
 
 def profile(
@@ -45,18 +38,17 @@ def profile(
     if sort not in PROFILE_SORTS:
         raise InvalidValue(f"no sort {sort!r}; use one of {', '.join(PROFILE_SORTS)}")
     groups = disorder_groups(session, disorders)
-    table = _pair_table(session, groups, subject, options)
+    rows = _matrix(session, groups, subject, options)
     if taxa is not None:
         wanted = _wanted_taxa(session, taxa, options)
-        table = [row for row in table if _taxon_key(row, options) in wanted]
-    rows = _rows(table, groups)
+        rows = [row for row in rows if _taxon_key(row, options) in wanted]
     keys = {
         "agreement": lambda r: (-r["agreeing"], -r["papers"], r["taxon"]),
         "papers": lambda r: (-r["papers"], r["taxon"]),
         "taxon": lambda r: (r["taxon"],),
     }
-    rows.sort(key=keys[sort])
-    return {"disorders": groups, "subject": subject, "evidence": options.evidence, "roll_up": options.roll_up, "sort": sort, "rows": rows[:limit]}
+    rows = sorted(rows, key=keys[sort])
+    return {"disorders": groups, "subject": subject, "evidence": options.evidence, "roll_up": options.roll_up, "sort": sort, "rows": [_shown(row) for row in rows[:limit]]}
 
 
 def shared(session: Session, disorders: str, *, k: int | None = None, subject: str = "human", options: PairOptions = PairOptions(), limit: int = 100) -> dict:
@@ -67,9 +59,14 @@ def shared(session: Session, disorders: str, *, k: int | None = None, subject: s
     k = len(groups) if k is None else k
     if not 2 <= k <= len(groups):
         raise InvalidValue(f"k is between 2 and the number of groups named ({len(groups)}), not {k}")
-    rows = [row for row in _rows(_pair_table(session, groups, subject, options), groups) if row["agreeing"] >= k]
+    rows = [row for row in _matrix(session, groups, subject, options) if row["agreeing"] >= k]
     rows.sort(key=lambda r: (-r["agreeing"], -r["papers"], r["taxon"]))
-    return {"disorders": groups, "k": k, "subject": subject, "evidence": options.evidence, "roll_up": options.roll_up, "items": rows[:limit]}
+    return {"disorders": groups, "k": k, "subject": subject, "evidence": options.evidence, "roll_up": options.roll_up, "items": [_shown(row) for row in rows[:limit]]}
+
+
+def _matrix(session: Session, groups: list[str], subject: str, options: PairOptions) -> list[dict]:
+    """The rows of every taxon reported in the groups, kept per state of the data."""
+    return kept(session, ("profile", tuple(groups), subject, options), lambda: _rows(_pair_table(session, groups, subject, options), groups))
 
 
 def _wanted_taxa(session: Session, taxa: str, options: PairOptions) -> set:
@@ -85,12 +82,19 @@ def _taxon_key(row: dict, options: PairOptions):
     return row["taxid"] if options.roll_up else row["taxon_id"]
 
 
+def _shown(row: dict) -> dict:
+    """A kept row as answered: a copy, without the stored taxon's row id."""
+    return {name: value for name, value in row.items() if name != "taxon_id"}
+
+
 def _rows(table: list[dict], groups: list[str]) -> list[dict]:
     """One row per taxon: its cell per group, and the direction most groups agree on."""
     by_taxon: dict[tuple, dict] = {}
     for pair in table:
         key = (pair["taxon_id"], pair["taxid"], pair["taxon"])
-        row = by_taxon.setdefault(key, {"taxon": pair["taxon"], "taxid": pair["taxid"], "rank": pair["rank"], "cells": {g: None for g in groups}, "papers": 0})
+        row = by_taxon.setdefault(key, {
+            "taxon_id": pair["taxon_id"], "taxon": pair["taxon"], "taxid": pair["taxid"], "rank": pair["rank"], "cells": {g: None for g in groups}, "papers": 0,
+        })
         row["cells"][pair["disorder_group"]] = {
             name: pair[name] for name in ("increased", "decreased", "unchanged", "papers", "score", "consensus", "reviews_papers", "conflict")
         }
@@ -108,30 +112,5 @@ def _rows(table: list[dict], groups: list[str]) -> list[dict]:
 
 
 def _pair_table(session: Session, groups: list[str], subject: str, options: PairOptions) -> list[dict]:
-    """Every pair of the groups for the subject, kept per state of the data."""
-    key = (session.get_bind().url.render_as_string(hide_password=True), tuple(sorted(groups)), subject, options)
-    state = _data_state(session)
-    found = _kept.get(key)
-    if found is not None and found[0] == state and time.monotonic() - found[1] < TTL_SECONDS:
-        return found[2]
-    with _lock:
-        table = pairs(session, RelationFilter(disorder=",".join(groups), subject=subject), limit=None, options=options)
-        _kept[key] = (state, time.monotonic(), table)
-        return table
-
-
-def _data_state(session: Session) -> tuple:
-    """What changes when claims, verdicts or runs do: cheap index reads."""
-    return (
-        session.scalar(select(func.max(Relation.id))),
-        session.scalar(select(func.max(Verdict.updated_at))),
-        session.scalar(select(func.count()).select_from(Verdict)),
-        session.scalar(select(func.max(IngestRun.id))),
-        session.scalar(select(func.max(IngestRun.finished_at))),
-    )
-
-
-def forget() -> None:
-    """Drop the kept tables (tests)."""
-    with _lock:
-        _kept.clear()
+    """Every pair of the groups for the subject (`pairs`, kept per state of the data)."""
+    return pairs(session, RelationFilter(disorder=",".join(groups), subject=subject), limit=None, options=options)

@@ -81,7 +81,7 @@ def relation_page(session: Session, f: RelationFilter, *, sort: str = "-id", lim
         raise InvalidValue(f"limit is between 1 and {MAX_PAGE}, not {limit}")
     key, descending = SORTS[sort]
     resolved = resolve(session, f)
-    walk = sort in _WALKABLE and not f.pmid and walk_is_cheaper(session, resolved.taxon_ids, resolved.meshes, limit + 1)
+    walk = sort in _WALKABLE and not f.pmid and walk_is_cheaper(session, resolved.taxon_ids, resolved.meshes, limit + 1, resolved.study_values)
     ids = select(Relation.id, key.label("sort_key")).where(*resolved.conditions(seek=not walk))
     if cursor:
         value, last_id = _read_cursor(cursor, sort)
@@ -108,7 +108,7 @@ def relation_rows(session: Session, f: RelationFilter | None = None, batch: int 
     dicts, or with `as_tuples` plain tuples in RELATION_COLUMNS order (exports: no dict per row)."""
     f = f or RelationFilter()
     resolved = resolve(session, f)
-    walk = not f.pmid and walk_is_cheaper(session, resolved.taxon_ids, resolved.meshes, batch)
+    walk = not f.pmid and walk_is_cheaper(session, resolved.taxon_ids, resolved.meshes, batch, resolved.study_values)
     query = with_columns(select(Relation.id).where(*resolved.conditions(seek=not walk)))
     # Core execution on the session's connection: no ORM result processing, ~2× the rows/s
     result = session.connection().execution_options(stream_results=True, yield_per=batch).execute(query.order_by(Relation.id))

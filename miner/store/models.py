@@ -74,6 +74,8 @@ class Article(Base):
     """One PubMed record as last ingested."""
 
     __tablename__ = "article"
+    # the reviews' PMIDs without reading the rows: the consensus keeps reviews apart (miner.query.pairs)
+    __table_args__ = (Index("ix_article_review_pmid", "is_review", "pmid"),)
 
     pmid: Mapped[str] = mapped_column(String(16), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -92,7 +94,7 @@ class Article(Base):
     is_review: Mapped[bool] = mapped_column(Boolean, default=False)
     is_retracted: Mapped[bool] = mapped_column(Boolean, default=False)
     # participants of the article's own study as its abstract states them (miner.study_facts), or None
-    sample_size: Mapped[int | None] = mapped_column(Integer)
+    sample_size: Mapped[int | None] = mapped_column(Integer, index=True)
     cases: Mapped[int | None] = mapped_column(Integer)
     controls: Mapped[int | None] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
