@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import ColumnElement, Select, and_, func, intersect, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, intersect, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
@@ -215,15 +215,18 @@ def _studied(session: Session, f: RelationFilter, asked: dict[str, list]) -> Sel
 
 
 def _study_tests(asked: dict[str, list]) -> list[ColumnElement]:
-    """One EXISTS per kind of study fact asked for, on the claim's own PMID (a primary-key lookup
-    a claim: cheap where a walk tests a few thousand claims, where building the list of every
-    paper that qualifies would cost more)."""
+    """One test per kind of study fact asked for, on the claim's own PMID: a primary-key lookup a
+    claim, cheap where a walk tests a few thousand claims (building the list of every paper that
+    qualifies would cost more). Written as "(SELECT 1 … LIMIT 1) IS NOT NULL" rather than EXISTS:
+    PostgreSQL turns an EXISTS into a join it then plans as a scan of every claim, while a scalar
+    subquery stays a per-row test and the walk in id order stops at the page's end."""
     tests: list[ColumnElement] = []
     for kind, values in asked.items():
         if kind == "min_sample_size":
-            tests.append(select(Article.pmid).where(Article.pmid == Relation.pmid, Article.sample_size >= values[0]).exists())
+            found = select(literal(1)).where(Article.pmid == Relation.pmid, Article.sample_size >= values[0])
         else:
-            tests.append(select(StudyFact.pmid).where(StudyFact.pmid == Relation.pmid, StudyFact.kind == kind, StudyFact.value.in_(values)).exists())
+            found = select(literal(1)).where(StudyFact.pmid == Relation.pmid, StudyFact.kind == kind, StudyFact.value.in_(values))
+        tests.append(found.limit(1).scalar_subquery().is_not(None))
     return tests
 
 
