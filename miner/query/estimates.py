@@ -77,14 +77,15 @@ def study_share(session: Session, asked: dict[str, list]) -> float:
 
 def walk_is_cheaper(session: Session, taxon_ids: list[int] | None, meshes: list[str] | None, page: int, study: dict[str, list] | None = None) -> bool:
     """Walking in order reads about page/share claims, share being what all the restrictions keep;
-    seeking reads the claims of the narrowest index it can seek (the taxon or descriptor index, or
-    the papers whose study facts match) and sorts them."""
+    seeking reads the claims of the index it seeks (the taxon or descriptor index, else the papers
+    whose study facts match) and sorts them."""
     indexed = matching_share(session, taxon_ids, meshes)
     studied = study_share(session, study) if study else 1.0
     share = indexed * studied
     if share <= 0:
         return False
-    return page / share < min(indexed, studied) * counts(session).total
+    seeks = indexed if taxon_ids is not None or meshes is not None else studied  # what `Resolved.conditions` seeks by
+    return page / share < seeks * counts(session).total
 
 
 def forget() -> None:

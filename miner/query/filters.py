@@ -86,8 +86,11 @@ class Resolved:
         written so no index serves them (`taxon_id + 0`): the database then walks the id or year
         order and stops at the page's end, fastest when the filter matches many claims."""
         found = [*self.pair_conditions(seek=seek), *self.claim_where]
-        if self.studied is not None:  # seeking: one list of the papers; walking: each claim's own facts, by their key
-            found += [Relation.pmid.in_(self.studied)] if seek else _study_tests(self.study_values)
+        if self.studied is not None:
+            # seeking by nothing else: the list of the papers that qualify drives the query; otherwise each
+            # claim the walk or the taxon/descriptor index yields has its own facts looked up by their key
+            by_list = seek and self.taxon_ids is None and self.meshes is None
+            found += [Relation.pmid.in_(self.studied)] if by_list else _study_tests(self.study_values)
         if verdict_joined:
             found += _joined_verdict_conditions(self.verdict)
             if self.direction:
