@@ -278,6 +278,16 @@ def test_the_charts_last_week_counts_the_weeks_findings(digest):
     assert sum(values[-1] for values in digest.chart_series.values()) == digest.numbers["new_claims"]
 
 
+def test_the_chart_counts_only_the_claims_the_findings_count(seeded, digest):
+    """Above the trusted confidence (every seeded claim has 0.8) only curator-confirmed claims are
+    findings; the week's bar says the same number as the text."""
+    with seeded.session() as session:
+        session.info["trusted_confidence"] = 0.9
+        strict = build_digest(session, Week.parse(seed.WEEK), PUBLIC_URL, seed.NOW)
+    assert strict.numbers["new_claims"] < digest.numbers["new_claims"]
+    assert sum(values[-1] for values in strict.chart_series.values()) == strict.numbers["new_claims"]
+
+
 def test_the_method_note_quotes_the_measured_quality(digest):
     assert digest.method["held_out"]["abstracts"] > 0
     assert 0 < digest.method["held_out"]["triple_precision"] <= 1

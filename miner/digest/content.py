@@ -29,7 +29,7 @@ from miner.digest.weeks import Week
 from miner.query import stats
 from miner.query.pairs import consensus
 from miner.resources import resolve
-from miner.store.claims import effective_direction, joined_claims, not_rejected, trusted
+from miner.store.claims import effective_direction, joined_claims, trusted
 from miner.quality import measured
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
 
@@ -386,17 +386,14 @@ def _opener(conflict: Conflict, arrival: dict[str, datetime]) -> str | None:
 
 def _chart(session: Session, calendar: Calendar, names: dict[str, str]) -> tuple[list[str], dict[str, list[int]]]:
     """New findings per week (by PubMed's calendar) for the last CHART_WEEKS weeks, by disorder
-    (the five largest, then "other")."""
+    (the five largest, then "other"): the claims the digest's findings count (trusted, not
+    rejected, not retracted), so the week's bar and its "new findings" agree."""
     week = calendar.week
     weeks = [week.previous(CHART_WEEKS - 1 - i) for i in range(CHART_WEEKS)]
     index = {str(w): i for i, w in enumerate(weeks)}
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * CHART_WEEKS)
-    query = (
-        select(Disorder.group, ADDED)
-        .select_from(Relation)
-        .join(Disorder, Relation.mesh == Disorder.mesh)
-        .join(Article, Relation.pmid == Article.pmid)
-        .where(ADDED >= weeks[0].start, ADDED < week.end, calendar.stored(), not_rejected(), Article.is_retracted.is_(False))
+    query = joined_claims(select(Disorder.group, ADDED), include_rejected=False, include_retracted=False).where(
+        ADDED >= weeks[0].start, ADDED < week.end, calendar.stored(), trusted(session)  # the claims the findings count
     )
     for group, added in session.execute(query):
         counts[group][index[str(Week.containing(added))]] += 1
