@@ -20,11 +20,15 @@ Imports: `builders`, `miner.accounts`, `miner.conflicts`, `miner.curation`, `min
 """
 from __future__ import annotations
 
+import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from sqlalchemy import select
 
 from builders import make_article, make_relation, store_papers
+from web_server import serve
 from miner import conflicts, records
 from miner.accounts import create_user
 from miner.curation import give_verdict
@@ -279,3 +283,19 @@ def contradicted() -> set[tuple[str, str, str]]:
         key for key, side in sides.items()
         if side.get("increased") and side.get("decreased") and len(side["increased"] | side["decreased"]) >= 2
     }
+
+
+@contextmanager
+def served(database: Database, then: Callable[[Database], None] | None = None) -> Iterator[str]:
+    """The app over the seeded corpus (and whatever `then` adds to it), served over real HTTP on
+    loopback: yields its base URL."""
+    from miner.config import Settings
+    from miner.web import create_app
+
+    seed(database)
+    if then is not None:
+        then(database)
+    settings = Settings().replace("web", secure_cookies=False, secret_key=secrets.token_urlsafe(32))
+    with serve(create_app(settings, database)) as url:
+        yield url
+

@@ -2,7 +2,7 @@
 sends: real answers over the seeded corpus, on SQLite and PostgreSQL, validate against each
 endpoint's declared model with no field undeclared and none missing, and the OpenAPI document
 names those models for each operation.
-Imports: httpx, pydantic, `miner.config`, `miner.web`, and the test helpers `api_seed`, `web_server`.
+Imports: httpx, pydantic, `miner.web.schemas`, and the test helper `api_seed`.
 """
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from api_seed import seed
-from miner.config import Settings
-from miner.web import create_app, schemas
-from web_server import serve
+from api_seed import served
+from miner.web import schemas
 
 API = "/api/v1"
 # (path, query, declared model): every JSON endpoint, in the shapes its options give
@@ -40,9 +38,7 @@ ANSWERS = [
 
 @pytest.fixture
 def api(database):
-    seed(database)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="Wc7rN2qLx5TzH0vB8mKp3YsJd6fGa1eUiO4tRbQnE9M")
-    with serve(create_app(settings, database)) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with served(database) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client
 
 

@@ -3,8 +3,7 @@
 PostgreSQL: suggestions from the API as one types, the pairs table's counts, the evidence page
 with its marked sentences and PubMed links, "Did you mean" for an unknown taxon, and the same
 search with JavaScript turned off.
-Imports: Playwright, `miner.config`, `miner.web`, and the test helpers `api_seed`, `test_browser`
-(the chromium path), `web_server`.
+Imports: Playwright and the test helper `api_seed` (the seeded app, served).
 """
 from __future__ import annotations
 
@@ -13,18 +12,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from api_seed import DISORDERS, LACHNOSPIRACEAE_AND_BELOW, TAXA, TRIGGERS, expected_pairs, seed, visible
-from miner.config import Settings
-from miner.web import create_app
-from web_server import serve
+from api_seed import DISORDERS, LACHNOSPIRACEAE_AND_BELOW, TAXA, TRIGGERS, expected_pairs, served, visible
 
 
 @pytest.fixture
 def site(database):
     """The base URL of the app served over the seeded corpus."""
-    seed(database)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="hmDTjNnKfi5nR7pqkKfBU0G3nq2terchy2TAq8Xi2sQ")
-    with serve(create_app(settings, database)) as url:
+    with served(database) as url:
         yield url
 
 

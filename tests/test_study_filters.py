@@ -2,20 +2,16 @@
 site, method, country, participants), the facts shown with each claim and article, and the errors
 for values that mean nothing — on SQLite and PostgreSQL, over the corpus of `tests/api_seed.py`
 with study facts given to a few of its articles.
-Imports: httpx, `miner.config`, `miner.store.writer`, `miner.study_facts`, `miner.web`, and the
-test helpers `api_seed`, `web_server`.
+Imports: httpx, `miner.store.writer`, `miner.study_facts`, and the test helper `api_seed`.
 """
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from api_seed import article_record, expected_pairs, seed, visible
-from miner.config import Settings
+from api_seed import article_record, expected_pairs, served, visible
 from miner.store.writer import save_article
 from miner.study_facts import StudyFacts, facts_of
-from miner.web import create_app
-from web_server import serve
 
 API = "/api/v1"
 # pmid → the study its abstract describes (as if read by miner.study_facts)
@@ -29,15 +25,16 @@ STUDIES = {
 }
 
 
-@pytest.fixture
-def api(database):
-    seed(database)
+def with_studies(database) -> None:
     with database.session() as session:
         for pmid, facts in STUDIES.items():
             article, relations = article_record(pmid)
             save_article(session, article, relations, pipeline_version="test", facts=facts)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="Zq3vP0sYw8HkT2mB6nXc1RfJ9uLdA5eGiO7tKbVyQ4M")
-    with serve(create_app(settings, database)) as url, httpx.Client(base_url=url, timeout=30) as client:
+
+
+@pytest.fixture
+def api(database):
+    with served(database, with_studies) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client
 
 

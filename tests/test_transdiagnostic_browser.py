@@ -4,7 +4,7 @@ taxon and one cell per disorder group with the model's consensus and counts, the
 agreement order, a cell opens the pair's evidence, the taxa shared by k groups are listed with
 their direction, and an unknown disorder is shown with "did you mean".
 Expectations come from the corpus model (`api_seed.expected_pairs`), never from `miner.query`.
-Imports: Playwright, `miner.config`, `miner.web`, and the test helpers `api_seed`, `web_server`.
+Imports: Playwright and the test helper `api_seed`.
 """
 from __future__ import annotations
 
@@ -14,19 +14,14 @@ from collections import Counter
 import pytest
 from playwright.sync_api import expect
 
-from api_seed import expected_pairs, seed, visible
-from miner.config import Settings
-from miner.web import create_app
-from web_server import serve
+from api_seed import expected_pairs, served, visible
 
 GROUPS = ["depression", "bipolar", "parkinson"]
 
 
 @pytest.fixture
 def site(database):
-    seed(database)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="pL3sV9qTz0WcR7yHn2KfB5xJm8uGd4aEiO6tYbNhQ1M")
-    with serve(create_app(settings, database)) as url:
+    with served(database) as url:
         yield url
 
 
