@@ -88,9 +88,6 @@ def secondary() -> ColumnElement:
     return Relation.pmid.in_(select(Article.pmid).where(Article.is_review.is_(True)))
 
 
-
-
-
 def _kept() -> ColumnElement:
     return Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING)
 
