@@ -18,6 +18,7 @@ researcher's would:
 Reports p50 / p95 / max in ms per query kind (after a warm-up pass), the export throughput, and
 the build time. `--reuse URL` skips the build. `--json FILE` writes the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,14 @@ from synthetic import build, sample_queries  # noqa: E402
 
 TARGET_MS = 50
 # answers kept per state of the data (miner.query.kept): their first, cold call is reported apart
-KEPT = ("pairs by consensus, min_papers", "pairs rolled up", "profile (matrix)", "shared (k of n)", "taxon by name", "one pair's consensus")
+KEPT = (
+    "pairs by consensus, min_papers",
+    "pairs rolled up",
+    "profile (matrix)",
+    "shared (k of n)",
+    "taxon by name",
+    "one pair's consensus",
+)
 TARGET_EXPORT = 50_000
 
 
@@ -72,32 +80,62 @@ def timed(client: httpx.Client, path: str, params: dict) -> tuple[float, dict]:
 
 def query_plan(samples: dict) -> dict[str, list[tuple[str, dict]]]:
     """The requests of each kind, from what exists in the database."""
-    wide = [samples["family_with_many_descendants"], samples["genus_with_many_descendants"], samples["phylum_with_many_descendants"]]
+    wide = [
+        samples["family_with_many_descendants"],
+        samples["genus_with_many_descendants"],
+        samples["phylum_with_many_descendants"],
+    ]
     common = samples["common_taxa"][:8]
     descend = [("/api/v1/relations", {"taxon": str(t["taxid"]), "include_descendants": "true"}) for t in wide + common]
     disorders = [("/api/v1/relations", {"disorder": d["group"]}) for d in samples["disorder_groups"][:8]]
     disorders += [("/api/v1/relations", {"disorder": m["mesh"]}) for m in samples["meshes"][:6]]
-    pairs = [("/api/v1/pairs", {"taxon": str(p["taxid"]), "disorder": p["mesh"]}) for p in samples["pairs"] if p["taxid"]]
+    pairs = [
+        ("/api/v1/pairs", {"taxon": str(p["taxid"]), "disorder": p["mesh"]}) for p in samples["pairs"] if p["taxid"]
+    ]
     groups = [g["group"] for g in samples["disorder_groups"]]
     four = ",".join(groups[:4])
-    sorted_pairs = [("/api/v1/pairs", {"disorder": g, "sort": sort, "min_papers": "3"}) for g in groups[:4] for sort in ("-consensus", "consensus")]
+    sorted_pairs = [
+        ("/api/v1/pairs", {"disorder": g, "sort": sort, "min_papers": "3"})
+        for g in groups[:4]
+        for sort in ("-consensus", "consensus")
+    ]
     rolled = [("/api/v1/pairs", {"disorder": g, "roll_up": rank}) for g in groups[:3] for rank in ("family", "phylum")]
-    rolled += [("/api/v1/pairs", {"taxon": str(t["taxid"]), "include_descendants": "true", "roll_up": "genus"}) for t in wide[:2]]
+    rolled += [
+        ("/api/v1/pairs", {"taxon": str(t["taxid"]), "include_descendants": "true", "roll_up": "genus"})
+        for t in wide[:2]
+    ]
     profiles = [
-        ("/api/v1/profile", {"disorders": four}), ("/api/v1/profile", {"disorders": four, "evidence": "all"}),
-        ("/api/v1/profile", {"disorders": four, "roll_up": "family"}), ("/api/v1/profile", {"disorders": ",".join(groups[:8]), "sort": "papers"}),
+        ("/api/v1/profile", {"disorders": four}),
+        ("/api/v1/profile", {"disorders": four, "evidence": "all"}),
+        ("/api/v1/profile", {"disorders": four, "roll_up": "family"}),
+        ("/api/v1/profile", {"disorders": ",".join(groups[:8]), "sort": "papers"}),
         ("/api/v1/profile", {"disorders": four, "taxa": ",".join(str(t["taxid"]) for t in common)}),
     ]
-    shared = [("/api/v1/shared", {"disorders": four}), ("/api/v1/shared", {"disorders": four, "k": "2"}),
-              ("/api/v1/shared", {"disorders": ",".join(groups[:6]), "k": "3", "roll_up": "genus"})]
+    shared = [
+        ("/api/v1/shared", {"disorders": four}),
+        ("/api/v1/shared", {"disorders": four, "k": "2"}),
+        ("/api/v1/shared", {"disorders": ",".join(groups[:6]), "k": "3", "roll_up": "genus"}),
+    ]
     named = [(f"/api/v1/taxa/{t['name']}", {}) for t in common[:6]]
     study = [("/api/v1/relations", {"disorder": g, "design": "case-control", "country": "China"}) for g in groups[:3]]
-    study += [("/api/v1/relations", {"taxon": str(t["taxid"]), "design": "RCT", "min_sample_size": "100"}) for t in common[:3]]
-    study_pairs = [("/api/v1/pairs", {"disorder": g, "design": "case-control,cohort", "min_sample_size": "100"}) for g in groups[:3]]
+    study += [
+        ("/api/v1/relations", {"taxon": str(t["taxid"]), "design": "RCT", "min_sample_size": "100"}) for t in common[:3]
+    ]
+    study_pairs = [
+        ("/api/v1/pairs", {"disorder": g, "design": "case-control,cohort", "min_sample_size": "100"})
+        for g in groups[:3]
+    ]
     return {
-        "taxon with descendants": descend, "one disorder": disorders, "one pair's consensus": pairs,
-        "pairs by consensus, min_papers": sorted_pairs, "pairs rolled up": rolled, "profile (matrix)": profiles,
-        "shared (k of n)": shared, "taxon by name": named, "claims by study facts": study, "pairs by study facts": study_pairs,
+        "taxon with descendants": descend,
+        "one disorder": disorders,
+        "one pair's consensus": pairs,
+        "pairs by consensus, min_papers": sorted_pairs,
+        "pairs rolled up": rolled,
+        "profile (matrix)": profiles,
+        "shared (k of n)": shared,
+        "taxon by name": named,
+        "claims by study facts": study,
+        "pairs by study facts": study_pairs,
     }
 
 
@@ -127,17 +165,29 @@ def run_export(url: str, samples: dict) -> dict:
     """Stream the CSV of the largest disorder group (or the phylum with descendants) and count rows."""
     group = samples["disorder_groups"][0]
     phylum = samples["phylum_with_many_descendants"]
-    params = {"disorder": group["group"], "format": "csv"} if group["relations"] >= 100_000 else {"taxon": str(phylum["taxid"]), "include_descendants": "true", "format": "csv"}
+    params = (
+        {"disorder": group["group"], "format": "csv"}
+        if group["relations"] >= 100_000
+        else {"taxon": str(phylum["taxid"]), "include_descendants": "true", "format": "csv"}
+    )
     rows = 0
     start = time.perf_counter()
-    with httpx.Client(base_url=url, timeout=600) as client, client.stream("GET", "/api/v1/export/relations", params=params) as response:
+    with (
+        httpx.Client(base_url=url, timeout=600) as client,
+        client.stream("GET", "/api/v1/export/relations", params=params) as response,
+    ):
         if response.status_code != 200:
             raise SystemExit(f"export: HTTP {response.status_code}")
         for line in response.iter_lines():
             rows += 1
     elapsed = time.perf_counter() - start
     rows -= 1  # the header
-    return {"filter": {k: v for k, v in params.items() if k != "format"}, "rows": rows, "seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed)}
+    return {
+        "filter": {k: v for k, v in params.items() if k != "format"},
+        "rows": rows,
+        "seconds": round(elapsed, 2),
+        "rows_per_s": round(rows / elapsed),
+    }
 
 
 def bench(url: str, relations: int, rounds: int, reuse: bool) -> dict:
@@ -159,8 +209,15 @@ def served(url: str) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "MINER_DATABASE_URL": url, "MINER_WEB_SECRET_KEY": secrets.token_urlsafe(32), "MINER_WEB_SECURE_COOKIES": "false"}
-    process = subprocess.Popen([sys.executable, "-m", "miner.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "MINER_DATABASE_URL": url,
+        "MINER_WEB_SECRET_KEY": secrets.token_urlsafe(32),
+        "MINER_WEB_SECURE_COOKIES": "false",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "miner.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stderr=subprocess.PIPE
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -171,7 +228,9 @@ def served(url: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if time.time() > deadline or process.poll() is not None:
-                raise SystemExit(f"miner serve did not start: {process.stderr.read().decode()[-500:] if process.poll() is not None else 'timeout'}")
+                raise SystemExit(
+                    f"miner serve did not start: {process.stderr.read().decode()[-500:] if process.poll() is not None else 'timeout'}"
+                )
             time.sleep(0.2)
         yield base
     finally:
@@ -190,11 +249,20 @@ def pg_schema_url(base: str) -> tuple[str, callable]:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
-    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False), drop
+    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    ), drop
 
 
 def report(figures: dict) -> None:
-    print(f"\n{figures['backend']}: {figures['relations']:,} relations" + (f", built in {figures['build_seconds']:.0f} s, {figures['size_mb']} MB" if "build_seconds" in figures else ""))
+    print(
+        f"\n{figures['backend']}: {figures['relations']:,} relations"
+        + (
+            f", built in {figures['build_seconds']:.0f} s, {figures['size_mb']} MB"
+            if "build_seconds" in figures
+            else ""
+        )
+    )
     print(f"  {'query':46} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for kind, p in figures["queries"].items():
         flag = "" if p["p95_ms"] <= TARGET_MS else f"  (over the {TARGET_MS} ms target)"
@@ -208,7 +276,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--relations", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5, help="passes over each query list")
-    parser.add_argument("--reuse", action="append", default=[], help="an already built database URL (skips the build; repeatable)")
+    parser.add_argument(
+        "--reuse", action="append", default=[], help="an already built database URL (skips the build; repeatable)"
+    )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -219,7 +289,9 @@ def main() -> int:
             report(results[-1])
     else:
         with tempfile.TemporaryDirectory() as folder:
-            results.append(bench(f"sqlite:///{Path(folder) / 'bench-api.db'}", args.relations, args.rounds, reuse=False))
+            results.append(
+                bench(f"sqlite:///{Path(folder) / 'bench-api.db'}", args.relations, args.rounds, reuse=False)
+            )
             report(results[-1])
         pg = os.environ.get("MINER_BENCH_DATABASE_URL") or os.environ.get("MINER_TEST_DATABASE_URL")
         if pg and not args.no_postgres:

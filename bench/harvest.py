@@ -7,6 +7,7 @@ PMID of the year is stored exactly once, and prints records, requests, retries, 
 request rate. `--full` serves records with their abstracts (extraction then dominates the time);
 by default titles only, so the figure is about the harvester itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,10 @@ from eutils_server import EutilsServer, corpus  # noqa: E402
 
 def run(records: int, fault_rate: float, full: bool) -> dict:
     year = corpus(records, date(2025, 1, 1), date(2025, 12, 31), seed=2025)
-    with tempfile.TemporaryDirectory() as folder, EutilsServer(year, fault_rate=fault_rate, seed=99, light=not full) as server:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        EutilsServer(year, fault_rate=fault_rate, seed=99, light=not full) as server,
+    ):
         database = Path(folder) / "harvest.db"
         env = {
             **os.environ,
@@ -41,11 +45,17 @@ def run(records: int, fault_rate: float, full: bool) -> dict:
         started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "miner", "harvest", "--since", "2025-01-01", "--until", "2025-12-31"],
-            env=env, cwd=ROOT, capture_output=True, text=True, timeout=3600,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=3600,
         )
         seconds = time.monotonic() - started
         if done.returncode != 0:
-            raise SystemExit(f"harvest failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+            raise SystemExit(
+                f"harvest failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"
+            )
         with sqlite3.connect(database) as connection:
             stored = connection.execute("SELECT count(*), count(DISTINCT pmid) FROM article").fetchone()
             stored_pmids = {row[0] for row in connection.execute("SELECT pmid FROM article")}

@@ -8,6 +8,7 @@ own, so its peak resident memory is its own:
 - `<i>` nested 2,000 deep: flattened without recursion.
 Prints a table; `--json FILE` also writes the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,7 +56,11 @@ def long_article() -> dict:
     start = time.perf_counter()
     [(_, relations)] = list(extractor.extract([article]))
     seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 2), "characters": len(text), "relations": len(relations) if isinstance(relations, list) else relations.reason}
+    return {
+        "seconds": round(seconds, 2),
+        "characters": len(text),
+        "relations": len(relations) if isinstance(relations, list) else relations.reason,
+    }
 
 
 def deep_italics() -> dict:
@@ -65,8 +70,10 @@ def deep_italics() -> dict:
 
     depth = 2_000
     nested = "<i>" * depth + "Blautia" + "</i>" * depth
-    record = (f"<PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>t</ArticleTitle><Abstract>"
-              f"<AbstractText>{nested} rose.</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>")
+    record = (
+        f"<PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>t</ArticleTitle><Abstract>"
+        f"<AbstractText>{nested} rose.</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>"
+    )
     data = f"<PubmedArticleSet>{record * 100}</PubmedArticleSet>".encode()
     start = time.perf_counter()
     items = list(read_pubmed(io.BytesIO(data)))
@@ -97,7 +104,9 @@ def main() -> None:
         return
     results = {}
     for name in CASES:
-        done = subprocess.run([sys.executable, __file__, "--child", name], capture_output=True, text=True, env=os.environ)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", name], capture_output=True, text=True, env=os.environ
+        )
         if done.returncode != 0:
             sys.exit(f"{name}: {done.stderr.strip().splitlines()[-1]}")
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])

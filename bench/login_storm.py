@@ -10,6 +10,7 @@ Meanwhile a reader times /api/v1/stats. Reports that latency (p50 / p95 / max) b
 the server's peak resident memory (VmHWM), and the answers the guesses got; then 40 wrong
 passwords followed by the right one, to show the right one is refused while throttled.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,12 @@ def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
     (folder / "config.toml").write_text(f'[database]\nurl = "{url}"\n[web]\nsecure_cookies = false\n')
     port = free_port()
     env = {"MINER_WEB_SECRET_KEY": secrets.token_urlsafe(32), "PATH": "/usr/bin:/bin"}
-    server = subprocess.Popen([sys.executable, "-m", "miner", "--config", str(folder / "config.toml"), "serve", "--port", str(port)],
-                              cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "miner", "--config", str(folder / "config.toml"), "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -86,14 +91,20 @@ def stats_latency(base: str, until: float) -> list[float]:
 
 def summary(samples: list[float]) -> dict:
     ordered = sorted(samples)
-    return {"n": len(ordered), "p50_ms": round(statistics.median(ordered) * 1000, 1),
-            "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, 1), "max_ms": round(ordered[-1] * 1000, 1)}
+    return {
+        "n": len(ordered),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
 
 
 def guesser(base: str, until: float, answers: collections.Counter, spread: bool, number: int) -> None:
     with httpx.Client(base_url=base, timeout=30) as client:
         while time.time() < until:
-            headers = {"X-Forwarded-For": f"10.{number}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"} if spread else {}
+            headers = (
+                {"X-Forwarded-For": f"10.{number}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"} if spread else {}
+            )
             token = TOKEN.search(client.get("/login", headers=headers).text)
             name = f"user{secrets.randbelow(10**9)}" if spread else "curator"
             data = {"username": name, "password": "a wrong guess!", "csrf_token": token.group(1) if token else ""}
@@ -117,10 +128,16 @@ def right_after_wrong(base: str) -> int:
         headers = {"X-Forwarded-For": "192.0.2.7"}
         for _ in range(40):
             token = TOKEN.search(client.get("/login", headers=headers).text).group(1)
-            client.post("/login", data={"username": "curator", "password": "wrong password", "csrf_token": token}, headers=headers)
+            client.post(
+                "/login",
+                data={"username": "curator", "password": "wrong password", "csrf_token": token},
+                headers=headers,
+            )
         token_match = TOKEN.search(client.get("/login", headers=headers).text)
         token = token_match.group(1) if token_match else ""
-        return client.post("/login", data={"username": "curator", "password": PASSWORD, "csrf_token": token}, headers=headers).status_code
+        return client.post(
+            "/login", data={"username": "curator", "password": PASSWORD, "csrf_token": token}, headers=headers
+        ).status_code
 
 
 def main() -> None:
@@ -133,7 +150,10 @@ def main() -> None:
             server, base = start_server(Path(folder) / ("spread" if spread else "one"))
             try:
                 name = "40 addresses, new names" if spread else "one address, one account"
-                results[name] = {"stats_before": summary(stats_latency(base, time.time() + 2)), "rss_before_mb": peak_rss_mb(server.pid)}
+                results[name] = {
+                    "stats_before": summary(stats_latency(base, time.time() + 2)),
+                    "rss_before_mb": peak_rss_mb(server.pid),
+                }
                 results[name].update(storm(base, spread))
                 results[name]["peak_rss_mb"] = peak_rss_mb(server.pid)
                 if not spread:

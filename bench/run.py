@@ -7,6 +7,7 @@
 - peak resident memory of this process.
 Each timing is the best of `--repeat` runs. Prints a table; `--json FILE` also writes the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -104,7 +105,9 @@ def postgres_url() -> str | None:
     with engine.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
-    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    return (
+        make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    )
 
 
 def drop_schema(url: str) -> None:
@@ -136,9 +139,13 @@ def main() -> None:
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     p, e = figures["parse"], figures["extract"]
     print(f"parse    {p['records']:>7} records       {p['records_per_s']:>8} records/s")
-    print(f"extract  {e['abstracts']:>7} abstracts     {e['abstracts_per_s']:>8} abstracts/s  ({e['ms_per_abstract']} ms each, one core; pipeline load {e['pipeline_load_s']} s)")
+    print(
+        f"extract  {e['abstracts']:>7} abstracts     {e['abstracts_per_s']:>8} abstracts/s  ({e['ms_per_abstract']} ms each, one core; pipeline load {e['pipeline_load_s']} s)"
+    )
     for row in figures["ingest"]:
-        print(f"ingest   {row['articles']:>7} articles      {row['articles_per_s']:>8} articles/s   into {row['database']} ({row['relations']} relations; unchanged re-run {row['rerun_unchanged_s']} s)")
+        print(
+            f"ingest   {row['articles']:>7} articles      {row['articles_per_s']:>8} articles/s   into {row['database']} ({row['relations']} relations; unchanged re-run {row['rerun_unchanged_s']} s)"
+        )
     print(f"peak resident memory {figures['peak_rss_mb']} MB")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

@@ -23,6 +23,7 @@ order `refresh` creates them in, which varies between runs: take them from here,
 Imports: stdlib, SQLAlchemy, psycopg (PostgreSQL only), and `miner` (store, accounts, conflicts).
 Nothing in `miner` imports this module.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,18 @@ from miner.conflicts import refresh  # noqa: E402
 from miner.errors import MinerError  # noqa: E402
 from miner.store.claims import VERDICTS  # noqa: E402
 from miner.store.database import Database  # noqa: E402
-from miner.store.models import Article, AuditEvent, Conflict, Disorder, IngestRun, Relation, StudyFact, Taxon, User, Verdict  # noqa: E402
+from miner.store.models import (
+    Article,
+    AuditEvent,
+    Conflict,
+    Disorder,
+    IngestRun,
+    Relation,
+    StudyFact,
+    Taxon,
+    User,
+    Verdict,
+)  # noqa: E402
 from miner.taxon_tree import TreeNode as Node  # noqa: E402
 from miner.taxon_tree import read_nodes  # noqa: E402
 
@@ -61,61 +73,229 @@ TAXA_WANTED = 3_000
 VERDICTS_WANTED = 1_000
 CURATOR, CURATOR_PASSWORD = "curator", "synthetic-verdicts-1"
 RANKS = ("phylum", "class", "order", "family", "genus", "species")
-GUT_PHYLA = {1239, 976, 201174, 1224, 74201}  # Firmicutes, Bacteroidetes, Actinobacteria, Proteobacteria, Verrucomicrobia
+GUT_PHYLA = {
+    1239,
+    976,
+    201174,
+    1224,
+    74201,
+}  # Firmicutes, Bacteroidetes, Actinobacteria, Proteobacteria, Verrucomicrobia
 
 # The head of the frequency list, most common first ("A|B": the first name the gazetteer has).
 HEAD_TAXA = (
-    "Faecalibacterium", "Bacteroides", "Lactobacillus", "Bifidobacterium", "Prevotella", "Firmicutes",
-    "Bacteroidetes|Bacteroidota", "Akkermansia", "Lachnospiraceae", "Ruminococcaceae", "Roseburia", "Blautia",
-    "Alistipes", "Ruminococcus", "Proteobacteria|Pseudomonadota", "Actinobacteria|Actinomycetota", "Escherichia",
-    "Coprococcus", "Enterobacteriaceae", "Clostridium", "Streptococcus", "Faecalibacterium prausnitzii",
-    "Akkermansia muciniphila", "Eggerthella", "Prevotellaceae", "Parabacteroides", "Dialister", "Sutterella",
-    "Collinsella", "Veillonella", "Desulfovibrio", "Enterococcus", "Klebsiella", "Bacteroidaceae",
-    "Bifidobacteriaceae", "Lactobacillaceae", "Escherichia coli", "Bacteroides fragilis", "Prevotella copri",
-    "Verrucomicrobia", "Clostridia", "Clostridiales", "Bacteroidales", "Gammaproteobacteria", "Erysipelotrichaceae",
-    "Oscillospira", "Dorea", "Anaerostipes", "Subdoligranulum", "Fusobacterium", "Phascolarctobacterium",
-    "Megamonas", "Odoribacter", "Butyricimonas", "Christensenellaceae", "Veillonellaceae", "Muribaculaceae",
-    "Rikenellaceae", "Desulfovibrionaceae", "Streptococcaceae", "Oscillospiraceae", "Eubacterium",
-    "[Eubacterium] rectale", "[Ruminococcus] gnavus", "Bifidobacterium longum", "Lactobacillus rhamnosus",
-    "Lactobacillus reuteri", "Lactobacillus plantarum", "Bifidobacterium breve", "Clostridioides difficile",
-    "Bacteroides vulgatus", "Helicobacter pylori", "Streptococcus thermophilus", "Haemophilus", "Bilophila",
-    "Holdemania", "Turicibacter", "Romboutsia", "Flavonifractor", "Hungatella", "Lachnoclostridium", "Megasphaera",
-    "Staphylococcus", "Bacillus", "Enterobacter", "Shigella", "Citrobacter", "Proteus", "Morganella", "Actinomyces",
-    "Rothia", "Atopobium", "Intestinibacter", "Sellimonas", "Sutterellaceae", "Porphyromonadaceae",
+    "Faecalibacterium",
+    "Bacteroides",
+    "Lactobacillus",
+    "Bifidobacterium",
+    "Prevotella",
+    "Firmicutes",
+    "Bacteroidetes|Bacteroidota",
+    "Akkermansia",
+    "Lachnospiraceae",
+    "Ruminococcaceae",
+    "Roseburia",
+    "Blautia",
+    "Alistipes",
+    "Ruminococcus",
+    "Proteobacteria|Pseudomonadota",
+    "Actinobacteria|Actinomycetota",
+    "Escherichia",
+    "Coprococcus",
+    "Enterobacteriaceae",
+    "Clostridium",
+    "Streptococcus",
+    "Faecalibacterium prausnitzii",
+    "Akkermansia muciniphila",
+    "Eggerthella",
+    "Prevotellaceae",
+    "Parabacteroides",
+    "Dialister",
+    "Sutterella",
+    "Collinsella",
+    "Veillonella",
+    "Desulfovibrio",
+    "Enterococcus",
+    "Klebsiella",
+    "Bacteroidaceae",
+    "Bifidobacteriaceae",
+    "Lactobacillaceae",
+    "Escherichia coli",
+    "Bacteroides fragilis",
+    "Prevotella copri",
+    "Verrucomicrobia",
+    "Clostridia",
+    "Clostridiales",
+    "Bacteroidales",
+    "Gammaproteobacteria",
+    "Erysipelotrichaceae",
+    "Oscillospira",
+    "Dorea",
+    "Anaerostipes",
+    "Subdoligranulum",
+    "Fusobacterium",
+    "Phascolarctobacterium",
+    "Megamonas",
+    "Odoribacter",
+    "Butyricimonas",
+    "Christensenellaceae",
+    "Veillonellaceae",
+    "Muribaculaceae",
+    "Rikenellaceae",
+    "Desulfovibrionaceae",
+    "Streptococcaceae",
+    "Oscillospiraceae",
+    "Eubacterium",
+    "[Eubacterium] rectale",
+    "[Ruminococcus] gnavus",
+    "Bifidobacterium longum",
+    "Lactobacillus rhamnosus",
+    "Lactobacillus reuteri",
+    "Lactobacillus plantarum",
+    "Bifidobacterium breve",
+    "Clostridioides difficile",
+    "Bacteroides vulgatus",
+    "Helicobacter pylori",
+    "Streptococcus thermophilus",
+    "Haemophilus",
+    "Bilophila",
+    "Holdemania",
+    "Turicibacter",
+    "Romboutsia",
+    "Flavonifractor",
+    "Hungatella",
+    "Lachnoclostridium",
+    "Megasphaera",
+    "Staphylococcus",
+    "Bacillus",
+    "Enterobacter",
+    "Shigella",
+    "Citrobacter",
+    "Proteus",
+    "Morganella",
+    "Actinomyces",
+    "Rothia",
+    "Atopobium",
+    "Intestinibacter",
+    "Sellimonas",
+    "Sutterellaceae",
+    "Porphyromonadaceae",
 )
 # Relative frequency of each MeSH descriptor; those not listed get DEFAULT_DISORDER_WEIGHT.
 DISORDER_WEIGHTS = {
-    "D003863": 20, "D010300": 14, "D000067877": 13, "D012559": 11, "D001007": 10, "D000544": 10, "D003865": 9,
-    "D001714": 5, "D001321": 4, "D060825": 4, "D009103": 4, "D013315": 4, "D001008": 3, "D003704": 3,
-    "D001289": 3, "D003866": 3, "D004827": 3, "D013313": 2, "D009771": 1.5, "D000856": 1.5, "D011618": 1.5,
-    "D007319": 1.5, "D000437": 1.5, "D019966": 1,
+    "D003863": 20,
+    "D010300": 14,
+    "D000067877": 13,
+    "D012559": 11,
+    "D001007": 10,
+    "D000544": 10,
+    "D003865": 9,
+    "D001714": 5,
+    "D001321": 4,
+    "D060825": 4,
+    "D009103": 4,
+    "D013315": 4,
+    "D001008": 3,
+    "D003704": 3,
+    "D001289": 3,
+    "D003866": 3,
+    "D004827": 3,
+    "D013313": 2,
+    "D009771": 1.5,
+    "D000856": 1.5,
+    "D011618": 1.5,
+    "D007319": 1.5,
+    "D000437": 1.5,
+    "D019966": 1,
 }
 DEFAULT_DISORDER_WEIGHT = 0.6
 JOURNALS = (  # (name, DOI prefix, weight)
-    ("Brain, Behavior, and Immunity", "10.1016/j.bbi", 8), ("Gut Microbes", "10.1080/19490976", 7),
-    ("Microbiome", "10.1186/s40168", 5), ("Frontiers in Psychiatry", "10.3389/fpsyt", 7),
-    ("Frontiers in Microbiology", "10.3389/fmicb", 7), ("Frontiers in Cellular and Infection Microbiology", "10.3389/fcimb", 4),
-    ("Translational Psychiatry", "10.1038/s41398", 6), ("Molecular Psychiatry", "10.1038/s41380", 4),
-    ("Journal of Affective Disorders", "10.1016/j.jad", 6), ("Psychiatry Research", "10.1016/j.psychres", 4),
-    ("Nutrients", "10.3390/nu", 6), ("Scientific Reports", "10.1038/s41598", 6), ("PLoS One", "10.1371/journal.pone", 5),
-    ("Gut", "10.1136/gutjnl", 2), ("Neurogastroenterology and Motility", "10.1111/nmo", 3),
-    ("Movement Disorders", "10.1002/mds", 3), ("NPJ Parkinson's Disease", "10.1038/s41531", 3),
-    ("Journal of Alzheimer's Disease", "10.3233/JAD", 3), ("Autism Research", "10.1002/aur", 3),
-    ("Molecular Autism", "10.1186/s13229", 2), ("Schizophrenia Research", "10.1016/j.schres", 2),
-    ("Psychoneuroendocrinology", "10.1016/j.psyneuen", 2), ("Nature Communications", "10.1038/s41467", 1),
-    ("Cell Reports", "10.1016/j.celrep", 1), ("mSystems", "10.1128/msystems", 2), ("Microbiology Spectrum", "10.1128/spectrum", 3),
-    ("Beneficial Microbes", "10.3920/BM", 2), ("Journal of Psychiatric Research", "10.1016/j.jpsychires", 3),
-    ("BMC Psychiatry", "10.1186/s12888", 2), ("International Journal of Molecular Sciences", "10.3390/ijms", 4),
+    ("Brain, Behavior, and Immunity", "10.1016/j.bbi", 8),
+    ("Gut Microbes", "10.1080/19490976", 7),
+    ("Microbiome", "10.1186/s40168", 5),
+    ("Frontiers in Psychiatry", "10.3389/fpsyt", 7),
+    ("Frontiers in Microbiology", "10.3389/fmicb", 7),
+    ("Frontiers in Cellular and Infection Microbiology", "10.3389/fcimb", 4),
+    ("Translational Psychiatry", "10.1038/s41398", 6),
+    ("Molecular Psychiatry", "10.1038/s41380", 4),
+    ("Journal of Affective Disorders", "10.1016/j.jad", 6),
+    ("Psychiatry Research", "10.1016/j.psychres", 4),
+    ("Nutrients", "10.3390/nu", 6),
+    ("Scientific Reports", "10.1038/s41598", 6),
+    ("PLoS One", "10.1371/journal.pone", 5),
+    ("Gut", "10.1136/gutjnl", 2),
+    ("Neurogastroenterology and Motility", "10.1111/nmo", 3),
+    ("Movement Disorders", "10.1002/mds", 3),
+    ("NPJ Parkinson's Disease", "10.1038/s41531", 3),
+    ("Journal of Alzheimer's Disease", "10.3233/JAD", 3),
+    ("Autism Research", "10.1002/aur", 3),
+    ("Molecular Autism", "10.1186/s13229", 2),
+    ("Schizophrenia Research", "10.1016/j.schres", 2),
+    ("Psychoneuroendocrinology", "10.1016/j.psyneuen", 2),
+    ("Nature Communications", "10.1038/s41467", 1),
+    ("Cell Reports", "10.1016/j.celrep", 1),
+    ("mSystems", "10.1128/msystems", 2),
+    ("Microbiology Spectrum", "10.1128/spectrum", 3),
+    ("Beneficial Microbes", "10.3920/BM", 2),
+    ("Journal of Psychiatric Research", "10.1016/j.jpsychires", 3),
+    ("BMC Psychiatry", "10.1186/s12888", 2),
+    ("International Journal of Molecular Sciences", "10.3390/ijms", 4),
     ("Biological Psychiatry", "10.1016/j.biopsych", 1),
 )
 SURNAMES = (
-    "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Smith", "Johnson", "Brown", "Garcia",
-    "Müller", "Schmidt", "Rossi", "Bianchi", "Dubois", "Martin", "Kim", "Park", "Lee", "Tanaka", "Suzuki", "Sato",
-    "Cryan", "Dinan", "Clarke", "O'Mahony", "Nielsen", "Jensen", "Andersson", "Silva", "Santos", "Kowalski",
-    "Ivanova", "Novak", "Cohen", "Levi", "Patel", "Singh", "Kumar", "Ahmed", "Hassan", "Nguyen", "Tran", "Lopez",
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Huang",
+    "Zhao",
+    "Wu",
+    "Zhou",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Garcia",
+    "Müller",
+    "Schmidt",
+    "Rossi",
+    "Bianchi",
+    "Dubois",
+    "Martin",
+    "Kim",
+    "Park",
+    "Lee",
+    "Tanaka",
+    "Suzuki",
+    "Sato",
+    "Cryan",
+    "Dinan",
+    "Clarke",
+    "O'Mahony",
+    "Nielsen",
+    "Jensen",
+    "Andersson",
+    "Silva",
+    "Santos",
+    "Kowalski",
+    "Ivanova",
+    "Novak",
+    "Cohen",
+    "Levi",
+    "Patel",
+    "Singh",
+    "Kumar",
+    "Ahmed",
+    "Hassan",
+    "Nguyen",
+    "Tran",
+    "Lopez",
 )
 TRIGGERS = {  # direction → (adjective-like trigger for "was … in", trigger for "showed … abundance of")
-    "increased": (("higher", "enriched", "increased", "more abundant", "elevated"), ("increased", "higher", "elevated")),
+    "increased": (
+        ("higher", "enriched", "increased", "more abundant", "elevated"),
+        ("increased", "higher", "elevated"),
+    ),
     "decreased": (("lower", "depleted", "decreased", "less abundant", "reduced"), ("decreased", "lower", "reduced")),
 }
 SENTENCES = {  # (subject, kind) → templates; kind "was" and "showed" take a trigger of TRIGGERS
@@ -181,6 +361,7 @@ PARSED_TITLES = {key: tuple(_parse(t) for t in templates) for key, templates in 
 
 
 # ---- taxa and disorders ---------------------------------------------------------------------
+
 
 def load_nodes(path: Path = TAXA_FILE) -> dict[int, Node]:
     return read_nodes(str(path))
@@ -255,6 +436,7 @@ def choose_taxa(nodes: dict[int, Node], rng: random.Random, wanted: int = TAXA_W
 def load_disorders(path: Path = DISORDERS_FILE) -> list[dict]:
     """The disorders, each with the other ways sentences name it: `variants` (real synonyms, not
     spelling or plural variants of the name) and `abbreviations_used` (standalone ones)."""
+
     def folded(term: str) -> str:
         return re.sub(r"'s\b|'|s\b", "", term.lower())
 
@@ -273,9 +455,35 @@ def load_disorders(path: Path = DISORDERS_FILE) -> list[dict]:
 
 # ---- study facts ---------------------------------------------------------------------------
 
-HUMAN_DESIGNS = (("case-control", 0.5), ("cohort", 0.15), ("cross-sectional", 0.15), ("RCT", 0.12), ("Mendelian randomization", 0.08))
-COUNTRIES = ("China", "China", "China", "United States", "United States", "Japan", "Italy", "Spain", "United Kingdom", "Germany",
-             "Netherlands", "Brazil", "Iran", "India", "Australia", "Canada", "South Korea", "France", "Sweden", "Poland")
+HUMAN_DESIGNS = (
+    ("case-control", 0.5),
+    ("cohort", 0.15),
+    ("cross-sectional", 0.15),
+    ("RCT", 0.12),
+    ("Mendelian randomization", 0.08),
+)
+COUNTRIES = (
+    "China",
+    "China",
+    "China",
+    "United States",
+    "United States",
+    "Japan",
+    "Italy",
+    "Spain",
+    "United Kingdom",
+    "Germany",
+    "Netherlands",
+    "Brazil",
+    "Iran",
+    "India",
+    "Australia",
+    "Canada",
+    "South Korea",
+    "France",
+    "Sweden",
+    "Poland",
+)
 
 
 def study_facts(article: dict, subject: str) -> list[dict]:
@@ -301,7 +509,11 @@ def study_facts(article: dict, subject: str) -> list[dict]:
             total += share
             if pick < total:
                 break
-        rows += [("design", design), ("host", "human"), ("body_site", "stool" if rng.random() < 0.85 else rng.choice(("oral", "intestinal mucosa")))]
+        rows += [
+            ("design", design),
+            ("host", "human"),
+            ("body_site", "stool" if rng.random() < 0.85 else rng.choice(("oral", "intestinal mucosa"))),
+        ]
         if rng.random() < 0.6:
             rows.append(("country", rng.choice(COUNTRIES)))
         if design != "Mendelian randomization" and rng.random() < 0.7:
@@ -314,7 +526,14 @@ def study_facts(article: dict, subject: str) -> list[dict]:
 
 # ---- articles and relations -----------------------------------------------------------------
 
-PMID_ANCHORS = ((2005.0, 15_600_000), (2010.0, 20_050_000), (2015.0, 25_550_000), (2020.0, 31_900_000), (2023.0, 36_600_000), (2027.0, 42_500_000))
+PMID_ANCHORS = (
+    (2005.0, 15_600_000),
+    (2010.0, 20_050_000),
+    (2015.0, 25_550_000),
+    (2020.0, 31_900_000),
+    (2023.0, 36_600_000),
+    (2027.0, 42_500_000),
+)
 
 
 def _pmid_at(moment: datetime) -> int:
@@ -331,10 +550,14 @@ class Generator:
     def __init__(self, rng: random.Random, taxa: list[dict], disorders: list[dict], relations: int, asof: datetime):
         self.rng, self.taxa, self.disorders, self.asof = rng, taxa, disorders, asof
         self.taxon_cum = list(accumulate(1.0 / (i + 3) for i in range(len(taxa))))
-        self.disorder_cum = list(accumulate(DISORDER_WEIGHTS.get(d["mesh"], DEFAULT_DISORDER_WEIGHT) for d in disorders))
+        self.disorder_cum = list(
+            accumulate(DISORDER_WEIGHTS.get(d["mesh"], DEFAULT_DISORDER_WEIGHT) for d in disorders)
+        )
         self.journal_cum = list(accumulate(j[2] for j in JOURNALS))
         index = {t["taxid"]: i for i, t in enumerate(taxa)}
-        self.relatives: dict[int, list[int]] = defaultdict(list)  # taxon index → indexes of its chosen ancestors/descendants
+        self.relatives: dict[int, list[int]] = defaultdict(
+            list
+        )  # taxon index → indexes of its chosen ancestors/descendants
         for i, taxon in enumerate(taxa):
             for ancestor in taxon["lineage_ids"][:-1]:
                 if ancestor in index:
@@ -412,7 +635,9 @@ class Generator:
                 picks.append((t, disorder, direction))
         first_taxon, first_disorder = self.taxa[picks[0][0]], picks[0][1]
         kind = "review" if review else "animal" if subject == "animal" else "primary"
-        title, spans = fill(rng.choice(PARSED_TITLES[kind]), {"{taxon}": first_taxon["name"], "{disorder}": first_disorder["name"]})
+        title, spans = fill(
+            rng.choice(PARSED_TITLES[kind]), {"{taxon}": first_taxon["name"], "{disorder}": first_disorder["name"]}
+        )
         italics = [list(spans["{taxon}"])] if "{taxon}" in spans and first_taxon["rank"] in ("genus", "species") else []
         sentences = [self.sentence(self.taxa[t], disorder, direction, subject) for t, disorder, direction in picks]
         dname = first_disorder["name"]
@@ -426,7 +651,12 @@ class Generator:
         conclusion = f"These findings suggest that the gut microbiota may contribute to {dname}."
         results = " ".join(s[0] for s in sentences)
         if rng.random() < 0.6:
-            parts = [("BACKGROUND", background), ("METHODS", methods), ("RESULTS", results), ("CONCLUSIONS", conclusion)]
+            parts = [
+                ("BACKGROUND", background),
+                ("METHODS", methods),
+                ("RESULTS", results),
+                ("CONCLUSIONS", conclusion),
+            ]
             label = "RESULTS"
         else:
             parts = [("", " ".join((background, methods, results, conclusion)))]
@@ -444,7 +674,12 @@ class Generator:
             types.append("Research Support, Non-U.S. Gov't")
         if retracted:
             types.append("Retracted Publication")
-        heading = {"ui": first_disorder["mesh"], "name": dname[:1].upper() + dname[1:], "major": True, "qualifiers": ["microbiology"]}
+        heading = {
+            "ui": first_disorder["mesh"],
+            "name": dname[:1].upper() + dname[1:],
+            "major": True,
+            "qualifiers": ["microbiology"],
+        }
         mesh = [
             {"ui": "D000069196", "name": "Gastrointestinal Microbiome", "major": True, "qualifiers": []},
             heading,
@@ -453,29 +688,59 @@ class Generator:
             else {"ui": "D051379", "name": "Mice", "major": False, "qualifiers": []},
         ]
         article = {
-            "pmid": pmid, "version": 1, "title": title, "title_italics": italics,
+            "pmid": pmid,
+            "version": 1,
+            "title": title,
+            "title_italics": italics,
             "abstract": " ".join(text for _, text in parts),
             "sections": [{"text": text, "label": lab, "category": lab, "italics": []} for lab, text in parts],
-            "journal": journal, "year": entrez.year, "entrez_date": entrez,
+            "journal": journal,
+            "year": entrez.year,
+            "entrez_date": entrez,
             "doi": f"{prefix}.{entrez.year}.{int(pmid) % 100000:05d}" if rng.random() < 0.9 else None,
             "language": "eng",
-            "authors": [f"{rng.choice(SURNAMES)} {chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}" for _ in range(rng.randint(2, 9))],
-            "mesh": mesh, "publication_types": types, "is_review": review, "is_retracted": retracted,
+            "authors": [
+                f"{rng.choice(SURNAMES)} {chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}"
+                for _ in range(rng.randint(2, 9))
+            ],
+            "mesh": mesh,
+            "publication_types": types,
+            "is_review": review,
+            "is_retracted": retracted,
             "content_hash": hashlib.sha256(f"{pmid}\n{title}".encode()).hexdigest(),
-            "pipeline_version": PIPELINE_VERSION, "source": "synthetic",
-            "first_seen_at": first_seen, "updated_at": updated,
+            "pipeline_version": PIPELINE_VERSION,
+            "source": "synthetic",
+            "first_seen_at": first_seen,
+            "updated_at": updated,
         }
         relations, offset = [], before
         for (t, disorder, direction), (evidence, spans, trigger) in zip(picks, sentences):
             taxon = self.taxa[t]
-            relations.append({
-                "pmid": pmid, "taxon_id": taxon["id"], "mesh": disorder["mesh"], "direction": direction, "subject": subject,
-                "confidence": round(rng.uniform(0.5, 0.95), 3), "evidence": evidence, "sentence_start": offset,
-                "section": label, "taxon_text": taxon["name"], "taxon_start": spans["{taxon}"][0], "taxon_end": spans["{taxon}"][1],
-                "disorder_text": evidence[slice(*spans["{disorder}"])], "disorder_start": spans["{disorder}"][0],
-                "disorder_end": spans["{disorder}"][1], "trigger": trigger, "trigger_start": spans["{trigger}"][0],
-                "trigger_end": spans["{trigger}"][1], "pipeline_version": PIPELINE_VERSION, "created_at": updated, "year": entrez.year,
-            })
+            relations.append(
+                {
+                    "pmid": pmid,
+                    "taxon_id": taxon["id"],
+                    "mesh": disorder["mesh"],
+                    "direction": direction,
+                    "subject": subject,
+                    "confidence": round(rng.uniform(0.5, 0.95), 3),
+                    "evidence": evidence,
+                    "sentence_start": offset,
+                    "section": label,
+                    "taxon_text": taxon["name"],
+                    "taxon_start": spans["{taxon}"][0],
+                    "taxon_end": spans["{taxon}"][1],
+                    "disorder_text": evidence[slice(*spans["{disorder}"])],
+                    "disorder_start": spans["{disorder}"][0],
+                    "disorder_end": spans["{disorder}"][1],
+                    "trigger": trigger,
+                    "trigger_start": spans["{trigger}"][0],
+                    "trigger_end": spans["{trigger}"][1],
+                    "pipeline_version": PIPELINE_VERSION,
+                    "created_at": updated,
+                    "year": entrez.year,
+                }
+            )
             offset += len(evidence) + 1
         return article, relations
 
@@ -493,7 +758,10 @@ class Generator:
             surface = rng.choice(variants)
         else:
             surface = disorder["name"]
-        evidence, spans = fill(rng.choice(PARSED_SENTENCES[(subject, kind)]), {"{taxon}": taxon["name"], "{disorder}": surface, "{trigger}": trigger})
+        evidence, spans = fill(
+            rng.choice(PARSED_SENTENCES[(subject, kind)]),
+            {"{taxon}": taxon["name"], "{disorder}": surface, "{trigger}": trigger},
+        )
         return evidence, spans, trigger
 
     def _first_seen(self, entrez: datetime) -> datetime:
@@ -506,12 +774,15 @@ class Generator:
 
 # ---- writing --------------------------------------------------------------------------------
 
+
 def _copy(connection: Connection, table: Table, rows: list[dict]) -> None:
     """PostgreSQL COPY FROM STDIN of these rows (JSON columns as text)."""
     from psycopg import sql
 
     columns = list(rows[0])
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
     json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
@@ -538,14 +809,25 @@ def _database_size(database: Database) -> int:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             path = Path(engine.url.database or "")
             return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
-        return int(connection.scalar(text(
-            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
-        )))
+        return int(
+            connection.scalar(
+                text(
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+                )
+            )
+        )
 
 
-def build(url: str, relations: int = 1_000_000, seed: int = 7, progress: Callable[[str], object] = print, *,
-          asof: datetime | None = None, use_copy: bool | None = None) -> dict:
+def build(
+    url: str,
+    relations: int = 1_000_000,
+    seed: int = 7,
+    progress: Callable[[str], object] = print,
+    *,
+    asof: datetime | None = None,
+    use_copy: bool | None = None,
+) -> dict:
     """Fill the empty database at `url` with `relations` synthetic relations; returns counts and timings.
 
     `asof` (default: today, 00:00 UTC) is the newest Entrez date; `use_copy` (default: on
@@ -580,11 +862,23 @@ def build(url: str, relations: int = 1_000_000, seed: int = 7, progress: Callabl
     for taxid in taxids:
         chain = lineage(nodes, taxid)
         node = nodes[taxid]
-        taxa.append({"key": f"ncbi:{taxid}", "taxid": taxid, "name": node.name, "rank": node.rank,
-                     "parent_taxid": node.parent or None, "lineage": "/" + "".join(f"{t}/" for t in chain), "lineage_ids": chain})
+        taxa.append(
+            {
+                "key": f"ncbi:{taxid}",
+                "taxid": taxid,
+                "name": node.name,
+                "rank": node.rank,
+                "parent_taxid": node.parent or None,
+                "lineage": "/" + "".join(f"{t}/" for t in chain),
+                "lineage_ids": chain,
+            }
+        )
     with engine.begin() as connection:
         connection.execute(Taxon.__table__.insert(), [{k: v for k, v in t.items() if k != "lineage_ids"} for t in taxa])
-        connection.execute(Disorder.__table__.insert(), [{"mesh": d["mesh"], "name": d["name"], "disorder_group": d["group"]} for d in disorders])
+        connection.execute(
+            Disorder.__table__.insert(),
+            [{"mesh": d["mesh"], "name": d["name"], "disorder_group": d["group"]} for d in disorders],
+        )
         ids = dict(connection.execute(select(Taxon.taxid, Taxon.id)).all())
     for taxon in taxa:
         taxon["id"] = ids[taxon["taxid"]]
@@ -607,11 +901,28 @@ def build(url: str, relations: int = 1_000_000, seed: int = 7, progress: Callabl
         progress(f"  {done:,}/{relations:,} relations, {articles:,} articles ({time.perf_counter() - clock:.1f} s)")
     with engine.begin() as connection:  # the run that "stored" them, so `miner stats` has a last run to show
         finished = datetime.now(timezone.utc)
-        connection.execute(IngestRun.__table__.insert(), [{
-            "kind": "ingest", "sources": "bench/synthetic.py", "status": "ok", "pipeline_version": PIPELINE_VERSION,
-            "started_at": finished - timedelta(seconds=time.perf_counter() - clock), "finished_at": finished, "read": articles,
-            "new": articles, "updated": 0, "unchanged": 0, "deleted": 0, "skipped": 0, "problems": 0, "relations": done, "error": None,
-        }])
+        connection.execute(
+            IngestRun.__table__.insert(),
+            [
+                {
+                    "kind": "ingest",
+                    "sources": "bench/synthetic.py",
+                    "status": "ok",
+                    "pipeline_version": PIPELINE_VERSION,
+                    "started_at": finished - timedelta(seconds=time.perf_counter() - clock),
+                    "finished_at": finished,
+                    "read": articles,
+                    "new": articles,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "deleted": 0,
+                    "skipped": 0,
+                    "problems": 0,
+                    "relations": done,
+                    "error": None,
+                }
+            ],
+        )
     lap("insert")
 
     with database.session() as session:
@@ -624,9 +935,28 @@ def build(url: str, relations: int = 1_000_000, seed: int = 7, progress: Callabl
         note = rng.choice(("", "", "", "checked against the full text", "the sentence is about controls"))
         at = asof - timedelta(seconds=rng.random() * 90 * 86400)
         key = {name: relation[name] for name in ("pmid", "taxon_id", "mesh", "direction", "subject")}
-        verdicts.append({**key, "verdict": verdict, "corrected_direction": corrected, "note": note, "user_id": user_id, "created_at": at, "updated_at": at})
-        events.append({"at": at, "actor": CURATOR, "action": "verdict", "target": "claim " + "/".join(map(str, key.values())), "before": None,
-                       "after": {"verdict": verdict, "corrected_direction": corrected, "note": note}, "note": note})
+        verdicts.append(
+            {
+                **key,
+                "verdict": verdict,
+                "corrected_direction": corrected,
+                "note": note,
+                "user_id": user_id,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+        events.append(
+            {
+                "at": at,
+                "actor": CURATOR,
+                "action": "verdict",
+                "target": "claim " + "/".join(map(str, key.values())),
+                "before": None,
+                "after": {"verdict": verdict, "corrected_direction": corrected, "note": note},
+                "note": note,
+            }
+        )
     with engine.begin() as connection:
         _insert(connection, Verdict.__table__, verdicts, False)
         _insert(connection, AuditEvent.__table__, sorted(events, key=lambda e: e["at"]), False)
@@ -637,7 +967,9 @@ def build(url: str, relations: int = 1_000_000, seed: int = 7, progress: Callabl
         refresh(session)
     with engine.connect() as connection:
         conflicts = connection.scalar(select(func.count()).select_from(Conflict))
-        contradicted = connection.scalar(select(func.count()).select_from(Conflict).where(Conflict.contradicted.is_(True)))
+        contradicted = connection.scalar(
+            select(func.count()).select_from(Conflict).where(Conflict.contradicted.is_(True))
+        )
     lap("conflicts")
 
     # PostgreSQL: VACUUM too, so the covering indexes allow index-only scans at once (autovacuum
@@ -649,14 +981,25 @@ def build(url: str, relations: int = 1_000_000, seed: int = 7, progress: Callabl
     database.dispose()
     seconds["total"] = round(time.perf_counter() - started, 2)
     return {
-        "backend": engine.dialect.name, "insert_method": "copy" if use_copy else "executemany", "seed": seed,
-        "asof": asof.date().isoformat(), "taxa": len(taxa), "disorders": len(disorders), "articles": articles,
-        "relations": done, "verdicts": len(verdicts), "users": 1, "conflicts": conflicts, "conflicts_contradicted": contradicted,
-        "size_bytes": size, "seconds": seconds,
+        "backend": engine.dialect.name,
+        "insert_method": "copy" if use_copy else "executemany",
+        "seed": seed,
+        "asof": asof.date().isoformat(),
+        "taxa": len(taxa),
+        "disorders": len(disorders),
+        "articles": articles,
+        "relations": done,
+        "verdicts": len(verdicts),
+        "users": 1,
+        "conflicts": conflicts,
+        "conflicts_contradicted": contradicted,
+        "size_bytes": size,
+        "seconds": seconds,
     }
 
 
 # ---- reading back -----------------------------------------------------------------------------
+
 
 def sample_queries(url: str) -> dict:
     """Query parameters that exist in a built database: common taxa (with how many relations they
@@ -674,32 +1017,99 @@ def sample_queries(url: str) -> dict:
             for ancestor in ids:
                 subtree[ancestor] += n
                 below[ancestor] += ancestor != taxa[taxon_id].taxid
+
         def describe(row) -> dict:
-            return {"name": row.name, "taxid": row.taxid, "rank": row.rank, "relations": per_taxon.get(row.id, 0),
-                    "descendant_taxa": below[row.taxid], "subtree_relations": subtree[row.taxid]}
+            return {
+                "name": row.name,
+                "taxid": row.taxid,
+                "rank": row.rank,
+                "relations": per_taxon.get(row.id, 0),
+                "descendant_taxa": below[row.taxid],
+                "subtree_relations": subtree[row.taxid],
+            }
+
         common = sorted(per_taxon, key=lambda i: (-per_taxon[i], i))[:15]
+
         def widest(rank: str) -> dict:  # many descendant taxa and many relations under them: the heaviest walk
-            row = max((r for r in taxa.values() if r.rank == rank), key=lambda r: (below[r.taxid] * subtree[r.taxid], r.taxid))
+            row = max(
+                (r for r in taxa.values() if r.rank == rank), key=lambda r: (below[r.taxid] * subtree[r.taxid], r.taxid)
+            )
             return describe(row)
-        groups = c.execute(select(Disorder.group, func.count(), func.count(func.distinct(Disorder.mesh)))
-                           .join(Relation, Relation.mesh == Disorder.mesh).group_by(Disorder.group).order_by(func.count().desc())).all()
-        meshes = c.execute(select(Disorder.mesh, Disorder.name, func.count()).join(Relation, Relation.mesh == Disorder.mesh)
-                           .group_by(Disorder.mesh, Disorder.name).order_by(func.count().desc())).all()
-        pair_counts = c.execute(select(Relation.taxon_id, Relation.mesh, func.count()).group_by(Relation.taxon_id, Relation.mesh)).all()
+
+        groups = c.execute(
+            select(Disorder.group, func.count(), func.count(func.distinct(Disorder.mesh)))
+            .join(Relation, Relation.mesh == Disorder.mesh)
+            .group_by(Disorder.group)
+            .order_by(func.count().desc())
+        ).all()
+        meshes = c.execute(
+            select(Disorder.mesh, Disorder.name, func.count())
+            .join(Relation, Relation.mesh == Disorder.mesh)
+            .group_by(Disorder.mesh, Disorder.name)
+            .order_by(func.count().desc())
+        ).all()
+        pair_counts = c.execute(
+            select(Relation.taxon_id, Relation.mesh, func.count()).group_by(Relation.taxon_id, Relation.mesh)
+        ).all()
         pair_counts.sort(key=lambda r: (-r[2], r[0], r[1]))
-        picks = pair_counts[:8] + pair_counts[len(pair_counts) // 10 : len(pair_counts) // 10 + 3] + pair_counts[len(pair_counts) // 2 : len(pair_counts) // 2 + 3] + pair_counts[-3:]
+        picks = (
+            pair_counts[:8]
+            + pair_counts[len(pair_counts) // 10 : len(pair_counts) // 10 + 3]
+            + pair_counts[len(pair_counts) // 2 : len(pair_counts) // 2 + 3]
+            + pair_counts[-3:]
+        )
         pairs = [{"taxon": taxa[t].name, "taxid": taxa[t].taxid, "mesh": m, "relations": n} for t, m, n in picks]
         articles = c.scalar(select(func.count()).select_from(Article))
-        pmids = [c.scalar(select(Article.pmid).order_by(Article.pmid).offset(int(articles * q)).limit(1)) for q in (0, 0.25, 0.5, 0.75, 0.999)]
-        busiest = c.execute(select(Relation.pmid, func.count()).group_by(Relation.pmid).order_by(func.count().desc(), Relation.pmid).limit(3)).all()
-        conflicts = c.execute(select(Conflict.id, Conflict.taxon_id, Conflict.disorder_group, Conflict.subject,
-                                     Conflict.papers_increased + Conflict.papers_decreased)
-                              .where(Conflict.contradicted.is_(True)).order_by((Conflict.papers_increased + Conflict.papers_decreased).desc(), Conflict.id).limit(5)).all()
-        small = c.execute(select(Conflict.id).where(Conflict.contradicted.is_(True)).order_by(Conflict.papers_increased + Conflict.papers_decreased, Conflict.id).limit(3)).scalars().all()
+        pmids = [
+            c.scalar(select(Article.pmid).order_by(Article.pmid).offset(int(articles * q)).limit(1))
+            for q in (0, 0.25, 0.5, 0.75, 0.999)
+        ]
+        busiest = c.execute(
+            select(Relation.pmid, func.count())
+            .group_by(Relation.pmid)
+            .order_by(func.count().desc(), Relation.pmid)
+            .limit(3)
+        ).all()
+        conflicts = c.execute(
+            select(
+                Conflict.id,
+                Conflict.taxon_id,
+                Conflict.disorder_group,
+                Conflict.subject,
+                Conflict.papers_increased + Conflict.papers_decreased,
+            )
+            .where(Conflict.contradicted.is_(True))
+            .order_by((Conflict.papers_increased + Conflict.papers_decreased).desc(), Conflict.id)
+            .limit(5)
+        ).all()
+        small = (
+            c.execute(
+                select(Conflict.id)
+                .where(Conflict.contradicted.is_(True))
+                .order_by(Conflict.papers_increased + Conflict.papers_decreased, Conflict.id)
+                .limit(3)
+            )
+            .scalars()
+            .all()
+        )
         years = c.execute(select(func.min(Article.year), func.max(Article.year))).one()
-        verdict_relations = c.execute(select(Relation.id).join(Verdict, (Verdict.pmid == Relation.pmid) & (Verdict.taxon_id == Relation.taxon_id)
-                                                                & (Verdict.mesh == Relation.mesh) & (Verdict.direction == Relation.direction)
-                                                                & (Verdict.subject == Relation.subject)).order_by(Relation.id).limit(5)).scalars().all()
+        verdict_relations = (
+            c.execute(
+                select(Relation.id)
+                .join(
+                    Verdict,
+                    (Verdict.pmid == Relation.pmid)
+                    & (Verdict.taxon_id == Relation.taxon_id)
+                    & (Verdict.mesh == Relation.mesh)
+                    & (Verdict.direction == Relation.direction)
+                    & (Verdict.subject == Relation.subject),
+                )
+                .order_by(Relation.id)
+                .limit(5)
+            )
+            .scalars()
+            .all()
+        )
         curator = c.scalar(select(User.username).where(User.role == "curator").order_by(User.id).limit(1))
     database.dispose()
     return {
@@ -713,7 +1123,9 @@ def sample_queries(url: str) -> dict:
         "meshes": [{"mesh": m, "name": name, "relations": n} for m, name, n in meshes],
         "pairs": pairs,
         "pmids": pmids + [p for p, _ in busiest],
-        "conflicts_largest": [{"id": i, "taxon": taxa[t].name, "group": g, "subject": s, "papers": p} for i, t, g, s, p in conflicts],
+        "conflicts_largest": [
+            {"id": i, "taxon": taxa[t].name, "group": g, "subject": s, "papers": p} for i, t, g, s, p in conflicts
+        ],
         "conflicts_smallest": list(small),
         "years": list(years),
         "relations_with_verdicts": list(verdict_relations),
@@ -727,7 +1139,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--relations", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--asof", type=date.fromisoformat, default=None, help="newest Entrez date (default today)")
-    parser.add_argument("--executemany", action="store_true", help="on PostgreSQL, insert with executemany instead of COPY")
+    parser.add_argument(
+        "--executemany", action="store_true", help="on PostgreSQL, insert with executemany instead of COPY"
+    )
     parser.add_argument("--samples", action="store_true", help="also print sample_queries() as JSON")
     args = parser.parse_args(argv)
     asof = datetime(args.asof.year, args.asof.month, args.asof.day, tzinfo=timezone.utc) if args.asof else None

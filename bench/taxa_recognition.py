@@ -60,6 +60,7 @@ taxa rule left out), `gold label=X` (a false positive inside a span of another G
 
 Imports: stdlib, miner.extract (Extractor, article_text), miner.records.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -408,16 +409,30 @@ def table(figures: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     first_line = __doc__.splitlines()[0]
     parser = argparse.ArgumentParser(description=first_line)
-    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help=f"GutBrainIE folder (default {DEFAULT_DATA})")
-    parser.add_argument("--errors", type=int, default=0, metavar="N", help="print up to N false positives and N false negatives per split")
-    parser.add_argument("--against", choices=("all", "taxa"), default="taxa", help="gold set the --errors listing uses (default taxa)")
+    parser.add_argument(
+        "data", nargs="?", type=Path, default=DEFAULT_DATA, help=f"GutBrainIE folder (default {DEFAULT_DATA})"
+    )
+    parser.add_argument(
+        "--errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print up to N false positives and N false negatives per split",
+    )
+    parser.add_argument(
+        "--against", choices=("all", "taxa"), default="taxa", help="gold set the --errors listing uses (default taxa)"
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures to FILE")
-    parser.add_argument("--keep-markup", action="store_true", help="feed GutBrainIE's text with its <i>/<b>/<sup>/<sub> tags")
+    parser.add_argument(
+        "--keep-markup", action="store_true", help="feed GutBrainIE's text with its <i>/<b>/<sup>/<sub> tags"
+    )
     args = parser.parse_args(argv)
 
     annotations = args.data / "annotations"
     if not annotations.is_dir():
-        sys.exit(f"taxa_recognition: no GutBrainIE annotations folder at {annotations} (give the GutBrainIE folder as the first argument)")
+        sys.exit(
+            f"taxa_recognition: no GutBrainIE annotations folder at {annotations} (give the GutBrainIE folder as the first argument)"
+        )
     missing = [file for _, file in SPLITS if not (annotations / file).is_file()]
     if missing:
         sys.exit(f"taxa_recognition: {annotations} lacks {', '.join(missing)}")

@@ -8,6 +8,7 @@ Taxa get their NCBI taxid where the name is exactly one taxon's name in pipeline
 (scientific, current or synonym; case ignored), as the gold files do.
 Usage: python corpus/assemble.py /work/annot
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,7 +48,9 @@ def main(folder: str) -> None:
         with open(out / name, "w", encoding="utf-8") as handle:
             for pmid in sorted(records):
                 handle.write(json.dumps(records[pmid], ensure_ascii=False) + "\n")
-    print(f"{len(first)} abstracts, {sum(len(r['relations']) for r in first.values())} relations; {len(second)} double-annotated")
+    print(
+        f"{len(first)} abstracts, {sum(len(r['relations']) for r in first.values())} relations; {len(second)} double-annotated"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Alembic environment: runs miner's migrations on the connection miner hands over
 (`Database.upgrade`), or on `sqlalchemy.url` when Alembic is run by hand."""
+
 from alembic import context
 from sqlalchemy import create_engine
 

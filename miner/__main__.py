@@ -1,4 +1,5 @@
 """`python -m miner` runs the CLI."""
+
 from miner.cli import main
 
 raise SystemExit(main())

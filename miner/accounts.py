@@ -10,6 +10,7 @@ generation that every session carries: logging out, a new password, a new role a
 bump it, which ends every session made before. Every change is an audit event.
 Imports: SQLAlchemy, argon2, stdlib, `miner.errors`, `miner.resources`, `miner.store`.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,7 +51,9 @@ def create_user(session: Session, username: str, role: str, password: str, actor
         raise InvalidValue(f"user {existing.username} exists already (user names ignore case)")
     user = User(username=username, role=role, password_hash=_HASHER.hash(password), session_generation=0)
     session.add(user)
-    session.add(AuditEvent(actor=actor, action="user_added", target=f"user {username}", before=None, after={"role": role}))
+    session.add(
+        AuditEvent(actor=actor, action="user_added", target=f"user {username}", before=None, after={"role": role})
+    )
     session.flush()
     return user
 
@@ -59,7 +62,15 @@ def set_role(session: Session, username: str, role: str, actor: str = "cli") -> 
     if role not in ROLES:
         raise InvalidValue(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     user = find_user(session, username)
-    session.add(AuditEvent(actor=actor, action="user_role", target=f"user {user.username}", before={"role": user.role}, after={"role": role}))
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action="user_role",
+            target=f"user {user.username}",
+            before={"role": user.role},
+            after={"role": role},
+        )
+    )
     user.role = role
     end_sessions(user)
     return user
@@ -70,13 +81,23 @@ def set_password(session: Session, username: str, password: str, actor: str = "c
     check_password(password, user.username)
     user.password_hash = _HASHER.hash(password)
     end_sessions(user)
-    session.add(AuditEvent(actor=actor, action="user_password", target=f"user {user.username}", before=None, after=None))
+    session.add(
+        AuditEvent(actor=actor, action="user_password", target=f"user {user.username}", before=None, after=None)
+    )
     return user
 
 
 def disable_user(session: Session, username: str, actor: str = "cli") -> User:
     user = find_user(session, username)
-    session.add(AuditEvent(actor=actor, action="user_disabled", target=f"user {user.username}", before={"disabled": user.disabled}, after={"disabled": True}))
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action="user_disabled",
+            target=f"user {user.username}",
+            before={"disabled": user.disabled},
+            after={"disabled": True},
+        )
+    )
     user.disabled = True
     end_sessions(user)
     return user
@@ -102,7 +123,9 @@ def check_password(password: str, username: str) -> None:
     if _repeats(password.lower()):
         raise InvalidValue("a password cannot be a few characters said again and again")
     if is_common(password):
-        raise InvalidValue("that password is one of the most common ones (perhaps with digits or symbols added): choose another")
+        raise InvalidValue(
+            "that password is one of the most common ones (perhaps with digits or symbols added): choose another"
+        )
 
 
 def is_common(password: str) -> bool:

@@ -4,6 +4,7 @@ A `MinerError` becomes one line on stderr and its exit code; a traceback only wi
 Progress bars go to stderr (and only to a terminal), data to stdout or `--output`.
 Imports: everything in miner (nothing imports this module).
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,18 @@ from miner.extract import Failed
 from miner.ingest import RunSummary, ingest, pending_reextraction, reextract
 from miner.parse import read_records
 from miner.query import (
-    ARTICLE_COLUMNS, RELATION_COLUMNS, SIGNATURE_COLUMNS, RelationFilter, article_rows, pairs, relation_page, relation_rows,
-    signature_rows, stats, top_disorders, top_taxa,
+    ARTICLE_COLUMNS,
+    RELATION_COLUMNS,
+    SIGNATURE_COLUMNS,
+    RelationFilter,
+    article_rows,
+    pairs,
+    relation_page,
+    relation_rows,
+    signature_rows,
+    stats,
+    top_disorders,
+    top_taxa,
 )
 from miner.query.pairs import PAIR_COLUMNS, PairOptions
 from miner.resources import resolve
@@ -48,7 +59,12 @@ from miner.store.models import utcnow
 
 SAMPLE = "samples/gutbrain-sample.xml.gz"
 
-app = typer.Typer(help="Literature mining for the gut–brain axis.", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Literature mining for the gut–brain axis.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="Workbench accounts.", no_args_is_help=True)
@@ -82,7 +98,21 @@ class Role(str, Enum):
     admin = "admin"
 
 
-CONFLICT_COLUMNS = ("id", "taxon", "taxid", "rank", "disorder", "mesh", "subject", "status", "status_by", "status_reason", "increased", "decreased", "unchanged")
+CONFLICT_COLUMNS = (
+    "id",
+    "taxon",
+    "taxid",
+    "rank",
+    "disorder",
+    "mesh",
+    "subject",
+    "status",
+    "status_by",
+    "status_reason",
+    "increased",
+    "decreased",
+    "unchanged",
+)
 
 
 @app.callback()
@@ -102,7 +132,13 @@ def _settings(ctx: typer.Context) -> Settings:
 
 @contextmanager
 def _progress(label: str, total: int | None = None) -> Iterator:
-    columns = [SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn() if total else TextColumn("{task.completed} records"), TimeElapsedColumn()]
+    columns = [
+        SpinnerColumn(),
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn() if total else TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
@@ -125,8 +161,16 @@ def ingest_command(
 @app.command("harvest")
 def harvest_command(
     ctx: typer.Context,
-    since: Annotated[Optional[datetime], typer.Option("--since", formats=["%Y-%m-%d"], help="First Entrez date (default: the watermark minus the overlap).")] = None,
-    until: Annotated[Optional[datetime], typer.Option("--until", formats=["%Y-%m-%d"], help="Last Entrez date (default: today, UTC).")] = None,
+    since: Annotated[
+        Optional[datetime],
+        typer.Option(
+            "--since", formats=["%Y-%m-%d"], help="First Entrez date (default: the watermark minus the overlap)."
+        ),
+    ] = None,
+    until: Annotated[
+        Optional[datetime],
+        typer.Option("--until", formats=["%Y-%m-%d"], help="Last Entrez date (default: today, UTC)."),
+    ] = None,
 ) -> None:
     """Fetch new and changed PubMed records for the configured query and store them."""
     settings = _settings(ctx)
@@ -135,12 +179,21 @@ def harvest_command(
     extractor = make_extractor(settings)
     with _progress("harvesting") as advance:
         summary = harvest(
-            database, extractor, client, harvest_plan(settings),
-            since=since.date() if since else None, until=until.date() if until else None, progress=advance,
+            database,
+            extractor,
+            client,
+            harvest_plan(settings),
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            progress=advance,
         )
     out.print(summary.line(), highlight=False, soft_wrap=True)
     if summary.failed:
-        err.print(f"[yellow]{summary.failed} records could not be fetched[/] (table ingest_problem, run {summary.stored.run_id}); the next run tries them again", highlight=False, markup=True)
+        err.print(
+            f"[yellow]{summary.failed} records could not be fetched[/] (table ingest_problem, run {summary.stored.run_id}); the next run tries them again",
+            highlight=False,
+            markup=True,
+        )
 
 
 @app.command("extract")
@@ -152,6 +205,7 @@ def extract_command(
     """Extract relations without a database: one JSON line per article (the guidelines' record format)."""
     settings = _settings(ctx)
     extractor = make_extractor(settings)
+
     def articles():
         for item in read_records(path):
             if isinstance(item, records.Article):
@@ -166,7 +220,12 @@ def extract_command(
                 if isinstance(relations, Failed):
                     _print_problem(records.Problem(path, relations.reason, pmid=article.pmid))
                 else:
-                    stream.write(json.dumps({"pmid": article.pmid, "relations": [r.record() for r in relations]}, ensure_ascii=False) + "\n")
+                    stream.write(
+                        json.dumps(
+                            {"pmid": article.pmid, "relations": [r.record() for r in relations]}, ensure_ascii=False
+                        )
+                        + "\n"
+                    )
                 advance(1)
     finally:
         if output:
@@ -182,7 +241,11 @@ def export_command(
 ) -> None:
     """Export stored relations or articles as JSON Lines or CSV."""
     database = open_database(_settings(ctx))
-    rows, columns = ((lambda session: relation_rows(session, as_tuples=True)), RELATION_COLUMNS) if kind is ExportKind.relations else (article_rows, ARTICLE_COLUMNS)
+    rows, columns = (
+        ((lambda session: relation_rows(session, as_tuples=True)), RELATION_COLUMNS)
+        if kind is ExportKind.relations
+        else (article_rows, ARTICLE_COLUMNS)
+    )
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         with database.session() as session:
@@ -195,7 +258,9 @@ def export_command(
 
 
 @app.command("stats")
-def stats_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False) -> None:
+def stats_command(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False
+) -> None:
     """Counts of articles, relations by direction and conflicts."""
     database = open_database(_settings(ctx))
     with database.session() as session:
@@ -228,34 +293,84 @@ class QueryKind(str, Enum):
 def query_command(
     ctx: typer.Context,
     taxon: Annotated[Optional[str], typer.Option("--taxon", help="Taxon name or NCBI taxid.")] = None,
-    descendants: Annotated[bool, typer.Option("--descendants", help="With the taxa below it (a family returns its genera's findings).")] = False,
-    disorder: Annotated[Optional[str], typer.Option("--disorder", help="MeSH descriptor, disorder name or group.")] = None,
-    direction: Annotated[Optional[str], typer.Option("--direction", help="increased, decreased or unchanged (read through verdicts).")] = None,
+    descendants: Annotated[
+        bool, typer.Option("--descendants", help="With the taxa below it (a family returns its genera's findings).")
+    ] = False,
+    disorder: Annotated[
+        Optional[str], typer.Option("--disorder", help="MeSH descriptor, disorder name or group.")
+    ] = None,
+    direction: Annotated[
+        Optional[str], typer.Option("--direction", help="increased, decreased or unchanged (read through verdicts).")
+    ] = None,
     subject: Annotated[Optional[str], typer.Option("--subject", help="human or animal.")] = None,
     rank: Annotated[Optional[str], typer.Option("--rank", help="Only taxa of this rank.")] = None,
     year_from: Annotated[Optional[int], typer.Option("--year-from")] = None,
     year_to: Annotated[Optional[int], typer.Option("--year-to")] = None,
     min_confidence: Annotated[Optional[float], typer.Option("--min-confidence")] = None,
     pmid: Annotated[Optional[str], typer.Option("--pmid")] = None,
-    conflict_only: Annotated[bool, typer.Option("--conflict-only", help="Only pairs in an open or confirmed conflict.")] = False,
-    verdict: Annotated[Optional[str], typer.Option("--verdict", help="unreviewed, reviewed, rejected, any or one verdict.")] = None,
-    design: Annotated[Optional[str], typer.Option("--design", help="Papers of these study designs (case-control, RCT, animal model…).")] = None,
-    host: Annotated[Optional[str], typer.Option("--host", help="Papers whose data come from these hosts (human, mouse…).")] = None,
-    body_site: Annotated[Optional[str], typer.Option("--body-site", help="Papers sampling these sites (stool, oral…).")] = None,
-    method: Annotated[Optional[str], typer.Option("--method", help="Papers measuring by these methods (16S rRNA, shotgun metagenomics…).")] = None,
+    conflict_only: Annotated[
+        bool, typer.Option("--conflict-only", help="Only pairs in an open or confirmed conflict.")
+    ] = False,
+    verdict: Annotated[
+        Optional[str], typer.Option("--verdict", help="unreviewed, reviewed, rejected, any or one verdict.")
+    ] = None,
+    design: Annotated[
+        Optional[str],
+        typer.Option("--design", help="Papers of these study designs (case-control, RCT, animal model…)."),
+    ] = None,
+    host: Annotated[
+        Optional[str], typer.Option("--host", help="Papers whose data come from these hosts (human, mouse…).")
+    ] = None,
+    body_site: Annotated[
+        Optional[str], typer.Option("--body-site", help="Papers sampling these sites (stool, oral…).")
+    ] = None,
+    method: Annotated[
+        Optional[str],
+        typer.Option("--method", help="Papers measuring by these methods (16S rRNA, shotgun metagenomics…)."),
+    ] = None,
     country: Annotated[Optional[str], typer.Option("--country", help="Papers from these countries.")] = None,
-    min_sample_size: Annotated[Optional[int], typer.Option("--min-sample-size", help="Papers stating at least this many participants.")] = None,
-    kind: Annotated[QueryKind, typer.Option("--what", help="claims (one row each), pairs (consensus) or signatures (BugSigDB-style).")] = QueryKind.claims,
-    evidence: Annotated[str, typer.Option("--evidence", help="Pairs: primary (primary studies vote; reviews shown apart) or all.")] = "primary",
-    min_papers: Annotated[int, typer.Option("--min-papers", help="Pairs: only those with at least this many papers.")] = 1,
-    roll_up: Annotated[Optional[str], typer.Option("--roll-up", help="Pairs: pool taxa into their ancestor at this rank (family, genus, phylum…).")] = None,
-    fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="table (a summary), csv or jsonl (every row).")] = QueryFormat.table,
+    min_sample_size: Annotated[
+        Optional[int], typer.Option("--min-sample-size", help="Papers stating at least this many participants.")
+    ] = None,
+    kind: Annotated[
+        QueryKind,
+        typer.Option("--what", help="claims (one row each), pairs (consensus) or signatures (BugSigDB-style)."),
+    ] = QueryKind.claims,
+    evidence: Annotated[
+        str, typer.Option("--evidence", help="Pairs: primary (primary studies vote; reviews shown apart) or all.")
+    ] = "primary",
+    min_papers: Annotated[
+        int, typer.Option("--min-papers", help="Pairs: only those with at least this many papers.")
+    ] = 1,
+    roll_up: Annotated[
+        Optional[str],
+        typer.Option("--roll-up", help="Pairs: pool taxa into their ancestor at this rank (family, genus, phylum…)."),
+    ] = None,
+    fmt: Annotated[
+        QueryFormat, typer.Option("--format", "-f", help="table (a summary), csv or jsonl (every row).")
+    ] = QueryFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """What the literature says: claims, pair consensus or signatures for a taxon and/or disorder."""
     f = RelationFilter(
-        taxon, descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict,
-        design, host, body_site, method, country, min_sample_size,
+        taxon,
+        descendants,
+        rank,
+        disorder,
+        direction,
+        subject,
+        year_from,
+        year_to,
+        min_confidence,
+        pmid,
+        conflict_only,
+        verdict,
+        design,
+        host,
+        body_site,
+        method,
+        country,
+        min_sample_size,
     )
     options = PairOptions(evidence, min_papers, roll_up)
     database = open_database(_settings(ctx))
@@ -281,24 +396,62 @@ def query_command(
 def _query_tables(session, f: RelationFilter, kind: QueryKind, options: PairOptions, shown: int = 25) -> None:
     found = pairs(session, f, limit=shown, options=options)
     table = Table(
-        "taxon", "rank", "disorder", "subject", "increased", "decreased", "unchanged", "reviews ↑/↓/=", "consensus", "conflict", "years",
-        title=f"Pairs for {f.described()} ({options.evidence} evidence)", title_justify="left",
+        "taxon",
+        "rank",
+        "disorder",
+        "subject",
+        "increased",
+        "decreased",
+        "unchanged",
+        "reviews ↑/↓/=",
+        "consensus",
+        "conflict",
+        "years",
+        title=f"Pairs for {f.described()} ({options.evidence} evidence)",
+        title_justify="left",
     )
     for p in found:
         years = f"{p['first_year']}–{p['latest_year']}" if p["first_year"] != p["latest_year"] else str(p["first_year"])
         score = f" ({p['score']:+.2f})" if p["score"] is not None else ""
         reviews = f"{p['reviews_increased']}/{p['reviews_decreased']}/{p['reviews_unchanged']}"
         table.add_row(
-            p["taxon"], p["rank"], p["disorder_group"], p["subject"], str(p["increased"]), str(p["decreased"]), str(p["unchanged"]), reviews,
-            p["consensus"] + score, p["conflict"] or "", years,
+            p["taxon"],
+            p["rank"],
+            p["disorder_group"],
+            p["subject"],
+            str(p["increased"]),
+            str(p["decreased"]),
+            str(p["unchanged"]),
+            reviews,
+            p["consensus"] + score,
+            p["conflict"] or "",
+            years,
         )
     out.print(table)
     if kind is QueryKind.pairs:
         return
     page = relation_page(session, f, sort="-year", limit=shown)
-    claims = Table("PMID", "year", "taxon", "direction", "disorder", "verdict", "evidence", title="Evidence, newest first", title_justify="left")
+    claims = Table(
+        "PMID",
+        "year",
+        "taxon",
+        "direction",
+        "disorder",
+        "verdict",
+        "evidence",
+        title="Evidence, newest first",
+        title_justify="left",
+    )
     for c in page.items:
-        claims.add_row(c["pmid"], str(c["year"] or ""), c["taxon"], c["direction"], c["disorder"], c["verdict"] or "", c["evidence"])
+        claims.add_row(
+            c["pmid"],
+            str(c["year"] or ""),
+            c["taxon"],
+            c["direction"],
+            c["disorder"],
+            c["verdict"] or "",
+            c["evidence"],
+        )
     out.print(claims)
     if page.next_cursor:
         out.print("… more: --format csv or jsonl gives every claim", highlight=False)
@@ -307,10 +460,19 @@ def _query_tables(session, f: RelationFilter, kind: QueryKind, options: PairOpti
 @app.command("digest")
 def digest_command(
     ctx: typer.Context,
-    week: Annotated[Optional[str], typer.Option("--week", help="ISO week YYYY-Www (default: the week just ended, UTC).")] = None,
-    folder: Annotated[Optional[Path], typer.Option("--out", help="Folder for digest-YYYY-Www.html/.txt/.md/.png (default: [digest] out_dir).")] = None,
-    send: Annotated[bool, typer.Option("--send", help="E-mail it to [digest] recipients (each once; earlier failures are retried).")] = False,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the week's digest again, unless it was already sent to someone.")] = False,
+    week: Annotated[
+        Optional[str], typer.Option("--week", help="ISO week YYYY-Www (default: the week just ended, UTC).")
+    ] = None,
+    folder: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Folder for digest-YYYY-Www.html/.txt/.md/.png (default: [digest] out_dir)."),
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="E-mail it to [digest] recipients (each once; earlier failures are retried).")
+    ] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Build the week's digest again, unless it was already sent to someone.")
+    ] = False,
 ) -> None:
     """The weekly digest: build it, write it as HTML, text and Markdown, and optionally send it."""
     settings = _settings(ctx)
@@ -333,8 +495,12 @@ def digest_command(
 def conflicts_command(
     ctx: typer.Context,
     status: Annotated[Optional[str], typer.Option("--status", help="open, confirmed, resolved or dismissed.")] = None,
-    disorder: Annotated[Optional[str], typer.Option("--disorder", help="Disorder group, MeSH descriptor or disorder name.")] = None,
-    fmt: Annotated[ConflictFormat, typer.Option("--format", "-f", help="table, json (one array) or csv.")] = ConflictFormat.table,
+    disorder: Annotated[
+        Optional[str], typer.Option("--disorder", help="Disorder group, MeSH descriptor or disorder name.")
+    ] = None,
+    fmt: Annotated[
+        ConflictFormat, typer.Option("--format", "-f", help="table, json (one array) or csv.")
+    ] = ConflictFormat.table,
 ) -> None:
     """Taxon–disorder pairs that papers report in opposite directions, most evidence first."""
     database = open_database(_settings(ctx))
@@ -352,8 +518,13 @@ def conflicts_command(
 def users_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="User name (letters, digits, _ . @ -).")],
-    role: Annotated[Role, typer.Option("--role", help="reader browses; curator gives verdicts; admin also manages accounts.")] = Role.reader,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin instead of prompting.")] = False,
+    role: Annotated[
+        Role, typer.Option("--role", help="reader browses; curator gives verdicts; admin also manages accounts.")
+    ] = Role.reader,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from the first line of stdin instead of prompting."),
+    ] = False,
 ) -> None:
     """Create a workbench account (asks for the password)."""
     password = _read_password(password_stdin)
@@ -406,7 +577,9 @@ def users_list(ctx: typer.Context) -> None:
     table = Table("user", "role", "state", "created (UTC)", title="Users", title_justify="left")
     with database.session() as session:
         for user in list_users(session):
-            table.add_row(user.username, user.role, "disabled" if user.disabled else "active", f"{user.created_at:%Y-%m-%d %H:%M}")
+            table.add_row(
+                user.username, user.role, "disabled" if user.disabled else "active", f"{user.created_at:%Y-%m-%d %H:%M}"
+            )
     out.print(table)
 
 
@@ -422,7 +595,11 @@ def serve_command(
     from miner.web import create_app
 
     settings = _settings(ctx)
-    application = create_app(settings, open_database(settings), warn=lambda message: err.print(Text.assemble(("warning", "yellow"), ": ", message), highlight=False))
+    application = create_app(
+        settings,
+        open_database(settings),
+        warn=lambda message: err.print(Text.assemble(("warning", "yellow"), ": ", message), highlight=False),
+    )
     host, port = host or settings.web.host, port or settings.web.port
     err.print(f"serving on http://{host}:{port}/ (Ctrl-C stops)", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
@@ -431,7 +608,9 @@ def serve_command(
 @app.command("reextract")
 def reextract_command(
     ctx: typer.Context,
-    everything: Annotated[bool, typer.Option("--all", help="Re-extract every article, not only those of other pipeline versions.")] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Re-extract every article, not only those of other pipeline versions.")
+    ] = False,
 ) -> None:
     """Re-run the current pipeline over stored articles extracted by an older version."""
     settings = _settings(ctx)
@@ -439,7 +618,9 @@ def reextract_command(
     extractor = make_extractor(settings)
     total = None if everything else pending_reextraction(database, extractor.version)
     with _progress("re-extracting", total) as advance:
-        summary = reextract(database, extractor, everything=everything, commit_every=settings.ingest.commit_every, progress=advance)
+        summary = reextract(
+            database, extractor, everything=everything, commit_every=settings.ingest.commit_every, progress=advance
+        )
     _report(summary)
 
 
@@ -447,8 +628,12 @@ def reextract_command(
 def eval_command(
     ctx: typer.Context,
     gold: Annotated[Path, typer.Argument(help="Gold relations, JSON Lines in the guidelines' record format.")],
-    predicted: Annotated[Optional[Path], typer.Argument(help="Predicted relations; without it, extract them now.")] = None,
-    texts: Annotated[Optional[Path], typer.Option("--texts", help="The gold abstracts (default: <gold>_texts.jsonl beside it).")] = None,
+    predicted: Annotated[
+        Optional[Path], typer.Argument(help="Predicted relations; without it, extract them now.")
+    ] = None,
+    texts: Annotated[
+        Optional[Path], typer.Option("--texts", help="The gold abstracts (default: <gold>_texts.jsonl beside it).")
+    ] = None,
     errors: Annotated[int, typer.Option("--errors", help="List up to N missed and extra triples.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="The scores as one JSON object.")] = False,
 ) -> None:
@@ -481,13 +666,32 @@ def eval_command(
 @app.command("train")
 def train_command(
     ctx: typer.Context,
-    gold: Annotated[list[Path], typer.Argument(help="Annotated abstracts: JSON Lines gold files in the guidelines' record format.")],
-    texts: Annotated[list[Path], typer.Option("--texts", help="Their abstracts (PubMed XML or JSON Lines); repeatable.")],
+    gold: Annotated[
+        list[Path], typer.Argument(help="Annotated abstracts: JSON Lines gold files in the guidelines' record format.")
+    ],
+    texts: Annotated[
+        list[Path], typer.Option("--texts", help="Their abstracts (PubMed XML or JSON Lines); repeatable.")
+    ],
     folds: Annotated[int, typer.Option("--folds", min=2, help="Cross-validation folds (by abstract).")] = 5,
-    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Repetitions of the cross-validation with other splits.")] = 3,
-    min_precision: Annotated[float, typer.Option("--min-precision", min=0.0, max=1.0, help="The decision threshold keeps precision at least this high.")] = 0.85,
-    decide: Annotated[str, typer.Option("--decide", help="What decides: auto (the best cross-validated F1), model, rules, 'rules and model' or 'rules or model'.")] = "auto",
-    write: Annotated[bool, typer.Option("--write/--dry-run", help="Write the model and the quality report into the pipeline folder.")] = True,
+    seeds: Annotated[
+        int, typer.Option("--seeds", min=1, help="Repetitions of the cross-validation with other splits.")
+    ] = 3,
+    min_precision: Annotated[
+        float,
+        typer.Option(
+            "--min-precision", min=0.0, max=1.0, help="The decision threshold keeps precision at least this high."
+        ),
+    ] = 0.85,
+    decide: Annotated[
+        str,
+        typer.Option(
+            "--decide",
+            help="What decides: auto (the best cross-validated F1), model, rules, 'rules and model' or 'rules or model'.",
+        ),
+    ] = "auto",
+    write: Annotated[
+        bool, typer.Option("--write/--dry-run", help="Write the model and the quality report into the pipeline folder.")
+    ] = True,
 ) -> None:
     """Cross-validate the learned relation decision on annotated abstracts, then train it on all of them."""
     from miner import training
@@ -495,8 +699,17 @@ def train_command(
     settings = _settings(ctx)
     if decide != "auto" and decide not in training.DECISIONS:
         raise ConfigError(f"--decide must be auto or one of: {', '.join(training.DECISIONS)}")
-    result = training.train(settings.pipeline.config, gold, texts, disorder_groups(settings), k=folds, seeds=tuple(range(seeds)),
-                            min_precision=min_precision, decision=decide, write=write)
+    result = training.train(
+        settings.pipeline.config,
+        gold,
+        texts,
+        disorder_groups(settings),
+        k=folds,
+        seeds=tuple(range(seeds)),
+        min_precision=min_precision,
+        decision=decide,
+        write=write,
+    )
     for line in training.report_lines(result):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 
@@ -509,7 +722,10 @@ def schedule_command(ctx: typer.Context) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     config = str(Path(settings.source).resolve()) if settings.source != "defaults" else ""
-    err.print(f"scheduler started (jobs in {database.engine.url.render_as_string(hide_password=True)}); stop with Ctrl-C", highlight=False)
+    err.print(
+        f"scheduler started (jobs in {database.engine.url.render_as_string(hide_password=True)}); stop with Ctrl-C",
+        highlight=False,
+    )
     try:
         run_scheduler(settings, database, config, stop)
     except KeyboardInterrupt:
@@ -525,9 +741,12 @@ def jobs_command(ctx: typer.Context) -> None:
     table = Table("job", "schedule", "next run (UTC)", "last runs", title="Jobs", title_justify="left")
     for info in list_jobs(settings, database):
         runs = "\n".join(
-            f"{run.status} {run.started_at:%Y-%m-%d %H:%M}" + (f": {run.message[:90]}" if run.message else "") for run in info.last_runs
+            f"{run.status} {run.started_at:%Y-%m-%d %H:%M}" + (f": {run.message[:90]}" if run.message else "")
+            for run in info.last_runs
         )
-        table.add_row(info.id, info.schedule, f"{info.next_run:%Y-%m-%d %H:%M}" if info.next_run else "—", runs or "no runs yet")
+        table.add_row(
+            info.id, info.schedule, f"{info.next_run:%Y-%m-%d %H:%M}" if info.next_run else "—", runs or "no runs yet"
+        )
     out.print(table)
     harvests = last_harvests(database)
     if harvests:
@@ -545,7 +764,10 @@ def db_upgrade(ctx: typer.Context) -> None:
     """Apply the database migrations."""
     database = open_database(_settings(ctx), create=False, check=False)
     before, after = database.upgrade()
-    out.print(f"database at revision {after}" + (f" (was {before or 'empty'})" if before != after else " (already current)"), highlight=False)
+    out.print(
+        f"database at revision {after}" + (f" (was {before or 'empty'})" if before != after else " (already current)"),
+        highlight=False,
+    )
 
 
 @app.command("demo")
@@ -555,9 +777,14 @@ def demo_command(ctx: typer.Context) -> None:
     database = open_database(settings)
     extractor = make_extractor(settings)
     sample = resolve(SAMPLE)
-    out.print(f"miner {__version__} · database {database.engine.url.render_as_string(hide_password=True)} · pipeline {extractor.version}", highlight=False)
+    out.print(
+        f"miner {__version__} · database {database.engine.url.render_as_string(hide_password=True)} · pipeline {extractor.version}",
+        highlight=False,
+    )
     with _progress("ingesting sample") as advance:
-        summary = ingest(database, extractor, [str(sample)], commit_every=settings.ingest.commit_every, kind="demo", progress=advance)
+        summary = ingest(
+            database, extractor, [str(sample)], commit_every=settings.ingest.commit_every, kind="demo", progress=advance
+        )
     _report(summary)
     with database.session() as session:
         _print_summary(session)
@@ -574,7 +801,10 @@ def _report(summary: RunSummary) -> None:
     for problem in summary.problems[:20]:
         _print_problem(problem)
     if len(summary.problems) > 20:
-        err.print(f"… and {len(summary.problems) - 20} more problems (table ingest_problem, run {summary.run_id})", highlight=False)
+        err.print(
+            f"… and {len(summary.problems) - 20} more problems (table ingest_problem, run {summary.run_id})",
+            highlight=False,
+        )
     out.print(summary.line(), highlight=False)
 
 
@@ -584,7 +814,8 @@ def _print_summary(session) -> None:
     out.print(
         f"\n[bold]{figures['articles']}[/] articles, [bold]{figures['relations']}[/] relations: "
         f"{directions['increased']} increased, {directions['decreased']} decreased, {directions['unchanged']} unchanged",
-        highlight=False, markup=True,
+        highlight=False,
+        markup=True,
     )
     taxa = Table("taxon", "taxid", "papers", "relations", title="Top taxa", title_justify="left")
     for name, taxid, papers, count in top_taxa(session, 10):
@@ -594,17 +825,35 @@ def _print_summary(session) -> None:
         disorders.add_row(group, name, str(papers), str(count))
     out.print(taxa)
     out.print(disorders)
-    _conflict_table(find_conflicts(session, include_resolved=False, limit=15), limit=15, total=count_conflicts(session, include_resolved=False))
+    _conflict_table(
+        find_conflicts(session, include_resolved=False, limit=15),
+        limit=15,
+        total=count_conflicts(session, include_resolved=False),
+    )
     out.print("Review them in the workbench: miner serve", highlight=False)
 
 
 def _conflict_table(conflicts, limit: int | None, total: int | None = None) -> None:
     """With a limit (the demo's summary): paper counts; without: the PMIDs on each side."""
     total = len(conflicts) if total is None else total
-    table = Table("id", "taxon", "disorder", "subject", "status", "increased", "decreased", "unchanged", title=f"Conflicts: {total}", title_justify="left")
+    table = Table(
+        "id",
+        "taxon",
+        "disorder",
+        "subject",
+        "status",
+        "increased",
+        "decreased",
+        "unchanged",
+        title=f"Conflicts: {total}",
+        title_justify="left",
+    )
     for conflict in conflicts[:limit]:
         sides = conflict.to_json()
-        cells = [str(len(sides[side])) if limit is not None else " ".join(sides[side]) or "—" for side in ("increased", "decreased", "unchanged")]
+        cells = [
+            str(len(sides[side])) if limit is not None else " ".join(sides[side]) or "—"
+            for side in ("increased", "decreased", "unchanged")
+        ]
         table.add_row(str(conflict.id), conflict.taxon, conflict.group, conflict.subject, conflict.status, *cells)
     out.print(table)
     if limit is not None and total > limit:

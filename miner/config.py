@@ -7,6 +7,7 @@ are declared `secret` and are accepted only from the environment, never from a f
 
 Imports: stdlib and `miner.errors` only.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -66,10 +67,13 @@ class PubmedSettings:
         "data, not a server trickling it); a request over it is retried like a timeout.",
     )
     max_response_mib: int = setting(
-        256, "Largest E-utilities answer accepted, in MiB, counted as it streams in; a larger one is dropped and retried."
+        256,
+        "Largest E-utilities answer accepted, in MiB, counted as it streams in; a larger one is dropped and retried.",
     )
     max_retries: int = setting(6, "Retries of one request (429, 5xx, timeouts, cut bodies) before failing.")
-    retry_base_seconds: float = setting(1.0, "First retry delay; each further retry doubles it (plus jitter, at most 60 s).")
+    retry_base_seconds: float = setting(
+        1.0, "First retry delay; each further retry doubles it (plus jitter, at most 60 s)."
+    )
     initial_days: int = setting(30, "Days the first harvest of a query goes back when no --since is given.")
     sweep_modified: bool = setting(
         True, "Also fetch records modified in the window (corrections, new MeSH indexing) on incremental runs."
@@ -78,16 +82,14 @@ class PubmedSettings:
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    config: str = setting(
-        "pipelines/miner.cfg", "spaCy pipeline config, relative to the project root unless absolute."
-    )
+    config: str = setting("pipelines/miner.cfg", "spaCy pipeline config, relative to the project root unless absolute.")
     batch_size: int = setting(64, "Abstracts per spaCy batch.")
     n_process: int = setting(1, "Worker processes for extraction (1 = in process).")
     min_confidence: float = setting(0.0, "Relations below this confidence are not stored.")
     trusted_confidence: str = setting(
         "measured",
         "Conflicts and the digest count unreviewed claims from this confidence on (curator-confirmed ones always): "
-        "a number from 0 to 1, or \"measured\" for the value `miner train` chose from the reliability table "
+        'a number from 0 to 1, or "measured" for the value `miner train` chose from the reliability table '
         "(pipelines/quality.json).",
     )
 
@@ -101,9 +103,7 @@ class IngestSettings:
 class DigestSettings:
     recipients: list[str] = setting([], "E-mail addresses that receive the weekly digest.")
     out_dir: str = setting("digests", "Folder the rendered digests are written to.")
-    public_url: str = setting(
-        "http://localhost:8000", "Public address of `miner serve`, used for links in the digest."
-    )
+    public_url: str = setting("http://localhost:8000", "Public address of `miner serve`, used for links in the digest.")
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,8 @@ class WebSettings:
         "", "Key that signs session cookies (environment only: MINER_WEB_SECRET_KEY).", secret=True
     )
     secure_cookies: bool = setting(
-        True, "Send session cookies over HTTPS only (browsers treat http://localhost as secure; set false only for plain-HTTP testing)."
+        True,
+        "Send session cookies over HTTPS only (browsers treat http://localhost as secure; set false only for plain-HTTP testing).",
     )
     session_hours: int = setting(12, "A login lasts this many hours.")
 
@@ -230,7 +231,7 @@ def _reject_unknown_env(environ: typing.Mapping[str, str]) -> None:
         if not env_name.startswith(ENV_PREFIX) or env_name in allowed:
             continue
         for prefix, cls in prefixes.items():
-            key = env_name[len(prefix):].lower()
+            key = env_name[len(prefix) :].lower()
             if env_name.startswith(prefix) and key in {f.name for f in dataclasses.fields(cls)}:
                 break
         else:

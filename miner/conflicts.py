@@ -15,6 +15,7 @@ resolved); one that disappears resolves an open or confirmed conflict, naming wh
 resolved/dismissed decisions stand. Every status change is an audit event.
 Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.query.names`.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -83,13 +84,20 @@ def refresh(session: Session, keys: Iterable[Key] | None = None) -> int:
         query = query.where(Conflict.taxon_id.in_({k[0] for k in keys}))
     rows = {(c.taxon_id, c.disorder_group, c.subject): c for c in session.scalars(query)}
     changed = 0
-    for key in (keys if keys is not None else set(evidence) | set(rows)):
+    for key in keys if keys is not None else set(evidence) | set(rows):
         found = evidence.get(key, Evidence())
         row = rows.get(key)
         if row is None and not found.contradicted:
             continue
         if row is None:
-            row = Conflict(taxon_id=key[0], disorder_group=key[1], subject=key[2], status="open", status_by="system", status_at=utcnow())
+            row = Conflict(
+                taxon_id=key[0],
+                disorder_group=key[1],
+                subject=key[2],
+                status="open",
+                status_by="system",
+                status_at=utcnow(),
+            )
             session.add(row)
             session.flush()
             _audit(session, "system", "conflict_opened", row, None, "open", "papers report opposite directions")
@@ -97,7 +105,11 @@ def refresh(session: Session, keys: Iterable[Key] | None = None) -> int:
         elif found.contradicted and not row.contradicted and row.status == "resolved" and row.status_by == "system":
             changed += _change(session, row, "open", "system", "contradicted again by new evidence")
         elif not found.contradicted and row.contradicted and row.status in ("open", "confirmed"):
-            why = "a curator's verdict removed the contradiction" if found.overridden else "the current extraction no longer contradicts"
+            why = (
+                "a curator's verdict removed the contradiction"
+                if found.overridden
+                else "the current extraction no longer contradicts"
+            )
             changed += _change(session, row, "resolved", "system", why)
         _fill(row, found)
     session.flush()
@@ -229,12 +241,23 @@ def find_conflicts(
     """Conflicts, most evidence first (papers on the smaller side, then in all), sorted and cut
     in SQL. `disorder` is a disorder group, a MeSH descriptor or a disorder's name."""
     query = _conflict_query(session, status, disorder, include_resolved)
-    smaller = case((Conflict.papers_increased < Conflict.papers_decreased, Conflict.papers_increased), else_=Conflict.papers_decreased)
-    query = query.order_by(smaller.desc(), (Conflict.papers_increased + Conflict.papers_decreased).desc(), func.lower(Taxon.name), Conflict.disorder_group, Conflict.id)
+    smaller = case(
+        (Conflict.papers_increased < Conflict.papers_decreased, Conflict.papers_increased),
+        else_=Conflict.papers_decreased,
+    )
+    query = query.order_by(
+        smaller.desc(),
+        (Conflict.papers_increased + Conflict.papers_decreased).desc(),
+        func.lower(Taxon.name),
+        Conflict.disorder_group,
+        Conflict.id,
+    )
     return [_view(conflict, taxon) for conflict, taxon in session.execute(query.limit(limit).offset(offset))]
 
 
-def count_conflicts(session: Session, status: str | None = None, disorder: str | None = None, include_resolved: bool = True) -> int:
+def count_conflicts(
+    session: Session, status: str | None = None, disorder: str | None = None, include_resolved: bool = True
+) -> int:
     query = _conflict_query(session, status, disorder, include_resolved)
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
@@ -254,11 +277,20 @@ def _conflict_query(session: Session, status: str | None, disorder: str | None, 
 
 def disorder_groups_with_conflicts(session: Session) -> list[tuple[str, int]]:
     """(group, conflicts) for the queue's filter."""
-    return [tuple(r) for r in session.execute(select(Conflict.disorder_group, func.count()).group_by(Conflict.disorder_group).order_by(Conflict.disorder_group))]
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(Conflict.disorder_group, func.count())
+            .group_by(Conflict.disorder_group)
+            .order_by(Conflict.disorder_group)
+        )
+    ]
 
 
 def get_conflict(session: Session, conflict_id: int) -> ConflictView:
-    row = session.execute(select(Conflict, Taxon).join(Taxon, Conflict.taxon_id == Taxon.id).where(Conflict.id == conflict_id)).first()
+    row = session.execute(
+        select(Conflict, Taxon).join(Taxon, Conflict.taxon_id == Taxon.id).where(Conflict.id == conflict_id)
+    ).first()
     if row is None:
         raise NotFound(f"no conflict {conflict_id}")
     return _view(*row)
@@ -266,9 +298,21 @@ def get_conflict(session: Session, conflict_id: int) -> ConflictView:
 
 def _view(conflict: Conflict, taxon: Taxon) -> ConflictView:
     return ConflictView(
-        conflict.id, taxon.name, taxon.taxid, taxon.rank, taxon.lineage, conflict.disorder_group, list(conflict.meshes),
-        conflict.subject, conflict.status, conflict.status_by, conflict.status_reason, list(conflict.increased),
-        list(conflict.decreased), list(conflict.unchanged), conflict.updated_at,
+        conflict.id,
+        taxon.name,
+        taxon.taxid,
+        taxon.rank,
+        taxon.lineage,
+        conflict.disorder_group,
+        list(conflict.meshes),
+        conflict.subject,
+        conflict.status,
+        conflict.status_by,
+        conflict.status_reason,
+        list(conflict.increased),
+        list(conflict.decreased),
+        list(conflict.unchanged),
+        conflict.updated_at,
     )
 
 
@@ -288,7 +332,9 @@ def related_claims(session: Session, conflict: ConflictView, limit: int = 50):
     and subject: shown beside a conflict, never merged into it."""
     if not conflict.lineage:
         return []
-    ancestors = [int(t) for t in conflict.lineage.strip("/").split("/") if t and t.isdigit() and int(t) != conflict.taxid]
+    ancestors = [
+        int(t) for t in conflict.lineage.strip("/").split("/") if t and t.isdigit() and int(t) != conflict.taxid
+    ]
     below = Taxon.lineage.like(f"%/{conflict.taxid}/%") & (Taxon.taxid != conflict.taxid)
     above = Taxon.taxid.in_(ancestors) if ancestors else False
     query = (

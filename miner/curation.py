@@ -5,6 +5,7 @@ audit event with the verdict before and after, and refreshes the conflict the cl
 `withdraw_verdict` removes it the same way; `set_conflict_status` changes a conflict's status.
 Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.store`, `miner.conflicts`.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,7 +22,15 @@ def claim_target(relation: Relation) -> str:
     return "claim " + "/".join(map(str, relation.claim_key()))
 
 
-def give_verdict(session: Session, relation_id: int, verdict: str, user: User, *, corrected_direction: str | None = None, note: str = "") -> Verdict:
+def give_verdict(
+    session: Session,
+    relation_id: int,
+    verdict: str,
+    user: User,
+    *,
+    corrected_direction: str | None = None,
+    note: str = "",
+) -> Verdict:
     if verdict not in VERDICTS:
         raise InvalidValue(f"unknown verdict {verdict!r}; use one of {', '.join(VERDICTS)}")
     if corrected_direction and (verdict != "wrong direction" or corrected_direction not in DIRECTIONS[:3]):
@@ -32,8 +41,23 @@ def give_verdict(session: Session, relation_id: int, verdict: str, user: User, *
     if row is None:
         row = Verdict(**dict(zip(CLAIM_KEY, relation.claim_key())), created_at=utcnow())
         session.add(row)
-    row.verdict, row.corrected_direction, row.note, row.user_id, row.updated_at = verdict, corrected_direction or None, note, user.id, utcnow()
-    session.add(AuditEvent(actor=user.username, action="verdict", target=claim_target(relation), before=before, after=_state(row), note=note))
+    row.verdict, row.corrected_direction, row.note, row.user_id, row.updated_at = (
+        verdict,
+        corrected_direction or None,
+        note,
+        user.id,
+        utcnow(),
+    )
+    session.add(
+        AuditEvent(
+            actor=user.username,
+            action="verdict",
+            target=claim_target(relation),
+            before=before,
+            after=_state(row),
+            note=note,
+        )
+    )
     session.flush()
     _refresh_for(session, relation)
     return row
@@ -44,7 +68,16 @@ def withdraw_verdict(session: Session, relation_id: int, user: User, note: str =
     row = verdict_of(session, relation)
     if row is None:
         return
-    session.add(AuditEvent(actor=user.username, action="verdict_withdrawn", target=claim_target(relation), before=_state(row), after=None, note=note))
+    session.add(
+        AuditEvent(
+            actor=user.username,
+            action="verdict_withdrawn",
+            target=claim_target(relation),
+            before=_state(row),
+            after=None,
+            note=note,
+        )
+    )
     session.delete(row)
     session.flush()
     _refresh_for(session, relation)
@@ -61,7 +94,9 @@ def verdicts_for(session: Session, relations: list[Relation]) -> dict[int, tuple
     if not pmids:
         return found
     by_key = {r.claim_key(): r.id for r in relations}
-    rows = session.execute(select(Verdict, User.username).join(User, Verdict.user_id == User.id).where(Verdict.pmid.in_(pmids)))
+    rows = session.execute(
+        select(Verdict, User.username).join(User, Verdict.user_id == User.id).where(Verdict.pmid.in_(pmids))
+    )
     for verdict, username in rows:
         relation_id = by_key.get(verdict.claim_key())
         if relation_id is not None:
@@ -73,10 +108,24 @@ def history(session: Session, targets: list[str], limit: int = 200) -> list[Audi
     """Audit events on these targets (claims, conflicts, users), newest first."""
     if not targets:
         return []
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.target.in_(targets)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target.in_(targets))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
-def audit_log(session: Session, *, actor: str | None = None, action: str | None = None, before_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
+def audit_log(
+    session: Session,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
     """The audit trail, newest first, a page at a time (`before_id` is the last id of the previous page)."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if actor:

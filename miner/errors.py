@@ -14,6 +14,7 @@
 The CLI maps each to a single stderr line and `exit_code`; the web layer maps them to
 `http_status`. Imports: stdlib only.
 """
+
 from __future__ import annotations
 
 

@@ -9,6 +9,7 @@ direction is not increased/decreased/unchanged, or whose MeSH descriptor has no 
 scored. Only PMIDs in the gold file count; a PMID missing from the predictions predicts nothing.
 Imports: stdlib, `miner.errors`.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,14 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_json(self) -> dict:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4), "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
 @dataclass
@@ -84,12 +92,19 @@ class Score:
             f"{name:7s} P={c.precision:.3f} R={c.recall:.3f} F1={c.f1:.3f} (tp={c.tp} fp={c.fp} fn={c.fn})"
             for name, c in (("triple", self.triple), ("pair", self.pair))
         ]
-        out.append(f"direction accuracy on matched pairs: {self.direction_accuracy:.3f} over {self.abstracts} abstracts")
+        out.append(
+            f"direction accuracy on matched pairs: {self.direction_accuracy:.3f} over {self.abstracts} abstracts"
+        )
         if any(confidence is not None for confidence, _ in self.judged):
             out.append("confidence  triples  precision")
-            out += [f"{row['confidence']:10s}  {row['triples']:7d}  {_share(row['precision'])}" for row in reliability(self.judged)]
+            out += [
+                f"{row['confidence']:10s}  {row['triples']:7d}  {_share(row['precision'])}"
+                for row in reliability(self.judged)
+            ]
         for error in self.errors[:errors]:
-            out.append(f"  {error.kind:6s} {error.pmid} {error.taxon} ({error.taxid}) | {error.group} | {error.direction}")
+            out.append(
+                f"  {error.kind:6s} {error.pmid} {error.taxon} ({error.taxid}) | {error.group} | {error.direction}"
+            )
             if error.evidence:
                 out.append(f"         “{error.evidence[:300]}”")
         return out
@@ -137,8 +152,10 @@ def _confidence(triple: Triple, relations: list[dict], groups: Mapping[str, str]
     values = [
         float(r["confidence"])
         for r in relations
-        if isinstance(r.get("confidence"), (int, float)) and r.get("direction") == direction
-        and groups.get(str(r.get("mesh"))) == group and same_taxon(taxon_key(r), (taxid, name))
+        if isinstance(r.get("confidence"), (int, float))
+        and r.get("direction") == direction
+        and groups.get(str(r.get("mesh"))) == group
+        and same_taxon(taxon_key(r), (taxid, name))
     ]
     return max(values) if values else None
 
@@ -152,14 +169,24 @@ def reliability(judged: Sequence[tuple[float | None, bool]], edges: Sequence[flo
     table = []
     for low, high in zip(edges, edges[1:]):
         inside = [right for p, right in rated if low <= p < high or (high == edges[-1] and p == high)]
-        table.append({"confidence": f"{low:.1f}–{high:.1f}", "triples": len(inside), "precision": round(sum(inside) / len(inside), 3) if inside else None})
+        table.append(
+            {
+                "confidence": f"{low:.1f}–{high:.1f}",
+                "triples": len(inside),
+                "precision": round(sum(inside) / len(inside), 3) if inside else None,
+            }
+        )
     return table
 
 
 def precision_from(judged: Sequence[tuple[float | None, bool]], threshold: float) -> dict:
     """How many predicted triples have at least this confidence, and the share that is right."""
     kept = [right for p, right in judged if p is not None and p >= threshold]
-    return {"confidence_at_least": threshold, "triples": len(kept), "precision": round(sum(kept) / len(kept), 3) if kept else None}
+    return {
+        "confidence_at_least": threshold,
+        "triples": len(kept),
+        "precision": round(sum(kept) / len(kept), 3) if kept else None,
+    }
 
 
 def _share(value: float | None) -> str:
@@ -209,7 +236,9 @@ def _error(pmid: str, kind: str, triple: Triple, relations: list[dict], groups: 
         (
             str(r.get("evidence") or "")
             for r in relations
-            if same_taxon(taxon_key(r), (taxid, name)) and groups.get(str(r.get("mesh"))) == group and r.get("direction") == direction
+            if same_taxon(taxon_key(r), (taxid, name))
+            and groups.get(str(r.get("mesh"))) == group
+            and r.get("direction") == direction
         ),
         "",
     )

@@ -10,6 +10,7 @@ that starts with =, +, -, @, a tab or a carriage return is written with a leadin
 (as OWASP advises against CSV formula injection), so a spreadsheet shows the text and never runs
 it as a formula. Numbers are written as numbers: a negative score stays -0.5. CSV lines end in
 CRLF (RFC 4180). JSON Lines are written as they are. Imports: stdlib only."""
+
 from __future__ import annotations
 
 import csv
@@ -54,7 +55,9 @@ def formatted(rows: Iterable, fmt: str, columns: Sequence[str], rows_per_chunk: 
     while batch := list(islice(rows, rows_per_chunk)):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(map(_safe_row, batch) if not isinstance(batch[0], dict) else (_cells(row, columns) for row in batch))
+        writer.writerows(
+            map(_safe_row, batch) if not isinstance(batch[0], dict) else (_cells(row, columns) for row in batch)
+        )
         yield buffer.getvalue()
 
 
@@ -70,7 +73,10 @@ def gmt_lines(sets: Iterable[tuple[str, str, Sequence]], sets_per_chunk: int = 1
     a chunk per `sets_per_chunk` sets. A tab or line break inside a cell becomes a space."""
     sets = iter(sets)
     while batch := list(islice(sets, sets_per_chunk)):
-        yield "".join("\t".join(_gmt_cell(cell) for cell in (name, description, *members)) + "\n" for name, description, members in batch)
+        yield "".join(
+            "\t".join(_gmt_cell(cell) for cell in (name, description, *members)) + "\n"
+            for name, description, members in batch
+        )
 
 
 def _gmt_cell(value) -> str:

@@ -17,6 +17,7 @@ Each article re-extracted also gets its study facts (`miner.study_facts`), store
 Imports: stdlib, SQLAlchemy, `miner.records`, `miner.record_checks`, `miner.errors`,
 `miner.parse`, `miner.extract`, `miner.study_facts`, `miner.store`, `miner.conflicts`.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager, suppress
@@ -67,7 +68,7 @@ class RunSummary:
     def restore(self, saved: tuple) -> None:
         for name, value in zip(COUNTERS, saved):
             setattr(self, name, value)
-        del self.problems[saved[-1]:]
+        del self.problems[saved[-1] :]
 
     def line(self) -> str:
         return (
@@ -99,7 +100,9 @@ def ingest(
             stats = getattr(reader, "stats", None)
             summary.skipped += stats.books_skipped if stats is not None else 0
     except BaseException as exc:
-        finish_run(database, summary, "failed" if isinstance(exc, Exception) else "interrupted", str(exc) or type(exc).__name__)
+        finish_run(
+            database, summary, "failed" if isinstance(exc, Exception) else "interrupted", str(exc) or type(exc).__name__
+        )
         raise
     finish_run(database, summary, "ok")
     return summary
@@ -121,7 +124,9 @@ def reextract(
             if progress:
                 progress(len(batch))
     except BaseException as exc:
-        finish_run(database, summary, "failed" if isinstance(exc, Exception) else "interrupted", str(exc) or type(exc).__name__)
+        finish_run(
+            database, summary, "failed" if isinstance(exc, Exception) else "interrupted", str(exc) or type(exc).__name__
+        )
         raise
     finish_run(database, summary, "ok")
     return summary
@@ -129,9 +134,14 @@ def reextract(
 
 def pending_reextraction(database: Database, version: str) -> int:
     with database.session() as session:
-        return session.scalar(
-            select(func.count()).select_from(Article).where(or_(Article.pipeline_version.is_(None), Article.pipeline_version != version))
-        ) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Article)
+                .where(or_(Article.pipeline_version.is_(None), Article.pipeline_version != version))
+            )
+            or 0
+        )
 
 
 def _stored_articles(database: Database, skip_version: str | None) -> Iterator[records.Article]:
@@ -156,7 +166,9 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def store_batch(database: Database, extractor: Extractor, batch: list, summary: RunSummary, source: str, *, force: bool = False) -> None:
+def store_batch(
+    database: Database, extractor: Extractor, batch: list, summary: RunSummary, source: str, *, force: bool = False
+) -> None:
     """Store one batch of parsed items (articles, deletions, problems) in one transaction,
     re-extracting only articles whose content or pipeline version changed (all with `force`).
 
@@ -172,7 +184,9 @@ def store_batch(database: Database, extractor: Extractor, batch: list, summary: 
     todo = [a for pmid, a in last_of.items() if known.get(pmid) != (digests[pmid], extractor.version)]
     outcome: dict[str, list[records.Relation] | records.Problem] = {}
     for article, found in extractor.extract(todo):
-        outcome[article.pmid] = records.Problem(source, found.reason, pmid=article.pmid) if isinstance(found, Failed) else found
+        outcome[article.pmid] = (
+            records.Problem(source, found.reason, pmid=article.pmid) if isinstance(found, Failed) else found
+        )
     facts = {pmid: facts_of(last_of[pmid]) for pmid, found in outcome.items() if not isinstance(found, records.Problem)}
     plan = _Plan(source, extractor.version, last_of, digests, outcome, facts)
     try:
@@ -223,7 +237,9 @@ def _store_alone(database: Database, item, plan: _Plan, summary: RunSummary) -> 
             raise
         pmid = getattr(item, "pmid", None)
         what = f"{len(item.pmids)} deletions" if isinstance(item, records.Deletion) else "record"
-        problem = records.Problem(plan.source, f"{what} cannot be stored ({type(exc).__name__}: {_first_line(exc)})", pmid=pmid)
+        problem = records.Problem(
+            plan.source, f"{what} cannot be stored ({type(exc).__name__}: {_first_line(exc)})", pmid=pmid
+        )
         if isinstance(item, records.Article):
             summary.read += 1
             summary.skipped += 1
@@ -246,8 +262,15 @@ def _store_item(session, item, plan: _Plan, summary: RunSummary) -> None:
             _add_problem(session, summary, found)
             summary.skipped += 1
         else:
-            status = save_article(session, item, found, pipeline_version=plan.version, source=plan.source, digest=plan.digests[item.pmid],
-                                  facts=plan.facts[item.pmid])
+            status = save_article(
+                session,
+                item,
+                found,
+                pipeline_version=plan.version,
+                source=plan.source,
+                digest=plan.digests[item.pmid],
+                facts=plan.facts[item.pmid],
+            )
             setattr(summary, status, getattr(summary, status) + 1)
             summary.relations += len(found)
 
@@ -256,8 +279,16 @@ def _add_problem(session, summary: RunSummary, problem: records.Problem) -> None
     """Log a problem with the run; its text made storable in every backend (one place)."""
     summary.problems.append(problem)
     pmid = problem.pmid if problem.pmid and len(problem.pmid) <= MAX_PMID_DIGITS else None
-    session.add(IngestProblem(run_id=summary.run_id, source=clean_text(problem.source), pmid=pmid, position=problem.position,
-                              severity=problem.severity, message=clean_text(problem.message)))
+    session.add(
+        IngestProblem(
+            run_id=summary.run_id,
+            source=clean_text(problem.source),
+            pmid=pmid,
+            position=problem.position,
+            severity=problem.severity,
+            message=clean_text(problem.message),
+        )
+    )
 
 
 def _record_fault(exc: BaseException) -> bool:
@@ -291,9 +322,13 @@ def start_run(database: Database, kind: str, sources: str, version: str) -> RunS
         try:
             with database.session() as session:
                 session.execute(
-                    update(IngestRun).where(IngestRun.status == "running").values(status="interrupted", finished_at=utcnow())
+                    update(IngestRun)
+                    .where(IngestRun.status == "running")
+                    .values(status="interrupted", finished_at=utcnow())
                 )
-                run = IngestRun(kind=kind, sources=clean_text(sources[:2000]), pipeline_version=version, status="running")
+                run = IngestRun(
+                    kind=kind, sources=clean_text(sources[:2000]), pipeline_version=version, status="running"
+                )
                 session.add(run)
                 session.flush()
                 return RunSummary(run_id=run.id, kind=kind, holder=holder)

@@ -8,6 +8,7 @@ reason), and disposes of the database engine and closes the HTTP client it opene
 ends. Job functions take only strings: APScheduler stores them by reference in the database.
 Imports: config, errors, services, harvest, digest, store.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,11 @@ def harvest_job(config: str = "") -> str:
     database = open_database(settings)
     try:
         with make_client(settings) as client:
-            return recorded(database, "harvest", lambda: harvest(database, make_extractor(settings), client, harvest_plan(settings)).line())
+            return recorded(
+                database,
+                "harvest",
+                lambda: harvest(database, make_extractor(settings), client, harvest_plan(settings)).line(),
+            )
     finally:
         database.dispose()
 

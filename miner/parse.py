@@ -26,6 +26,7 @@ for XML and JSON Lines. Invalid UTF-8 in a record becomes U+FFFD and a warning `
 
 Imports: stdlib, lxml, miner.errors, miner.records, miner.record_checks, miner.pubmed_record.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -99,7 +100,7 @@ class _Replay(io.RawIOBase):
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
         if self._head:
-            data, self._head = self._head[: len(buffer)], self._head[len(buffer):]
+            data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
         else:
             data = self._read(len(buffer))
         buffer[: len(data)] = data
@@ -250,7 +251,7 @@ class _Splitter:
             start, tag = found.start(), found.group(1)
             closed = _SELF_CLOSED.match(buf, found.end())
             if closed:
-                yield "record", tag, bytes(buf[start: closed.end()])
+                yield "record", tag, bytes(buf[start : closed.end()])
                 pos = closed.end()
                 continue
             look, skipping = found.end(), False
@@ -259,14 +260,14 @@ class _Splitter:
                 after = _START.search(buf, look, end.start() if end else len(buf))
                 if after is not None:
                     if not skipping:
-                        yield "unclosed", tag, bytes(buf[start: after.start()])
+                        yield "unclosed", tag, bytes(buf[start : after.start()])
                     pos = after.start()
                     break
                 if end is not None:
                     if not skipping and end.end() - start > self._max:
-                        yield "oversize", tag, bytes(buf[start: start + HEAD_BYTES])
+                        yield "oversize", tag, bytes(buf[start : start + HEAD_BYTES])
                     elif not skipping:
-                        yield "record", tag, bytes(buf[start: end.end()])
+                        yield "record", tag, bytes(buf[start : end.end()])
                     pos = end.end()
                     break
                 if eof:
@@ -276,7 +277,7 @@ class _Splitter:
                     pos = len(buf)
                     break
                 if not skipping and len(buf) - start > self._max:
-                    yield "oversize", tag, bytes(buf[start: start + HEAD_BYTES])
+                    yield "oversize", tag, bytes(buf[start : start + HEAD_BYTES])
                     skipping = True
                 look = max(look, len(buf) - _TAIL)
                 drop = max(0, min(look, len(buf) - _TAIL)) if skipping else start
@@ -349,8 +350,9 @@ class PubmedReader:
     Book records are skipped and counted. `stats` is reset on each pass and filled as it goes.
     """
 
-    def __init__(self, source: Source | _Input, name: str | None = None, *,
-                 max_record_bytes: int = MAX_RECORD_BYTES) -> None:
+    def __init__(
+        self, source: Source | _Input, name: str | None = None, *, max_record_bytes: int = MAX_RECORD_BYTES
+    ) -> None:
         self._input = source if isinstance(source, _Input) else _Input(source, name)
         self.name = self._input.name
         if not self._input.start().startswith(b"<"):
@@ -363,12 +365,20 @@ class PubmedReader:
                 namespaces += f' xmlns:{prefix}="{uri}"'
         self._namespaces = namespaces.strip()
         self._max = max_record_bytes
-        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                       dtd_validation=False, huge_tree=True,
-                                       remove_comments=True, remove_pis=True)
+        self._parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=True,
+            remove_comments=True,
+            remove_pis=True,
+        )
         self.stats = ParseStats()
 
-    def _problem(self, message: str, pmid: str | None = None, position: int | None = None, severity: str = "error") -> Problem:
+    def _problem(
+        self, message: str, pmid: str | None = None, position: int | None = None, severity: str = "error"
+    ) -> Problem:
         self.stats.problems += 1
         return Problem(self.name, message, pmid=pmid, position=position, severity=severity)
 
@@ -417,7 +427,9 @@ class PubmedReader:
             pmids = [" ".join((p.text or "").split()) for p in element.iter("PMID")]
             bad = [p[:40] for p in pmids if not _is_pmid(p)]
             if bad:
-                yield self._problem(f"<DeleteCitation> holds PMIDs that are not numbers: {bad[:5]!r}", position=position)
+                yield self._problem(
+                    f"<DeleteCitation> holds PMIDs that are not numbers: {bad[:5]!r}", position=position
+                )
             good = tuple(p for p in pmids if _is_pmid(p))
             if good:
                 self.stats.deletions += len(good)
@@ -429,8 +441,12 @@ class PubmedReader:
             yield self._problem(article, pmid if _is_pmid(pmid) else None, position)
             return
         if replaced:
-            yield self._problem("invalid UTF-8 bytes replaced by U+FFFD (record kept)", article.pmid, position, "warning")
-        yield from _checked(article, lambda message, severity: self._problem(message, article.pmid, position, severity), self.stats)
+            yield self._problem(
+                "invalid UTF-8 bytes replaced by U+FFFD (record kept)", article.pmid, position, "warning"
+            )
+        yield from _checked(
+            article, lambda message, severity: self._problem(message, article.pmid, position, severity), self.stats
+        )
 
     def _parse(self, data: bytes) -> tuple[etree._Element, bool]:
         """The record's element, and whether undecodable bytes were replaced by U+FFFD."""
@@ -459,7 +475,9 @@ class JsonlReader:
     whose `position` is its line number. Lines are cut from the stream in one linear pass; a
     line longer than `max_line_bytes` is skipped without being held, like an oversized XML record."""
 
-    def __init__(self, source: Source | _Input, name: str | None = None, *, max_line_bytes: int = MAX_RECORD_BYTES) -> None:
+    def __init__(
+        self, source: Source | _Input, name: str | None = None, *, max_line_bytes: int = MAX_RECORD_BYTES
+    ) -> None:
         self._input = source if isinstance(source, _Input) else _Input(source, name)
         self.name = self._input.name
         self._max = max_line_bytes
@@ -475,7 +493,9 @@ class JsonlReader:
             for number, line in enumerate(_lines(_chunks(stream), self._max), 1):
                 if isinstance(line, _Oversize):
                     self.stats.records += 1
-                    yield self._problem(f"line is longer than {self._max:,} bytes; skipped", number, _jsonl_pmid(line.head))
+                    yield self._problem(
+                        f"line is longer than {self._max:,} bytes; skipped", number, _jsonl_pmid(line.head)
+                    )
                 elif isinstance(line, str):
                     yield self._problem(line, None)
                 else:
@@ -510,7 +530,12 @@ class JsonlReader:
             yield self._problem(f"line is a JSON {type(data).__name__}, not an object", number)
             return
         pmid = data.get("pmid")
-        pmid = str(pmid).strip() if isinstance(pmid, str) or (isinstance(pmid, int) and not isinstance(pmid, bool) and 0 <= pmid < 10**MAX_PMID_DIGITS) else ""
+        pmid = (
+            str(pmid).strip()
+            if isinstance(pmid, str)
+            or (isinstance(pmid, int) and not isinstance(pmid, bool) and 0 <= pmid < 10**MAX_PMID_DIGITS)
+            else ""
+        )
         if not _is_pmid(pmid):
             yield self._problem(f"PMID {clean_text(pmid[:40])!r} is not a number" if pmid else "no pmid", number)
             return
@@ -525,8 +550,15 @@ class JsonlReader:
             return
         if replaced:
             yield self._problem("invalid UTF-8 bytes replaced by U+FFFD (record kept)", number, pmid, "warning")
-        article = Article(pmid=pmid, title=title, sections=(Section(abstract, italics=italics),) if abstract else (), title_italics=title_italics)
-        yield from _checked(article, lambda message, severity: self._problem(message, number, pmid, severity), self.stats)
+        article = Article(
+            pmid=pmid,
+            title=title,
+            sections=(Section(abstract, italics=italics),) if abstract else (),
+            title_italics=title_italics,
+        )
+        yield from _checked(
+            article, lambda message, severity: self._problem(message, number, pmid, severity), self.stats
+        )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ whitespace (any Unicode space, so pretty-printing and NBSPs alike) one space and
 
 Imports: stdlib, lxml (elements only; parsing happens in miner.parse), miner.records.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,10 @@ DIGITS = re.compile(r"[0-9]+")
 _YEAR = re.compile(r"\b(1[0-9]{3}|2[0-9]{3})\b")
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 _MATH_TOKENS = {"mi", "mn", "mo", "ms"}
-_MONTHS = {name: i for i, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 _DOI_PREFIXES = ("https://doi.org/", "http://dx.doi.org/", "doi:")
 
 
@@ -46,8 +49,8 @@ def _math_text(root: etree._Element) -> str:
     while todo:
         node, count = todo.pop()
         if count is not None:  # all `count` children are done: join their texts
-            joined = "".join(values[len(values) - count:]) if count else ""
-            del values[len(values) - count:]
+            joined = "".join(values[len(values) - count :]) if count else ""
+            del values[len(values) - count :]
             values.append(joined)
             continue
         name = str(node.tag).rpartition("}")[2]
@@ -73,7 +76,7 @@ def _math_children(node: etree._Element, name: str) -> list[etree._Element]:
         names = [child.tag.rpartition("}")[2] for child in children]
         if "mprescripts" in names:
             split = names.index("mprescripts")
-            return children[split + 1:] + children[:split]
+            return children[split + 1 :] + children[:split]
     return children
 
 
@@ -152,7 +155,7 @@ def collapse(raw: str, spans: list[tuple[int, int]] | Spans = ()) -> tuple[str, 
             b -= 1
         if a >= b:
             continue
-        if out and (a <= out[-1][1] or text[out[-1][1]: a].isspace()):
+        if out and (a <= out[-1][1] or text[out[-1][1] : a].isspace()):
             out[-1] = (out[-1][0], max(b, out[-1][1]))
         else:
             out.append((a, b))
@@ -207,8 +210,13 @@ def _entrez(element: etree._Element) -> datetime | None:
         return None
     month_text = (date.findtext("Month") or "").strip()
     month = _int(month_text) or _MONTHS.get(month_text[:3].lower())
-    parts = [_int(date.findtext("Year")), month, _int(date.findtext("Day")),
-             _int(date.findtext("Hour")) or 0, _int(date.findtext("Minute")) or 0]
+    parts = [
+        _int(date.findtext("Year")),
+        month,
+        _int(date.findtext("Day")),
+        _int(date.findtext("Hour")) or 0,
+        _int(date.findtext("Minute")) or 0,
+    ]
     try:
         return datetime(*parts, tzinfo=timezone.utc)  # type: ignore[misc]
     except (TypeError, ValueError):
@@ -228,8 +236,9 @@ def _doi(element: etree._Element, article: etree._Element) -> str | None:
     """The record's own DOI: PubmedData/ArticleIdList, else Article/ELocationID. Never a
     reference's (PubmedData/ReferenceList/Reference/ArticleIdList is not searched)."""
     candidates = [e for e in element.iterfind("PubmedData/ArticleIdList/ArticleId") if e.get("IdType") == "doi"]
-    candidates += [e for e in article.iterfind("ELocationID")
-                   if e.get("EIdType") == "doi" and e.get("ValidYN", "Y") != "N"]
+    candidates += [
+        e for e in article.iterfind("ELocationID") if e.get("EIdType") == "doi" and e.get("ValidYN", "Y") != "N"
+    ]
     for candidate in candidates:
         doi = text_of(candidate)
         for prefix in _DOI_PREFIXES:
@@ -240,15 +249,19 @@ def _doi(element: etree._Element, article: etree._Element) -> str | None:
 
 
 def _authors(article: etree._Element) -> tuple[str, ...]:
-    """"ForeName LastName" (Initials when there is no ForeName) or CollectiveName; ValidYN="N" skipped."""
+    """ "ForeName LastName" (Initials when there is no ForeName) or CollectiveName; ValidYN="N" skipped."""
     names = []
     for author in article.iterfind("AuthorList/Author"):
         if author.get("ValidYN") == "N":
             continue
-        parts = {child.tag: text_of(child) for child in author if child.tag in
-                 ("LastName", "ForeName", "Initials", "CollectiveName")}
-        name = parts.get("CollectiveName") or " ".join(filter(None, (
-            parts.get("ForeName") or parts.get("Initials"), parts.get("LastName"))))
+        parts = {
+            child.tag: text_of(child)
+            for child in author
+            if child.tag in ("LastName", "ForeName", "Initials", "CollectiveName")
+        }
+        name = parts.get("CollectiveName") or " ".join(
+            filter(None, (parts.get("ForeName") or parts.get("Initials"), parts.get("LastName")))
+        )
         if name:
             names.append(name)
     return tuple(names)
@@ -267,8 +280,9 @@ def _mesh(citation: etree._Element) -> tuple[MeshHeading, ...]:
         if descriptor is None:
             continue
         major = any(e.get("MajorTopicYN") == "Y" for e in (descriptor, *qualifiers))
-        headings.append(MeshHeading(descriptor.get("UI", ""), text_of(descriptor), major,
-                                    tuple(text_of(q) for q in qualifiers)))
+        headings.append(
+            MeshHeading(descriptor.get("UI", ""), text_of(descriptor), major, tuple(text_of(q) for q in qualifiers))
+        )
     return tuple(headings)
 
 

@@ -3,6 +3,7 @@ cross-validated figures the digest quotes, the reliability table (confidence →
 the confidence from which unreviewed claims are trusted, which conflicts and the digest use.
 Imports: stdlib, `miner.errors`, `miner.resources`.
 """
+
 from __future__ import annotations
 
 import json

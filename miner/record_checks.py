@@ -13,6 +13,7 @@ value that one backend would refuse (a NUL, an over-long DOI) never aborts a bat
 The sizes match the columns of `miner.store.models` (a test holds them equal).
 Imports: stdlib, `miner.records`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,7 +48,10 @@ def check_article(article: Article) -> Checked:
         return Checked(None, reason=f"PMID of {len(article.pmid)} digits (at most {MAX_PMID_DIGITS})")
     size = len(article.title) + sum(len(section.text) for section in article.sections)
     if size > MAX_TEXT_CHARS:
-        return Checked(None, reason=f"title and abstract hold {size:,} characters, more than the cap of {MAX_TEXT_CHARS:,}; skipped")
+        return Checked(
+            None,
+            reason=f"title and abstract hold {size:,} characters, more than the cap of {MAX_TEXT_CHARS:,}; skipped",
+        )
     warnings: list[str] = []
     cleaned = _replace_uncarriable(article)
     if cleaned != article:
@@ -71,7 +75,9 @@ def _replace_uncarriable(article: Article) -> Article:
     return dataclasses.replace(
         article,
         title=c(article.title),
-        sections=tuple(dataclasses.replace(s, text=c(s.text), label=c(s.label), category=c(s.category)) for s in article.sections),
+        sections=tuple(
+            dataclasses.replace(s, text=c(s.text), label=c(s.label), category=c(s.category)) for s in article.sections
+        ),
         journal=c(article.journal),
         doi=c(article.doi) if article.doi is not None else None,
         language=c(article.language),

@@ -3,6 +3,7 @@
 They hold only strings, numbers, dates and tuples, so they pickle across `nlp.pipe(n_process=N)`
 workers and the store never sees lxml or spaCy objects. Imports: stdlib only.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ In a source checkout (editable install) they sit beside the `miner` package; an 
 finds them through `MINER_HOME` (the Docker image sets it) or the working directory.
 Imports: stdlib and `miner.errors` only.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@ and by what its title and abstract say of themselves, since many records (JSON L
 new records not yet indexed) carry no publication type.
 Imports: stdlib, `miner.records`.
 """
+
 from __future__ import annotations
 
 import re

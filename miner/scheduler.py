@@ -14,6 +14,7 @@
   WARNING up, without the traceback it adds to a job failure the job has already logged.
 Imports: everything above (nothing imports this module).
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,7 +60,15 @@ def crontab(expression: str, timezone_name: str = "UTC", jitter: int | None = No
     minute, hour, day, month, weekday = fields
     weekday = re.sub(r"\d+", lambda m: _WEEKDAYS[int(m.group()) % 7], weekday)
     try:
-        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday, timezone=timezone_name, jitter=jitter or None)
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=weekday,
+            timezone=timezone_name,
+            jitter=jitter or None,
+        )
     except (ValueError, LookupError) as exc:
         raise ConfigError(f"bad cron expression {expression!r}: {exc}") from None
 
@@ -67,9 +76,21 @@ def crontab(expression: str, timezone_name: str = "UTC", jitter: int | None = No
 def desired_jobs(settings: Settings, config: str) -> list[JobSpec]:
     schedule = settings.scheduler
     return [
-        JobSpec("harvest", "miner.jobs:harvest_job", crontab(schedule.harvest_cron, schedule.timezone, schedule.harvest_jitter_seconds), {"config": config}),
-        JobSpec("digest", "miner.jobs:digest_job", crontab(schedule.digest_cron, schedule.timezone), {"config": config}),
-        JobSpec("digest-retry", "miner.jobs:digest_retry_job", crontab(schedule.digest_retry_cron, schedule.timezone), {"config": config}),
+        JobSpec(
+            "harvest",
+            "miner.jobs:harvest_job",
+            crontab(schedule.harvest_cron, schedule.timezone, schedule.harvest_jitter_seconds),
+            {"config": config},
+        ),
+        JobSpec(
+            "digest", "miner.jobs:digest_job", crontab(schedule.digest_cron, schedule.timezone), {"config": config}
+        ),
+        JobSpec(
+            "digest-retry",
+            "miner.jobs:digest_retry_job",
+            crontab(schedule.digest_retry_cron, schedule.timezone),
+            {"config": config},
+        ),
     ]
 
 
@@ -97,7 +118,11 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
     return _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(url=settings.database.url, tablename="apscheduler_jobs")},
         timezone=settings.scheduler.timezone,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.scheduler.misfire_grace_seconds},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.scheduler.misfire_grace_seconds,
+        },
     )
 
 
@@ -106,7 +131,12 @@ def reconcile(scheduler: BackgroundScheduler, specs: list[JobSpec]) -> list[str]
     done = []
     for spec in specs:
         existing = scheduler.get_job(spec.id)
-        if existing is not None and str(existing.trigger) == str(spec.trigger) and existing.func_ref == spec.func and existing.kwargs == spec.kwargs:
+        if (
+            existing is not None
+            and str(existing.trigger) == str(spec.trigger)
+            and existing.func_ref == spec.func
+            and existing.kwargs == spec.kwargs
+        ):
             done.append(f"{spec.id}: kept (next run {existing.next_run_time})")
             continue
         scheduler.add_job(spec.func, spec.trigger, id=spec.id, name=spec.id, kwargs=spec.kwargs, replace_existing=True)
@@ -170,10 +200,21 @@ def _not_job_tracebacks(record: logging.LogRecord) -> bool:
 
 
 def _record_missed(database: Database, event) -> None:
-    log.warning("%s job missed: scheduled for %s UTC, later than the misfire grace time", event.job_id, f"{event.scheduled_run_time:%Y-%m-%d %H:%M}")
+    log.warning(
+        "%s job missed: scheduled for %s UTC, later than the misfire grace time",
+        event.job_id,
+        f"{event.scheduled_run_time:%Y-%m-%d %H:%M}",
+    )
     with database.session() as session:
-        session.add(JobRun(job_id=event.job_id, started_at=utcnow(), finished_at=utcnow(), status="missed",
-                           message=f"scheduled for {event.scheduled_run_time:%Y-%m-%d %H:%M} UTC, later than the misfire grace time"))
+        session.add(
+            JobRun(
+                job_id=event.job_id,
+                started_at=utcnow(),
+                finished_at=utcnow(),
+                status="missed",
+                message=f"scheduled for {event.scheduled_run_time:%Y-%m-%d %H:%M} UTC, later than the misfire grace time",
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -198,7 +239,9 @@ def list_jobs(settings: Settings, database: Database, runs: int = 3) -> list[Job
         infos = []
         for job_id in sorted(known | logged):
             schedule, next_run = next(((s, n) for j, s, n in jobs if j == job_id), ("not scheduled", None))
-            last = list(session.scalars(select(JobRun).where(JobRun.job_id == job_id).order_by(desc(JobRun.id)).limit(runs)))
+            last = list(
+                session.scalars(select(JobRun).where(JobRun.job_id == job_id).order_by(desc(JobRun.id)).limit(runs))
+            )
             infos.append(JobInfo(job_id, schedule, next_run, last))
         return infos
 

@@ -2,6 +2,7 @@
 extractor. One place, so the CLI, the scheduler and the web app wire them alike.
 Imports: `miner.config`, `miner.quality`, `miner.store`, `miner.extract`.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -32,13 +33,20 @@ def disorder_groups(settings: Settings) -> dict[str, str]:
 
 def make_extractor(settings: Settings) -> Extractor:
     pipeline = settings.pipeline
-    return Extractor(pipeline.config, batch_size=pipeline.batch_size, n_process=pipeline.n_process, min_confidence=pipeline.min_confidence)
+    return Extractor(
+        pipeline.config,
+        batch_size=pipeline.batch_size,
+        n_process=pipeline.n_process,
+        min_confidence=pipeline.min_confidence,
+    )
 
 
 def make_client(settings: Settings, http: httpx.Client | None = None) -> EutilsClient:
     """The E-utilities client of `[pubmed]`; refuses to exist without a contact e-mail."""
     pubmed = settings.pubmed
-    http = http or httpx.Client(timeout=pubmed.timeout_seconds, headers={"User-Agent": f"miner/{__version__} ({pubmed.email})"})
+    http = http or httpx.Client(
+        timeout=pubmed.timeout_seconds, headers={"User-Agent": f"miner/{__version__} ({pubmed.email})"}
+    )
     return EutilsClient(
         http,
         base_url=pubmed.base_url,

@@ -13,6 +13,7 @@ RCT) are read from sentences without animals, the animal model from sentences ab
 own animals. Countries, demonyms, a few cities and national cohorts are in pipelines/countries.tsv.
 Imports: stdlib, `miner.records`, `miner.reviews`, `miner.resources`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,10 +26,30 @@ from typing import Iterable, Sequence
 from miner import records, reviews
 from miner.resources import resolve
 
-DESIGNS = ("case-control", "cohort", "cross-sectional", "RCT", "animal model", "in vitro", "Mendelian randomization", "review",
-           "meta-analysis")
-BODY_SITES = ("stool", "oral", "nasal", "skin", "vaginal", "intestinal mucosa", "intestinal content", "blood", "urine",
-              "cerebrospinal fluid", "brain")
+DESIGNS = (
+    "case-control",
+    "cohort",
+    "cross-sectional",
+    "RCT",
+    "animal model",
+    "in vitro",
+    "Mendelian randomization",
+    "review",
+    "meta-analysis",
+)
+BODY_SITES = (
+    "stool",
+    "oral",
+    "nasal",
+    "skin",
+    "vaginal",
+    "intestinal mucosa",
+    "intestinal content",
+    "blood",
+    "urine",
+    "cerebrospinal fluid",
+    "brain",
+)
 METHODS = ("16S rRNA", "shotgun metagenomics", "qPCR", "culture")
 HOSTS = ("human", "mouse", "rat", "zebrafish", "pig", "dog", "monkey", "chicken", "fruit fly", "nematode")
 COUNTRIES_FILE = "pipelines/countries.tsv"
@@ -59,15 +80,25 @@ class StudyFacts:
 
     def to_json(self) -> dict:
         return {
-            "design": list(self.design), "host": list(self.host), "sample_size": self.sample_size, "cases": self.cases,
-            "controls": self.controls, "body_sites": list(self.body_sites), "methods": list(self.methods),
+            "design": list(self.design),
+            "host": list(self.host),
+            "sample_size": self.sample_size,
+            "cases": self.cases,
+            "controls": self.controls,
+            "body_sites": list(self.body_sites),
+            "methods": list(self.methods),
             "countries": list(self.countries),
         }
 
     def rows(self) -> list[tuple[str, str]]:
         """(kind, value) pairs of the list facts, as the store keeps them."""
-        kinds = (("design", self.design), ("host", self.host), ("body_site", self.body_sites), ("method", self.methods),
-                 ("country", self.countries))
+        kinds = (
+            ("design", self.design),
+            ("host", self.host),
+            ("body_site", self.body_sites),
+            ("method", self.methods),
+            ("country", self.countries),
+        )
         return [(kind, value) for kind, values in kinds for value in values]
 
 
@@ -88,8 +119,14 @@ def study_facts(title: str, abstract: str, publication_types: Sequence[str] = ()
     counts = Counts() if MR in design else head_counts(text.own, arms="RCT" in design)
     human = bool(set(design) & {*HUMAN_DESIGNS, MR}) or counts.human or _studies_people(text.own)
     hosts = (("human",) if human else ()) + _species(text.animals)
-    return StudyFacts(design=design, host=_ordered(hosts, HOSTS), sample_size=counts.total, cases=counts.cases,
-                      controls=counts.controls, **_measured(text.own))
+    return StudyFacts(
+        design=design,
+        host=_ordered(hosts, HOSTS),
+        sample_size=counts.total,
+        cases=counts.cases,
+        controls=counts.controls,
+        **_measured(text.own),
+    )
 
 
 def _measured(own: list[str]) -> dict:
@@ -98,7 +135,9 @@ def _measured(own: list[str]) -> dict:
 
 def _is_review(title: str, abstract: str, publication_types: Sequence[str]) -> bool:
     """`reviews.is_review` of these texts (the one place that decides what is a review)."""
-    article = records.Article(pmid="", title=title, sections=(records.Section(abstract),), publication_types=tuple(publication_types))
+    article = records.Article(
+        pmid="", title=title, sections=(records.Section(abstract),), publication_types=tuple(publication_types)
+    )
     return reviews.is_review(article)
 
 
@@ -148,7 +187,9 @@ _EARLIER = re.compile(
     r"(?:unclear|unknown|elusive|poorly))",
     re.IGNORECASE,
 )
-_FIRST_PERSON = re.compile(r"\b(?:we|our|us|here|herein|this study|the present study|the current study)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(
+    r"\b(?:we|our|us|here|herein|this study|the present study|the current study)\b", re.IGNORECASE
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -168,7 +209,11 @@ def own_sentences(title: str, abstract: str) -> list[str]:
     not future work, not earlier work, unless the sentence also speaks of this study ("we")."""
     kept = [title]
     for sentence in sentences(abstract):
-        if _HEDGE.search(sentence) or _PREVIOUS.search(sentence) or (_EARLIER.search(sentence) and not _FIRST_PERSON.search(sentence)):
+        if (
+            _HEDGE.search(sentence)
+            or _PREVIOUS.search(sentence)
+            or (_EARLIER.search(sentence) and not _FIRST_PERSON.search(sentence))
+        ):
             continue
         kept.append(sentence)
     return kept
@@ -185,7 +230,9 @@ _DISCURSIVE = re.compile(
     r"(?:perspective|commentary|editorial|opinion|viewpoint|essay|chapter|hypothesis)\b",
     re.IGNORECASE,
 )
-_DISCURSIVE_TITLE = re.compile(r"\b(?:perspectives?|commentary|editorial|viewpoint|opinion|hypothesis)\b", re.IGNORECASE)
+_DISCURSIVE_TITLE = re.compile(
+    r"\b(?:perspectives?|commentary|editorial|viewpoint|opinion|hypothesis)\b", re.IGNORECASE
+)
 _RESULTS = re.compile(
     r"\b(?:we (?:found|observed|recruited|enrolled|collected|analy[sz]ed|performed|measured|sequenced|compared|conducted|"
     r"investigated|examined|assessed|evaluated|identified|showed|demonstrated)|(?:were|was) \w+(?:ed|en)|significant(?:ly)?|"
@@ -292,10 +339,14 @@ _RCT = re.compile(
     r"\brandomly (?:assigned|allocated)\b|(?<!non-)(?<!non)\b(?:were|was) randomi[sz]ed\b",
     re.IGNORECASE,
 )
-_MR = re.compile(r"\bMendelian randomi[sz]ation\b|\b(?:two-sample |bidirectional |multivariable )?MR (?:analys[ie]s|study|approach)\b",
-                 re.IGNORECASE)
+_MR = re.compile(
+    r"\bMendelian randomi[sz]ation\b|\b(?:two-sample |bidirectional |multivariable )?MR (?:analys[ie]s|study|approach)\b",
+    re.IGNORECASE,
+)
 _CROSS_SECTIONAL = re.compile(r"\bcross[- ]sectional(?:ly)?\b", re.IGNORECASE)
-_COHORT = re.compile(r"\b(?:cohort study|birth cohort|prospective (?:\w+ )?cohort|longitudinal (?:\w+ )?cohort)\b", re.IGNORECASE)
+_COHORT = re.compile(
+    r"\b(?:cohort study|birth cohort|prospective (?:\w+ )?cohort|longitudinal (?:\w+ )?cohort)\b", re.IGNORECASE
+)
 _FOLLOWED = re.compile(
     r"\b(?:prospective (?:\w+ )?(?:study|observational|longitudinal)|longitudinal(?:ly)?|"
     r"followed (?!by\b)(?:\w+ ){0,3}(?:for|over|until|up)|"
@@ -363,7 +414,9 @@ def _is_case_control(sentence: str, trial: bool) -> bool:
         return False
     if _CASE_CONTROL.search(sentence):
         return True
-    return not trial and bool(_COMPARISON.search(sentence) and (_PATIENTS.search(sentence) or _DISORDER.search(sentence)))
+    return not trial and bool(
+        _COMPARISON.search(sentence) and (_PATIENTS.search(sentence) or _DISORDER.search(sentence))
+    )
 
 
 def _studies_people(own: list[str]) -> bool:
@@ -384,8 +437,9 @@ _POOLED = re.compile(
     re.IGNORECASE,
 )
 _PRISMA = re.compile(r"\bPreferred Reporting Items for Systematic Reviews? and Meta-?Analys[ie]s\b", re.IGNORECASE)
-_NO_POOLING = re.compile(r"\bmeta-?analys[ie]s (?:was|were|could) not\b|\bnot (?:possible|feasible|performed)\b|\bprecluded\b",
-                         re.IGNORECASE)
+_NO_POOLING = re.compile(
+    r"\bmeta-?analys[ie]s (?:was|were|could) not\b|\bnot (?:possible|feasible|performed)\b|\bprecluded\b", re.IGNORECASE
+)
 _REVIEW_PEOPLE = re.compile(
     r"\b(?:clinical|human) (?:studies|trials|evidence|data|research|cohorts)\b|\b(?:studies|trials|RCTs) (?:in|of|on|involving|"
     rf"including|with|among|enrolling|recruiting) (?:\w+ ){{0,2}}(?:{_PEOPLE})\b|\b\d[\d,]* (?:{_PEOPLE})\b|"
@@ -400,7 +454,7 @@ _REVIEW_ANIMALS = re.compile(
 
 
 def _review_designs(own: list[str], publication_types: Sequence[str]) -> tuple[str, ...]:
-    """"review", and "meta-analysis" when PubMed types it so or the review says it pools results itself."""
+    """ "review", and "meta-analysis" when PubMed types it so or the review says it pools results itself."""
     pools = any(_POOLED.search(_PRISMA.sub("", text)) and not _NO_POOLING.search(text) for text in own)
     return SECONDARY if pools or META_TYPES.intersection(publication_types) else ("review",)
 
@@ -415,8 +469,10 @@ def _review_hosts(own: list[str]) -> tuple[str, ...]:
 
 # --- numbers of participants ---------------------------------------------------------------------
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
-          "eighteen nineteen").split()
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen"
+).split()
 _TENS = {word: 10 * (i + 2) for i, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
 _NUMBER_WORD = "|".join([*_UNITS[1:], *_TENS, "hundred", "thousand"])
 _NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_NUMBER_WORD})(?:(?:-|\s+|\s+and\s+)(?:{_NUMBER_WORD}))*)"
@@ -444,7 +500,8 @@ def number_value(text: str) -> int | None:
 
 
 _CONTROL_WORDS = re.compile(
-    r"\b(?:controls?|HCs?|NCs?|healthy|non-?depressed|unaffected|asymptomatic|typically developing|neurotypical|TD)\b", re.IGNORECASE
+    r"\b(?:controls?|HCs?|NCs?|healthy|non-?depressed|unaffected|asymptomatic|typically developing|neurotypical|TD)\b",
+    re.IGNORECASE,
 )
 _CASE_WORDS = re.compile(  # patient nouns, or an abbreviation ("40 MDD subjects", "PD (n = 60)")
     r"\b(?:patients|cases|inpatients|outpatients|probands|carriers)\b|\b(?!(?:UK|US|USA|HCs?)\b)[A-Z][A-Z0-9-]{1,7}s?\b"
@@ -467,7 +524,9 @@ _GROUP_COUNT = re.compile(rf"\b(?P<number>{_NUMBER}) (?:\w+ )?(?:groups|arms)\b"
 _LABEL_END = re.compile(r"[;,]|\band\b|\bvs\.?|\bversus\b")
 _LABEL_NOUN = re.compile(rf"\b(?:{_COUNTED}|{_SPECIES}|animals)\b", re.IGNORECASE)
 MAX_GROUPS = 40  # counted groups read per sentence: enough for any real one, and bounded for a hostile one
-_SUBSET = re.compile(r"\b(?:of the|of these|of them|of whom|among(?: the| these| them)?),?\s+$", re.IGNORECASE)  # "of these, 20 patients"
+_SUBSET = re.compile(
+    r"\b(?:of the|of these|of them|of whom|among(?: the| these| them)?),?\s+$", re.IGNORECASE
+)  # "of these, 20 patients"
 
 
 @dataclass(frozen=True)
@@ -490,13 +549,19 @@ def head_counts(own: list[str], *, arms: bool = False) -> Counts:
     controls. In a trial (`arms`) only the total, the first number of people. Animals count only
     when no people are counted, and people who only gave animals their stool do not count. `own[0]`
     (the title) is not read."""
-    people = [[] if _to_animals(sentence) else [g for g in _groups(sentence) if g.role != "animal"] for sentence in own[1:]]
+    people = [
+        [] if _to_animals(sentence) else [g for g in _groups(sentence) if g.role != "animal"] for sentence in own[1:]
+    ]
     for i, groups in enumerate(people):
         if arms and groups:
             return Counts(total=groups[0].number, human=True)
         if groups:
             following = people[i + 1] if i + 1 < len(people) else []
-            if not any(g.role == "control" for g in groups) and following and all(g.role == "control" for g in following):
+            if (
+                not any(g.role == "control" for g in groups)
+                and following
+                and all(g.role == "control" for g in following)
+            ):
                 groups = groups + following
             return _people_counts(groups)
     return Counts(total=next(filter(None, map(_animal_total, own[1:])), None))
@@ -514,9 +579,18 @@ def _groups(sentence: str) -> list[_Group]:
         role = _role(match.group("words") + match.group("noun"), match.group("noun"), bool(match.group("with")))
         found.append((match.start("number"), _Group(value, role)))
     if found and not animals:
-        bare = islice(_BARE_WITH.finditer(sentence), MAX_GROUPS)  # "140 with PD", "58 without MetS" (the comparison group)
-        found += [(m.start(), _Group(number_value(m.group("number")) or 0, "control" if m.group("with").lower() == "without" else "case"))
-                  for m in bare]
+        bare = islice(
+            _BARE_WITH.finditer(sentence), MAX_GROUPS
+        )  # "140 with PD", "58 without MetS" (the comparison group)
+        found += [
+            (
+                m.start(),
+                _Group(
+                    number_value(m.group("number")) or 0, "control" if m.group("with").lower() == "without" else "case"
+                ),
+            )
+            for m in bare
+        ]
     for match in islice(_N_EQUALS.finditer(sentence), MAX_GROUPS):
         value = number_value(match.group("number"))
         before = sentence[max(0, match.start() - 200) : match.start()]
@@ -591,31 +665,63 @@ def _animal_total(sentence: str) -> int | None:
 
 # site: (lowercase words without which its pattern cannot match, the pattern)
 _SITES = {
-    "stool": (("fec", "faec", "stool"), (
-        r"\b(?:f(?:a)?ec(?:al|es)|stools?)\b(?! (?:microbiota |microbiome |microbial |bacteria |flora )?(?:transplant\w*|transfer)|"
-        r"[- ](?:consistency|frequency|form|scale|pattern|diar(?:y|ies)|habits?|softeners?|output))")),
-    "oral": (("saliv", "tongue", "plaque", "gingival", "oral", "buccal", "oropharyn"), (
-        r"\b(?:saliva|salivary (?:microbio\w+|samples?|bacteria)|tongue (?:coating|swabs?|dorsum)|dental plaque|subgingival|"
-        r"supragingival|oral (?:swabs?|rinses?|wash|microbio\w+|bacteria|samples?)|buccal swabs?|oropharyngeal swabs?)\b")),
-    "nasal": (("nasal", "nasopharyn"), r"\b(?:nasal|nasopharyngeal) (?:swabs?|wash\w*|microbio\w+|samples?|bacteria)\b"),
+    "stool": (
+        ("fec", "faec", "stool"),
+        (
+            r"\b(?:f(?:a)?ec(?:al|es)|stools?)\b(?! (?:microbiota |microbiome |microbial |bacteria |flora )?(?:transplant\w*|transfer)|"
+            r"[- ](?:consistency|frequency|form|scale|pattern|diar(?:y|ies)|habits?|softeners?|output))"
+        ),
+    ),
+    "oral": (
+        ("saliv", "tongue", "plaque", "gingival", "oral", "buccal", "oropharyn"),
+        (
+            r"\b(?:saliva|salivary (?:microbio\w+|samples?|bacteria)|tongue (?:coating|swabs?|dorsum)|dental plaque|subgingival|"
+            r"supragingival|oral (?:swabs?|rinses?|wash|microbio\w+|bacteria|samples?)|buccal swabs?|oropharyngeal swabs?)\b"
+        ),
+    ),
+    "nasal": (
+        ("nasal", "nasopharyn"),
+        r"\b(?:nasal|nasopharyngeal) (?:swabs?|wash\w*|microbio\w+|samples?|bacteria)\b",
+    ),
     "skin": (("skin",), r"\bskin (?:swabs?|microbio\w+|samples?|bacteria)\b"),
     "vaginal": (("vagin",), r"\bvaginal (?:swabs?|microbio\w+|samples?|bacteria|fluid)\b"),
-    "intestinal mucosa": (("biops", "mucosa"), (
-        r"\b(?:colonic|intestinal|mucosal|duodenal|rectal|ileal|sigmoid|gut|colon|endoscopic) biops(?:y|ies)\b|\bmucosa-associated\b|"
-        r"\bmucosal (?:samples?|microbio\w+|bacteria)\b")),
-    "intestinal content": (("content", "digesta"), (
-        r"\b(?:c(?:a)?ecal|colonic|ileal|jejunal|intestinal|c(?:a)?ecum|colon|luminal) (?:contents?|digesta)\b|\bdigesta\b")),
-    "blood": (("blood", "circulating"), r"\bblood (?:microbio\w+|bacteria\w*)|\bcirculating (?:microbio\w+|bacterial dna)\b"),
+    "intestinal mucosa": (
+        ("biops", "mucosa"),
+        (
+            r"\b(?:colonic|intestinal|mucosal|duodenal|rectal|ileal|sigmoid|gut|colon|endoscopic) biops(?:y|ies)\b|\bmucosa-associated\b|"
+            r"\bmucosal (?:samples?|microbio\w+|bacteria)\b"
+        ),
+    ),
+    "intestinal content": (
+        ("content", "digesta"),
+        (
+            r"\b(?:c(?:a)?ecal|colonic|ileal|jejunal|intestinal|c(?:a)?ecum|colon|luminal) (?:contents?|digesta)\b|\bdigesta\b"
+        ),
+    ),
+    "blood": (
+        ("blood", "circulating"),
+        r"\bblood (?:microbio\w+|bacteria\w*)|\bcirculating (?:microbio\w+|bacterial dna)\b",
+    ),
     "urine": (("urin",), r"\burin(?:e|ary) (?:microbio\w+|bacteria\w*)\b"),
     "cerebrospinal fluid": (("cerebrospinal", "csf"), r"\b(?:cerebrospinal fluid|csf) (?:microbio\w+|bacteria\w*)\b"),
-    "brain": (("brain",), r"\bbrain (?:microbio\w+|bacteria\w*)\b|\bbacteria\w* (?:in|within) (?:the )?(?:\w+ )?brain\b"),
+    "brain": (
+        ("brain",),
+        r"\bbrain (?:microbio\w+|bacteria\w*)\b|\bbacteria\w* (?:in|within) (?:the )?(?:\w+ )?brain\b",
+    ),
 }
 _SITE = {site: (words, re.compile(pattern)) for site, (words, pattern) in _SITES.items()}
-_SIXTEEN_S = re.compile(r"\b16\s?S\b|\bamplicon sequencing\b|\bV\d(?:\s?[-–]\s?V\d)? (?:hypervariable )?regions?\b", re.IGNORECASE)
-_SHOTGUN = re.compile(r"\bshotgun\b|\bwhole[- ]metagenom\w+|\bmetagenom(?:e|ic|ics) (?:shotgun )?sequencing\b|\bmetagenome-wide\b",
-                      re.IGNORECASE)
+_SIXTEEN_S = re.compile(
+    r"\b16\s?S\b|\bamplicon sequencing\b|\bV\d(?:\s?[-–]\s?V\d)? (?:hypervariable )?regions?\b", re.IGNORECASE
+)
+_SHOTGUN = re.compile(
+    r"\bshotgun\b|\bwhole[- ]metagenom\w+|\bmetagenom(?:e|ic|ics) (?:shotgun )?sequencing\b|\bmetagenome-wide\b",
+    re.IGNORECASE,
+)
 _SHOTGUN_WORD = re.compile(r"\bshotgun\b", re.IGNORECASE)
-_QPCR = re.compile(r"\b(?:q-?PCR|quantitative (?:real-time )?PCR|real[- ]time (?:quantitative )?PCR|ddPCR|digital PCR)\b", re.IGNORECASE)
+_QPCR = re.compile(
+    r"\b(?:q-?PCR|quantitative (?:real-time )?PCR|real[- ]time (?:quantitative )?PCR|ddPCR|digital PCR)\b",
+    re.IGNORECASE,
+)
 _TAXA_CONTEXT = re.compile(
     r"\b(?:bacteri\w*|microb\w*|taxa|16\s?S|genus|genera|phyl\w+|\w+bacter\w*|\w+coccus|\w+bacillus|Akkermansia|Prevotella|"
     r"Bacteroides|Roseburia|Escherichia|Clostridi\w*|Firmicutes|Bacteroidetes|probiotic strains?)\b",
@@ -633,7 +739,9 @@ _CELL_WORD = re.compile(r"\bcell", re.IGNORECASE)
 def _sites(own: list[str]) -> tuple[str, ...]:
     lower = [s.lower() for s in own]
     joined = "\n".join(lower)
-    return tuple(site for site, (words, pattern) in _SITE.items() if any(w in joined for w in words) and _any(pattern, lower))
+    return tuple(
+        site for site, (words, pattern) in _SITE.items() if any(w in joined for w in words) and _any(pattern, lower)
+    )
 
 
 def _methods(own: list[str]) -> tuple[str, ...]:
@@ -660,8 +768,11 @@ _NOT_A_PLACE = re.compile(
     r"Cognitive|I{1,3}|IV|Ⅲ|Ⅳ|criteria|and English|(?:and |New Zealand )*(?:Clinical )?Trials? Regist(?:ry|er)|Registry|Food and Drug)\b",
     re.IGNORECASE,
 )
-_NOT_A_PLACE_BEFORE = re.compile(r"\b(?:traditional|guinea|Latin|North|South|Central|African|Native|Asian|American|Schwab and|"
-                                 r"English and)\s$", re.IGNORECASE)
+_NOT_A_PLACE_BEFORE = re.compile(
+    r"\b(?:traditional|guinea|Latin|North|South|Central|African|Native|Asian|American|Schwab and|"
+    r"English and)\s$",
+    re.IGNORECASE,
+)
 # sentences that name countries for other reasons than where the study was done
 _NOT_THE_STUDY_PLACE = re.compile(
     r"\b(?:prevalen\w+|burden|worldwide|affect(?:s|ing)?|suffer|approved|publications?|citations?|cited|productive|bibliometric|"

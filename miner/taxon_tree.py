@@ -7,6 +7,7 @@ per process on first use (~0.5 s, ~40 MB). `read_tsv` reads the gazetteer files 
 pipeline too.
 Imports: stdlib, `miner.errors`, `miner.resources`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,13 +23,27 @@ from miner.resources import resolve
 
 TAXA = "pipelines/taxa/taxa.tsv.gz"
 NAMES = "pipelines/taxa/names.tsv.gz"
-METAPHLAN_PREFIX = {"superkingdom": "k", "domain": "k", "kingdom": "k", "phylum": "p", "class": "c", "order": "o", "family": "f", "genus": "g", "species": "s"}
+METAPHLAN_PREFIX = {
+    "superkingdom": "k",
+    "domain": "k",
+    "kingdom": "k",
+    "phylum": "p",
+    "class": "c",
+    "order": "o",
+    "family": "f",
+    "genus": "g",
+    "species": "s",
+}
 
 
 def read_tsv(path: str, columns: tuple[str, ...]) -> Iterator[dict]:
     """Rows of a gazetteer TSV (gzip or plain) that has at least `columns`."""
     try:
-        handle = gzip.open(path, "rt", encoding="utf-8", newline="") if path.endswith(".gz") else open(path, encoding="utf-8", newline="")
+        handle = (
+            gzip.open(path, "rt", encoding="utf-8", newline="")
+            if path.endswith(".gz")
+            else open(path, encoding="utf-8", newline="")
+        )
     except OSError as exc:
         raise PipelineError(f"cannot read gazetteer {path}: {exc.strerror}") from None
     with handle:
@@ -107,12 +122,19 @@ class TaxonTree:
             found = [name for name in self._starting(initial) if name.split(" ", 1)[-1] == rest and " " in name]
         else:
             found = difflib.get_close_matches(folded, self._starting(folded[:3]), n=limit, cutoff=0.8)
-        return [self._spelled.get(name, name) for name in sorted(found, key=lambda n: (n not in found[:limit], len(n)))[:limit]]
+        return [
+            self._spelled.get(name, name)
+            for name in sorted(found, key=lambda n: (n not in found[:limit], len(n)))[:limit]
+        ]
 
     def names_starting(self, text: str) -> list[tuple[str, list[int]]]:
         """(name as written, taxids) for every name starting with `text`, case-insensitive."""
         folded = " ".join(text.lower().split())
-        return [(self._spelled.get(name, name), self._names[name]) for name in self._starting(folded[:3]) if name.startswith(folded)]
+        return [
+            (self._spelled.get(name, name), self._names[name])
+            for name in self._starting(folded[:3])
+            if name.startswith(folded)
+        ]
 
     def _starting(self, start: str) -> list[str]:
         if self._by_start is None:
@@ -125,8 +147,12 @@ class TaxonTree:
         return [name for key, names in self._by_start.items() if key.startswith(start) for name in names]
 
     def metaphlan(self, taxid: int) -> str:
-        """"k__Bacteria|p__Bacillota|…|g__Faecalibacterium": the ranked part of the lineage."""
-        parts = [f"{METAPHLAN_PREFIX[n.rank]}__{n.name.replace(' ', '_')}" for n in self.lineage(taxid) if n.rank in METAPHLAN_PREFIX]
+        """ "k__Bacteria|p__Bacillota|…|g__Faecalibacterium": the ranked part of the lineage."""
+        parts = [
+            f"{METAPHLAN_PREFIX[n.rank]}__{n.name.replace(' ', '_')}"
+            for n in self.lineage(taxid)
+            if n.rank in METAPHLAN_PREFIX
+        ]
         return "|".join(parts)
 
 

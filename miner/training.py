@@ -16,6 +16,7 @@
 Imports: stdlib, scikit-learn (lazily), `miner.{records,evaluate,errors,parse,resources}`,
 `miner.extract.{decision,extractor,pipeline}`.
 """
+
 from __future__ import annotations
 
 import random
@@ -26,10 +27,18 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from miner import records
-from miner.evaluate import RELIABILITY_BINS, Score, precision_from, reliability, same_taxon, score, scored_triples, taxon_key
+from miner.evaluate import (
+    RELIABILITY_BINS,
+    Score,
+    precision_from,
+    reliability,
+    same_taxon,
+    score,
+    scored_triples,
+    taxon_key,
+)
 from miner.extract.decision import DECISIONS, Model, feature_score, sigmoid
 from miner.extract.extractor import prepared_docs
-
 
 
 @dataclass(frozen=True)
@@ -55,11 +64,20 @@ class Candidate:
         return (self.taxid or self.taxon.lower(), self.group, self.direction)
 
     def relation(self, confidence: float) -> dict:
-        return {"taxon": self.taxon, "taxid": self.taxid, "mesh": self.mesh, "direction": self.direction, "subject": self.subject,
-                "confidence": confidence, "evidence": self.evidence}
+        return {
+            "taxon": self.taxon,
+            "taxid": self.taxid,
+            "mesh": self.mesh,
+            "direction": self.direction,
+            "subject": self.subject,
+            "confidence": confidence,
+            "evidence": self.evidence,
+        }
 
 
-def collect(nlp, articles: Iterable[records.Article], gold: Mapping[str, list[dict]], groups: Mapping[str, str]) -> list[Candidate]:
+def collect(
+    nlp, articles: Iterable[records.Article], gold: Mapping[str, list[dict]], groups: Mapping[str, str]
+) -> list[Candidate]:
     """Every candidate of the annotated abstracts, labelled against their gold records."""
     rows: list[Candidate] = []
     for doc, article in nlp.pipe(prepared_docs(nlp, articles), as_tuples=True):
@@ -67,11 +85,23 @@ def collect(nlp, articles: Iterable[records.Article], gold: Mapping[str, list[di
         for finding in doc._.candidates or []:
             ref = finding.taxon._.taxon
             key = taxon_key({"taxon": ref.name, "taxid": ref.taxid})
-            label = any(same_taxon(t, key) and g == finding.disorder.group and d == finding.direction for t, g, d in truth)
+            label = any(
+                same_taxon(t, key) and g == finding.disorder.group and d == finding.direction for t, g, d in truth
+            )
             rows.append(
                 Candidate(
-                    article.pmid, ref.taxid, ref.name, finding.disorder.mesh, finding.disorder.group, finding.direction,
-                    finding.subject, finding.features, not finding.reject, finding.confidence, label, finding.sentence.text.strip(),
+                    article.pmid,
+                    ref.taxid,
+                    ref.name,
+                    finding.disorder.mesh,
+                    finding.disorder.group,
+                    finding.direction,
+                    finding.subject,
+                    finding.features,
+                    not finding.reject,
+                    finding.confidence,
+                    label,
+                    finding.sentence.text.strip(),
                 )
             )
     return rows
@@ -118,8 +148,17 @@ def triples(rows: Sequence[Candidate], weights: Mapping[str, float]) -> list[Tri
     return list(best.values())
 
 
-def fit(rows: Sequence[Candidate], gold: Mapping[str, list[dict]], groups: Mapping[str, str], *, c: float = 0.3,
-        min_precision: float = 0.85, inner_folds: int = 4, seed: int = 0, decision: str = "model") -> Model:
+def fit(
+    rows: Sequence[Candidate],
+    gold: Mapping[str, list[dict]],
+    groups: Mapping[str, str],
+    *,
+    c: float = 0.3,
+    min_precision: float = 0.85,
+    inner_folds: int = 4,
+    seed: int = 0,
+    decision: str = "model",
+) -> Model:
     """Weights from all rows; calibration and threshold from inner cross-validated scores."""
     pmids = sorted(set(gold))
     scored: list[tuple[float, bool, bool]] = []  # out-of-fold (score, rule, label) per triple
@@ -131,7 +170,13 @@ def fit(rows: Sequence[Candidate], gold: Mapping[str, list[dict]], groups: Mappi
     gold_total = sum(len(scored_triples(gold[p], groups)) for p in pmids)
     probabilities = [(sigmoid(calibration[0] * s + calibration[1]), rule, y) for s, rule, y in scored]
     threshold = best_threshold(probabilities, gold_total, min_precision, DECISIONS[decision])
-    meta = {"decide": decision, "c": c, "min_precision": min_precision, "abstracts": len(pmids), "candidates": len(rows)}
+    meta = {
+        "decide": decision,
+        "c": c,
+        "min_precision": min_precision,
+        "abstracts": len(pmids),
+        "candidates": len(rows),
+    }
     return Model(fit_weights(rows, c), calibration, threshold, meta)
 
 
@@ -169,7 +214,9 @@ def folds(pmids: Sequence[str], k: int, seed: int) -> list[list[str]]:
     return [order[i::k] for i in range(k)]
 
 
-def predict(model: Model, rows: Sequence[Candidate], decision: str = "model") -> tuple[dict[str, list[dict]], list[tuple[float, bool]]]:
+def predict(
+    model: Model, rows: Sequence[Candidate], decision: str = "model"
+) -> tuple[dict[str, list[dict]], list[tuple[float, bool]]]:
     """pmid → the relations kept, with calibrated confidence; and (confidence, correct) of each."""
     out: dict[str, list[dict]] = defaultdict(list)
     kept: list[tuple[float, bool]] = []
@@ -185,14 +232,26 @@ def predict(model: Model, rows: Sequence[Candidate], decision: str = "model") ->
 @dataclass
 class CrossValidation:
     scores: dict[str, list[Score]] = field(default_factory=lambda: defaultdict(list))
-    kept: dict[str, list[tuple[float, bool]]] = field(default_factory=lambda: defaultdict(list))  # out-of-fold (confidence, correct)
+    kept: dict[str, list[tuple[float, bool]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # out-of-fold (confidence, correct)
     rules_kept: list[tuple[float, bool]] = field(default_factory=list)  # the rules' own confidence
     thresholds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    by_source: dict[str, dict[str, list[dict]]] = field(default_factory=lambda: defaultdict(dict))  # decision → pmid → relations
+    by_source: dict[str, dict[str, list[dict]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )  # decision → pmid → relations
 
 
-def cross_validate(rows: Sequence[Candidate], gold: Mapping[str, list[dict]], groups: Mapping[str, str], *, k: int = 5,
-                   seeds: Sequence[int] = (0,), c: float = 0.3, min_precision: float = 0.85) -> CrossValidation:
+def cross_validate(
+    rows: Sequence[Candidate],
+    gold: Mapping[str, list[dict]],
+    groups: Mapping[str, str],
+    *,
+    k: int = 5,
+    seeds: Sequence[int] = (0,),
+    c: float = 0.3,
+    min_precision: float = 0.85,
+) -> CrossValidation:
     result = CrossValidation()
     pmids = sorted(gold)
     by_pmid: dict[str, list[Candidate]] = defaultdict(list)
@@ -227,8 +286,12 @@ def best_decision(result: CrossValidation, min_precision: float) -> str:
 
 def summary(scores: Sequence[Score]) -> dict:
     """Mean and standard deviation over folds of triple P/R/F1 and direction accuracy."""
+
     def stats(values: list[float]) -> dict:
-        return {"mean": round(statistics.fmean(values), 3), "sd": round(statistics.stdev(values), 3) if len(values) > 1 else 0.0}
+        return {
+            "mean": round(statistics.fmean(values), 3),
+            "sd": round(statistics.stdev(values), 3) if len(values) > 1 else 0.0,
+        }
 
     return {
         "precision": stats([s.triple.precision for s in scores]),
@@ -250,15 +313,17 @@ def trusted_confidence(judged: Sequence[tuple[float | None, bool]], floor: float
     return trusted
 
 
-def report(result: CrossValidation, abstracts: int, chosen: str, k: int, seeds: Sequence[int], sources: Mapping[str, int]) -> dict:
+def report(
+    result: CrossValidation, abstracts: int, chosen: str, k: int, seeds: Sequence[int], sources: Mapping[str, int]
+) -> dict:
     """What `miner train` writes to pipelines/quality.json and prints."""
     figures = {name: summary(scores) for name, scores in result.scores.items()}
     judged = result.kept[chosen]
     best = figures[chosen]
     return {
         "_about": "Extraction quality measured by `miner train` (README, Quality): k-fold cross-validation by abstract over the "
-                  "annotated corpus, repeated over seeds. The digest quotes held_out; conflicts and the digest count claims "
-                  "from trusted_confidence on.",
+        "annotated corpus, repeated over seeds. The digest quotes held_out; conflicts and the digest count claims "
+        "from trusted_confidence on.",
         "measured": "",
         "corpus": {"abstracts": abstracts, **sources},
         "cross_validation": {"folds": k, "seeds": list(seeds), "decisions": figures, "chosen": chosen},
@@ -275,7 +340,9 @@ def report(result: CrossValidation, abstracts: int, chosen: str, k: int, seeds: 
     }
 
 
-def load_corpus(gold_paths: Sequence[str | Path], text_paths: Sequence[str | Path]) -> tuple[dict[str, list[dict]], dict[str, records.Article], dict[str, int]]:
+def load_corpus(
+    gold_paths: Sequence[str | Path], text_paths: Sequence[str | Path]
+) -> tuple[dict[str, list[dict]], dict[str, records.Article], dict[str, int]]:
     """The annotated abstracts: gold records from every gold file (a PMID annotated twice keeps
     its first record), their texts from the text files (PubMed XML or JSON Lines), and how many
     abstracts each gold file gave."""
@@ -297,13 +364,25 @@ def load_corpus(gold_paths: Sequence[str | Path], text_paths: Sequence[str | Pat
                 articles.setdefault(item.pmid, item)
     missing = sorted(set(gold) - set(articles))
     if missing:
-        raise ParseError(f"no text for {len(missing)} annotated abstracts (first: {missing[0]}); pass their files with --texts")
+        raise ParseError(
+            f"no text for {len(missing)} annotated abstracts (first: {missing[0]}); pass their files with --texts"
+        )
     return gold, articles, sources
 
 
-def train(config_path: str | Path, gold_paths: Sequence[str | Path], text_paths: Sequence[str | Path], groups: Mapping[str, str], *,
-          k: int = 5, seeds: Sequence[int] = (0, 1, 2), c: float = 0.3, min_precision: float = 0.85, decision: str = "auto",
-          write: bool = True) -> dict:
+def train(
+    config_path: str | Path,
+    gold_paths: Sequence[str | Path],
+    text_paths: Sequence[str | Path],
+    groups: Mapping[str, str],
+    *,
+    k: int = 5,
+    seeds: Sequence[int] = (0, 1, 2),
+    c: float = 0.3,
+    min_precision: float = 0.85,
+    decision: str = "auto",
+    write: bool = True,
+) -> dict:
     """Cross-validate every way of deciding, fit the chosen one ("auto": the best cross-validated
     F1 whose precision reaches `min_precision`) on all abstracts, and (with `write`) save the
     model and the quality report beside the pipeline config."""
@@ -325,7 +404,9 @@ def train(config_path: str | Path, gold_paths: Sequence[str | Path], text_paths:
     model.meta["trained"] = quality["measured"]
     if write:
         folder = resolve(config_path).parent
-        (folder / "relation_model.json").write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (folder / "relation_model.json").write_text(
+            json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (folder / "quality.json").write_text(json.dumps(quality, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     quality["threshold"] = model.threshold
     return quality
@@ -333,7 +414,9 @@ def train(config_path: str | Path, gold_paths: Sequence[str | Path], text_paths:
 
 def report_lines(quality: dict) -> list[str]:
     cv = quality["cross_validation"]
-    lines = [f"{quality['corpus']['abstracts']} annotated abstracts, {cv['folds']}-fold cross-validation × {len(cv['seeds'])} seeds (mean ± sd over folds)"]
+    lines = [
+        f"{quality['corpus']['abstracts']} annotated abstracts, {cv['folds']}-fold cross-validation × {len(cv['seeds'])} seeds (mean ± sd over folds)"
+    ]
     for name, figures in cv["decisions"].items():
         mark = "*" if name == cv["chosen"] else " "
         lines.append(
@@ -341,7 +424,12 @@ def report_lines(quality: dict) -> list[str]:
             f"R {figures['recall']['mean']:.3f} ± {figures['recall']['sd']:.3f}  F1 {figures['f1']['mean']:.3f} ± {figures['f1']['sd']:.3f}  "
             f"direction {figures['direction_accuracy']['mean']:.3f}"
         )
-    lines.append(f"decision threshold {quality.get('threshold', 0):.3f}; trusted from confidence {quality['trusted_confidence']:.2f}")
+    lines.append(
+        f"decision threshold {quality.get('threshold', 0):.3f}; trusted from confidence {quality['trusted_confidence']:.2f}"
+    )
     lines.append("confidence  triples  precision")
-    lines += [f"{row['confidence']:10s}  {row['triples']:7d}  {'—' if row['precision'] is None else format(row['precision'], '.3f')}" for row in quality["reliability"]]
+    lines += [
+        f"{row['confidence']:10s}  {row['triples']:7d}  {'—' if row['precision'] is None else format(row['precision'], '.3f')}"
+        for row in quality["reliability"]
+    ]
     return lines

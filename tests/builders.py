@@ -1,5 +1,6 @@
 """Builders of parsed records for tests: an article and a relation with every field filled, any of
 which a test may override."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -25,14 +26,35 @@ def make_article(pmid="100", title="Gut microbiota in depression", text="Faecali
     return records.Article(**values)
 
 
-def make_relation(pmid="100", taxon="Faecalibacterium", taxid=216851, direction="decreased", mesh="D003865", confidence=0.9, **extra):
+def make_relation(
+    pmid="100", taxon="Faecalibacterium", taxid=216851, direction="decreased", mesh="D003865", confidence=0.9, **extra
+):
     values = dict(
-        pmid=pmid, taxon=taxon, taxid=taxid, rank="genus" if taxid else "", disorder="major depressive disorder",
-        mesh=mesh, direction=direction, subject="human", evidence="Faecalibacterium was lower in MDD.",
-        confidence=confidence, taxon_text=taxon, taxon_start=0, taxon_end=len(taxon), disorder_text="MDD",
-        disorder_start=29, disorder_end=32, trigger="lower", trigger_start=20, trigger_end=25, sentence_start=30,
-        section="RESULTS", pipeline_version="test", taxon_lineage=(2, 1239, 216851) if taxid else (),
-        parent_taxid=541000 if taxid else None, disorder_group="depression",
+        pmid=pmid,
+        taxon=taxon,
+        taxid=taxid,
+        rank="genus" if taxid else "",
+        disorder="major depressive disorder",
+        mesh=mesh,
+        direction=direction,
+        subject="human",
+        evidence="Faecalibacterium was lower in MDD.",
+        confidence=confidence,
+        taxon_text=taxon,
+        taxon_start=0,
+        taxon_end=len(taxon),
+        disorder_text="MDD",
+        disorder_start=29,
+        disorder_end=32,
+        trigger="lower",
+        trigger_start=20,
+        trigger_end=25,
+        sentence_start=30,
+        section="RESULTS",
+        pipeline_version="test",
+        taxon_lineage=(2, 1239, 216851) if taxid else (),
+        parent_taxid=541000 if taxid else None,
+        disorder_group="depression",
     )
     values.update(extra)
     return records.Relation(**values)

@@ -1,6 +1,7 @@
 """Shared fixtures: real databases (SQLite always; PostgreSQL when MINER_TEST_DATABASE_URL names
 one, each test worker in a schema of its own), the real extraction pipeline (built once per
 worker), and paths to fixture files."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 PG_URL = os.environ.get("MINER_TEST_DATABASE_URL", "")
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="MINER_TEST_DATABASE_URL not set"))]
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="MINER_TEST_DATABASE_URL not set")),
+]
 
 
 @pytest.fixture(scope="session")
@@ -149,6 +153,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
+        )
         yield chromium
         chromium.close()

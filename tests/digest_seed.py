@@ -16,6 +16,7 @@ The model (`Claim`, `claims()`, `week_claims()`, `chart_counts()`) is computed h
 tables above, without the code under test, so the tests derive their expectations from it.
 Imports: `builders`, `miner.accounts`, `miner.conflicts`, `miner.curation`, `miner.store`.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -42,8 +43,15 @@ HOSTILE_TITLE = 'Akkermansia <script>alert("x")</script> & *stars* _under_ [coho
 SCRIPT = '<script>alert("x")</script>'
 
 TAXA = {  # name → NCBI taxid
-    "Faecalibacterium": 216851, "Blautia": 572511, "Roseburia": 841, "Akkermansia": 239934, "Bacteroides": 816,
-    "Prevotella": 838, "Coprococcus": 33042, "Lactobacillus": 1578, "Sutterella": 40545,
+    "Faecalibacterium": 216851,
+    "Blautia": 572511,
+    "Roseburia": 841,
+    "Akkermansia": 239934,
+    "Bacteroides": 816,
+    "Prevotella": 838,
+    "Coprococcus": 33042,
+    "Lactobacillus": 1578,
+    "Sutterella": 40545,
 }
 MDD, DEP, PD, BD = "D003865", "D003863", "D010300", "D001714"
 DISORDERS = {  # MeSH → (name, group)
@@ -58,15 +66,40 @@ TRIGGERS = {"increased": "increased", "decreased": "reduced"}
 # pmid → (first seen, title or None, retracted, [(taxon, mesh, extracted direction)])
 ARTICLES: dict[str, tuple[datetime, str | None, bool, list[tuple[str, str, str]]]] = {
     "3000": (datetime(2025, 6, 2, 9, tzinfo=UTC), None, False, [("Blautia", BD, "increased")]),
-    "3001": (datetime(2026, 11, 2, 10, tzinfo=UTC), None, False, [("Faecalibacterium", MDD, "decreased"), ("Prevotella", PD, "increased")]),
+    "3001": (
+        datetime(2026, 11, 2, 10, tzinfo=UTC),
+        None,
+        False,
+        [("Faecalibacterium", MDD, "decreased"), ("Prevotella", PD, "increased")],
+    ),
     "3005": (datetime(2026, 11, 4, 11, tzinfo=UTC), None, False, [("Prevotella", PD, "decreased")]),
-    "3002": (datetime(2026, 11, 10, 12, tzinfo=UTC), None, False, [("Faecalibacterium", DEP, "decreased"), ("Roseburia", PD, "decreased")]),
+    "3002": (
+        datetime(2026, 11, 10, 12, tzinfo=UTC),
+        None,
+        False,
+        [("Faecalibacterium", DEP, "decreased"), ("Roseburia", PD, "decreased")],
+    ),
     "3003": (datetime(2026, 11, 15, 23, 59, 59, tzinfo=UTC), None, False, [("Bacteroides", DEP, "increased")]),
     "3104": (WEEK_START, "Lactobacillus in depression (retracted)", True, [("Lactobacillus", DEP, "increased")]),
-    "3101": (datetime(2026, 11, 17, 9, tzinfo=UTC), None, False, [("Faecalibacterium", MDD, "increased"), ("Blautia", MDD, "increased"), ("Roseburia", PD, "decreased")]),
-    "3102": (datetime(2026, 11, 19, 14, tzinfo=UTC), HOSTILE_TITLE, False, [("Faecalibacterium", DEP, "increased"), ("Akkermansia", PD, "increased")]),
+    "3101": (
+        datetime(2026, 11, 17, 9, tzinfo=UTC),
+        None,
+        False,
+        [("Faecalibacterium", MDD, "increased"), ("Blautia", MDD, "increased"), ("Roseburia", PD, "decreased")],
+    ),
+    "3102": (
+        datetime(2026, 11, 19, 14, tzinfo=UTC),
+        HOSTILE_TITLE,
+        False,
+        [("Faecalibacterium", DEP, "increased"), ("Akkermansia", PD, "increased")],
+    ),
     "3105": (datetime(2026, 11, 20, 8, tzinfo=UTC), "A gut–brain editorial without findings", False, []),
-    "3103": (datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC), None, False, [("Bacteroides", DEP, "decreased"), ("Coprococcus", BD, "decreased")]),
+    "3103": (
+        datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC),
+        None,
+        False,
+        [("Bacteroides", DEP, "decreased"), ("Coprococcus", BD, "decreased")],
+    ),
     "3201": (WEEK_END, None, False, [("Roseburia", PD, "decreased"), ("Sutterella", DEP, "increased")]),
 }
 VERDICTS = {  # (pmid, taxon) → verdict
@@ -77,8 +110,14 @@ VERDICTS = {  # (pmid, taxon) → verdict
 REJECTING = {"wrong taxon", "wrong disorder", "not a finding"}
 # conflict (taxon, group) → (first seen, status changed at)
 CONFLICT_TIMES = {
-    ("Faecalibacterium", "depression"): (datetime(2026, 11, 17, 9, 5, tzinfo=UTC), datetime(2026, 11, 17, 9, 5, tzinfo=UTC)),
-    ("Bacteroides", "depression"): (datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC), datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC)),
+    ("Faecalibacterium", "depression"): (
+        datetime(2026, 11, 17, 9, 5, tzinfo=UTC),
+        datetime(2026, 11, 17, 9, 5, tzinfo=UTC),
+    ),
+    ("Bacteroides", "depression"): (
+        datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC),
+    ),
     ("Prevotella", "parkinson"): (datetime(2026, 11, 4, 11, 5, tzinfo=UTC), datetime(2026, 11, 19, 10, tzinfo=UTC)),
 }
 
@@ -110,7 +149,11 @@ def claims() -> list[Claim]:
     for pmid, (seen, _, retracted, listed) in ARTICLES.items():
         for taxon, mesh, extracted in listed:
             verdict = VERDICTS.get((pmid, taxon))
-            direction = {"increased": "decreased", "decreased": "increased"}[extracted] if verdict == "wrong direction" else extracted
+            direction = (
+                {"increased": "decreased", "decreased": "increased"}[extracted]
+                if verdict == "wrong direction"
+                else extracted
+            )
             found.append(Claim(pmid, taxon, mesh, DISORDERS[mesh][1], extracted, direction, verdict, seen, retracted))
     return found
 
@@ -150,31 +193,60 @@ def _records(pmid: str):
     for taxon, mesh, direction in listed:
         disorder = DISORDERS[mesh][0]
         sentence = f"In cohort {pmid}, {taxon} was {TRIGGERS[direction]} in {disorder} patients."
-        at, where, trigger = sentence.index(taxon), sentence.index(disorder), sentence.index(f" {TRIGGERS[direction]} ") + 1
+        at, where, trigger = (
+            sentence.index(taxon),
+            sentence.index(disorder),
+            sentence.index(f" {TRIGGERS[direction]} ") + 1,
+        )
         relations.append(
             make_relation(
-                pmid=pmid, taxon=taxon, taxid=TAXA[taxon], direction=direction, mesh=mesh, disorder=disorder, evidence=sentence,
-                confidence=0.8, taxon_text=taxon, taxon_start=at, taxon_end=at + len(taxon), disorder_text=disorder,
-                disorder_start=where, disorder_end=where + len(disorder), trigger=TRIGGERS[direction], trigger_start=trigger,
-                trigger_end=trigger + len(TRIGGERS[direction]), taxon_lineage=(2, TAXA[taxon]), parent_taxid=2,
+                pmid=pmid,
+                taxon=taxon,
+                taxid=TAXA[taxon],
+                direction=direction,
+                mesh=mesh,
+                disorder=disorder,
+                evidence=sentence,
+                confidence=0.8,
+                taxon_text=taxon,
+                taxon_start=at,
+                taxon_end=at + len(taxon),
+                disorder_text=disorder,
+                disorder_start=where,
+                disorder_end=where + len(disorder),
+                trigger=TRIGGERS[direction],
+                trigger_start=trigger,
+                trigger_end=trigger + len(TRIGGERS[direction]),
+                taxon_lineage=(2, TAXA[taxon]),
+                parent_taxid=2,
                 disorder_group=DISORDERS[mesh][1],
             )
         )
         sentences.append(sentence)
     types = ("Journal Article", "Retracted Publication") if retracted else ("Journal Article",)
     article = make_article(
-        pmid=pmid, title=title_of(pmid), text=" ".join(sentences) or "An editorial.", journal="Gut Microbes", year=2026,
+        pmid=pmid,
+        title=title_of(pmid),
+        text=" ".join(sentences) or "An editorial.",
+        journal="Gut Microbes",
+        year=2026,
         publication_types=types,
     )
     return article, relations
 
 
 def _relation_id(session, pmid: str, taxon: str) -> int:
-    return session.scalar(select(Relation.id).join(Taxon, Relation.taxon_id == Taxon.id).where(Relation.pmid == pmid, Taxon.name == taxon))
+    return session.scalar(
+        select(Relation.id).join(Taxon, Relation.taxon_id == Taxon.id).where(Relation.pmid == pmid, Taxon.name == taxon)
+    )
 
 
 def _conflict_id(session, taxon: str, group: str) -> int:
-    return session.scalar(select(Conflict.id).join(Taxon, Conflict.taxon_id == Taxon.id).where(Taxon.name == taxon, Conflict.disorder_group == group))
+    return session.scalar(
+        select(Conflict.id)
+        .join(Taxon, Conflict.taxon_id == Taxon.id)
+        .where(Taxon.name == taxon, Conflict.disorder_group == group)
+    )
 
 
 def seed(database: Database) -> None:
@@ -184,13 +256,16 @@ def seed(database: Database) -> None:
         curator = create_user(session, CURATOR[0], "curator", CURATOR[1])
         for (pmid, taxon), verdict in VERDICTS.items():
             give_verdict(session, _relation_id(session, pmid, taxon), verdict, curator)
-        set_conflict_status(session, _conflict_id(session, "Prevotella", "parkinson"), "confirmed", curator, CONFIRM_REASON)
+        set_conflict_status(
+            session, _conflict_id(session, "Prevotella", "parkinson"), "confirmed", curator, CONFIRM_REASON
+        )
         for pmid, (seen, *_rest) in ARTICLES.items():
             session.execute(update(Article).where(Article.pmid == pmid).values(first_seen_at=seen))
         for (taxon, group), (first_seen, status_at) in CONFLICT_TIMES.items():
             conflict_id = _conflict_id(session, taxon, group)
             assert conflict_id is not None, f"the seed expected a conflict on {taxon} in {group}"
-            session.execute(update(Conflict).where(Conflict.id == conflict_id).values(first_seen_at=first_seen, status_at=status_at))
+            session.execute(
+                update(Conflict).where(Conflict.id == conflict_id).values(first_seen_at=first_seen, status_at=status_at)
+            )
         stored = session.scalars(select(Conflict)).all()
         assert len(stored) == len(CONFLICT_TIMES), "the seed made a conflict it does not date"
-

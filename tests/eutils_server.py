@@ -10,6 +10,7 @@ requires tool and email, and injects faults on request or at random: 429 with Re
 a body cut short, an HTTP 200 with an ERROR, and a record silently left out of an efetch.
 Every request is logged with its arrival time.
 """
+
 from __future__ import annotations
 
 import random
@@ -65,7 +66,12 @@ class _Templates:
     def record(self, rec: Record) -> str:
         text = self.records[int(rec.pmid) % len(self.records)]
         text = re.sub(r'<PMID Version="\d+">\d+</PMID>', f'<PMID Version="1">{rec.pmid}</PMID>', text, count=1)
-        text = re.sub(r'<ArticleId IdType="pubmed">\d+</ArticleId>', f'<ArticleId IdType="pubmed">{rec.pmid}</ArticleId>', text, count=1)
+        text = re.sub(
+            r'<ArticleId IdType="pubmed">\d+</ArticleId>',
+            f'<ArticleId IdType="pubmed">{rec.pmid}</ArticleId>',
+            text,
+            count=1,
+        )
         text = re.sub(r"<ArticleTitle>", f"<ArticleTitle>[{rec.pmid}] ", text, count=1)
         entrez = f'<PubMedPubDate PubStatus="entrez"><Year>{rec.edat.year}</Year><Month>{rec.edat.month}</Month><Day>{rec.edat.day}</Day></PubMedPubDate>'
         text = re.sub(r'<PubMedPubDate PubStatus="entrez">.*?</PubMedPubDate>', entrez, text, count=1, flags=re.S)
@@ -141,9 +147,13 @@ class EutilsServer(LoopbackServing):
             self._count += 1
             number = self._count
             self.log.append((time.monotonic(), endpoint, form))
-            fault = self.forced.get(number) or (self._rng.choice(FAULTS) if self._rng.random() < self.fault_rate else None)
+            fault = self.forced.get(number) or (
+                self._rng.choice(FAULTS) if self._rng.random() < self.fault_rate else None
+            )
         if not form.get("tool") or not form.get("email"):
-            return self._send(handler, 400, b"<eSearchResult><ERROR>tool and email are required</ERROR></eSearchResult>")
+            return self._send(
+                handler, 400, b"<eSearchResult><ERROR>tool and email are required</ERROR></eSearchResult>"
+            )
         if fault is not None and fault not in FAULTS:
             return self._send(handler, 404, b"<eSearchResult><ERROR>not found</ERROR></eSearchResult>")
         if fault == "429":
@@ -186,7 +196,9 @@ class EutilsServer(LoopbackServing):
         else:
             start, count = int(form.get("retstart", 0)), int(form.get("retmax", 20))
             if start + count > CAP:
-                return b"<eFetchResult><ERROR>Cannot retrieve more than 9,999 records of one search</ERROR></eFetchResult>"
+                return (
+                    b"<eFetchResult><ERROR>Cannot retrieve more than 9,999 records of one search</ERROR></eFetchResult>"
+                )
             pmids = self._history.get(form.get("WebEnv", ""), [])[start : start + count]
         if drop and pmids:
             pmids = pmids[1:]

@@ -4,6 +4,7 @@ reply (and `accept_all` undoes that). `closed_port` gives a loopback port nothin
 a server that is down. Plain SMTP, no AUTH offered (aiosmtpd offers it only over TLS).
 Imports: aiosmtpd, stdlib.
 """
+
 from __future__ import annotations
 
 import socket

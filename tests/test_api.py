@@ -8,6 +8,7 @@ JSON, the pairs' counts and consensus, the entity endpoints, the streamed export
 and the OpenAPI document and offline Swagger UI.
 Imports: httpx, `miner.config`, `miner.web`, and the test helpers `api_seed`, `web_server`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,8 +22,20 @@ import httpx
 import pytest
 
 from api_seed import (
-    CONFIRMED, DISORDERS, LACHNOSPIRACEAE_AND_BELOW, TAXA, Claim, add_claims, claims, contradicted, doi_of, expected_pairs, journal_of, lineage,
-    seed, visible,
+    CONFIRMED,
+    DISORDERS,
+    LACHNOSPIRACEAE_AND_BELOW,
+    TAXA,
+    Claim,
+    add_claims,
+    claims,
+    contradicted,
+    doi_of,
+    expected_pairs,
+    journal_of,
+    lineage,
+    seed,
+    visible,
 )
 from miner.config import Settings
 from miner.taxon_tree import taxon_tree
@@ -99,11 +112,31 @@ FILTERS = [
     ("taxon-name", {"taxon": "Faecalibacterium"}, VISIBLE, lambda c: c.taxon == "Faecalibacterium"),
     ("taxon-name-any-case", {"taxon": "faecalibacterium"}, VISIBLE, lambda c: c.taxon == "Faecalibacterium"),
     ("taxon-taxid", {"taxon": "216851"}, VISIBLE, lambda c: c.taxon == "Faecalibacterium"),
-    ("taxon-genus-with-species", {"taxon": "Faecalibacterium", "include_descendants": "true"}, VISIBLE, lambda c: c.taxon.startswith("Faecalibacterium")),
+    (
+        "taxon-genus-with-species",
+        {"taxon": "Faecalibacterium", "include_descendants": "true"},
+        VISIBLE,
+        lambda c: c.taxon.startswith("Faecalibacterium"),
+    ),
     ("family-alone", {"taxon": "Lachnospiraceae"}, VISIBLE, lambda c: c.taxon == "Lachnospiraceae"),
-    ("family-descendants-by-taxid", {"taxon": "186803", "include_descendants": "true"}, VISIBLE, lambda c: c.taxon in LACHNOSPIRACEAE_AND_BELOW),
-    ("family-descendants-by-name", {"taxon": "Lachnospiraceae", "include_descendants": "true"}, VISIBLE, lambda c: c.taxon in LACHNOSPIRACEAE_AND_BELOW),
-    ("genus-descendants", {"taxon": "Blautia", "include_descendants": "true"}, VISIBLE, lambda c: c.taxon in ("Blautia", "Blautia obeum")),
+    (
+        "family-descendants-by-taxid",
+        {"taxon": "186803", "include_descendants": "true"},
+        VISIBLE,
+        lambda c: c.taxon in LACHNOSPIRACEAE_AND_BELOW,
+    ),
+    (
+        "family-descendants-by-name",
+        {"taxon": "Lachnospiraceae", "include_descendants": "true"},
+        VISIBLE,
+        lambda c: c.taxon in LACHNOSPIRACEAE_AND_BELOW,
+    ),
+    (
+        "genus-descendants",
+        {"taxon": "Blautia", "include_descendants": "true"},
+        VISIBLE,
+        lambda c: c.taxon in ("Blautia", "Blautia obeum"),
+    ),
     ("gazetteer-synonym", {"taxon": "Ruminococcus obeum"}, VISIBLE, lambda c: c.taxon == "Blautia obeum"),
     ("rank-species", {"rank": "species"}, VISIBLE, lambda c: c.rank == "species"),
     ("rank-family", {"rank": "family"}, VISIBLE, lambda c: c.rank == "family"),
@@ -133,18 +166,50 @@ FILTERS = [
     ("verdict-wrong-taxon", {"verdict": "wrong taxon"}, ALL, lambda c: c.verdict == "wrong taxon"),
     (
         "family-in-depression-since-2016",
-        {"taxon": "Lachnospiraceae", "include_descendants": "true", "disorder": "depression", "subject": "human", "year_from": "2016"},
-        VISIBLE, lambda c: c.taxon in LACHNOSPIRACEAE_AND_BELOW and c.group == "depression" and c.subject == "human" and c.year >= 2016,
+        {
+            "taxon": "Lachnospiraceae",
+            "include_descendants": "true",
+            "disorder": "depression",
+            "subject": "human",
+            "year_from": "2016",
+        },
+        VISIBLE,
+        lambda c: (
+            c.taxon in LACHNOSPIRACEAE_AND_BELOW and c.group == "depression" and c.subject == "human" and c.year >= 2016
+        ),
     ),
     (
         "genus-down-confident-until-2019",
         {"taxon": "216851", "direction": "decreased", "min_confidence": "0.85", "year_to": "2019"},
-        VISIBLE, lambda c: c.taxon == "Faecalibacterium" and c.direction == "decreased" and c.confidence >= 0.85 and c.year <= 2019,
+        VISIBLE,
+        lambda c: (
+            c.taxon == "Faecalibacterium" and c.direction == "decreased" and c.confidence >= 0.85 and c.year <= 2019
+        ),
     ),
-    ("genera-down-in-parkinson", {"disorder": PD, "rank": "genus", "direction": "decreased"}, VISIBLE, lambda c: c.mesh == PD and c.rank == "genus" and c.direction == "decreased"),
-    ("verdict-and-direction", {"taxon": "Blautia", "direction": "decreased", "verdict": "reviewed"}, ALL, lambda c: c.taxon == "Blautia" and c.direction == "decreased" and c.verdict is not None),
-    ("conflicts-in-depression-mesh", {"conflict_only": "true", "disorder": DEP}, VISIBLE, lambda c: c.mesh == DEP and (c.taxon, c.group, c.subject) in contradicted()),
-    ("animal-family-and-below", {"taxon": "186803", "include_descendants": "true", "subject": "animal"}, VISIBLE, lambda c: c.taxon in LACHNOSPIRACEAE_AND_BELOW and c.subject == "animal"),
+    (
+        "genera-down-in-parkinson",
+        {"disorder": PD, "rank": "genus", "direction": "decreased"},
+        VISIBLE,
+        lambda c: c.mesh == PD and c.rank == "genus" and c.direction == "decreased",
+    ),
+    (
+        "verdict-and-direction",
+        {"taxon": "Blautia", "direction": "decreased", "verdict": "reviewed"},
+        ALL,
+        lambda c: c.taxon == "Blautia" and c.direction == "decreased" and c.verdict is not None,
+    ),
+    (
+        "conflicts-in-depression-mesh",
+        {"conflict_only": "true", "disorder": DEP},
+        VISIBLE,
+        lambda c: c.mesh == DEP and (c.taxon, c.group, c.subject) in contradicted(),
+    ),
+    (
+        "animal-family-and-below",
+        {"taxon": "186803", "include_descendants": "true", "subject": "animal"},
+        VISIBLE,
+        lambda c: c.taxon in LACHNOSPIRACEAE_AND_BELOW and c.subject == "animal",
+    ),
 ]
 
 
@@ -180,7 +245,9 @@ def test_a_verdict_changes_what_is_read(api):
     client, _ = api
     # 2010's Blautia claim was extracted "increased"; a curator said "wrong direction"
     flipped = [i for i in relations(client, taxon="Blautia", pmid="2010")]
-    assert [(i["direction"], i["extracted_direction"], i["verdict"]) for i in flipped] == [("decreased", "increased", "wrong direction")]
+    assert [(i["direction"], i["extracted_direction"], i["verdict"]) for i in flipped] == [
+        ("decreased", "increased", "wrong direction")
+    ]
     assert "2010" in {i["pmid"] for i in relations(client, taxon="Blautia", direction="decreased")}
     assert "2010" not in {i["pmid"] for i in relations(client, taxon="Blautia", direction="increased")}
     # 2010's Prevotella claim is "wrong taxon": hidden unless asked for
@@ -203,14 +270,26 @@ def test_relation_items_carry_their_evidence_and_article(api):
         assert text[item["taxon_start"] : item["taxon_end"]] == item["taxon_text"] == claim.taxon_text
         assert text[item["disorder_start"] : item["disorder_end"]] == item["disorder_text"] == DISORDERS[claim.mesh][2]
         assert text[item["trigger_start"] : item["trigger_end"]] == item["trigger"]
-        assert (item["pmid"], item["journal"], item["year"], item["doi"]) == (claim.pmid, claim.journal, claim.year, claim.doi)
-        assert (item["taxid"], item["rank"], item["disorder"], item["disorder_group"]) == (claim.taxid, claim.rank, claim.disorder, claim.group)
+        assert (item["pmid"], item["journal"], item["year"], item["doi"]) == (
+            claim.pmid,
+            claim.journal,
+            claim.year,
+            claim.doi,
+        )
+        assert (item["taxid"], item["rank"], item["disorder"], item["disorder_group"]) == (
+            claim.taxid,
+            claim.rank,
+            claim.disorder,
+            claim.group,
+        )
         assert (item["direction"], item["verdict"], item["subject"]) == (claim.direction, claim.verdict, claim.subject)
         assert item["confidence"] == pytest.approx(claim.confidence)
         assert isinstance(item["id"], int)
     # a species written abbreviated: the offsets slice what the sentence says, not the name
     prausnitzii = [i for i in items if i["taxon"] == "Faecalibacterium prausnitzii"]
-    assert prausnitzii and all(i["evidence"][i["taxon_start"] : i["taxon_end"]] == "F. prausnitzii" for i in prausnitzii)
+    assert prausnitzii and all(
+        i["evidence"][i["taxon_start"] : i["taxon_end"]] == "F. prausnitzii" for i in prausnitzii
+    )
 
 
 # ---- /relations: sorting and cursors ---------------------------------------------------------
@@ -256,7 +335,9 @@ def test_sorting_and_walking_every_page(api, sort):
     paged = walk(client, sort=sort, limit="7")
     assert [i["id"] for i in paged] == [i["id"] for i in whole]  # same rows, same order, no repeats
     filtered = dict(disorder="depression", subject="human")
-    assert [i["id"] for i in walk(client, sort=sort, limit="4", **filtered)] == [i["id"] for i in relations(client, sort=sort, **filtered)]
+    assert [i["id"] for i in walk(client, sort=sort, limit="4", **filtered)] == [
+        i["id"] for i in relations(client, sort=sort, **filtered)
+    ]
 
 
 def test_sort_values_follow_the_corpus(api):
@@ -275,10 +356,15 @@ def test_pages_neither_skip_nor_repeat_while_claims_are_stored(api, sort):
 
     def store_more(page: int) -> None:
         pmid = str(3000 + page)
-        add_claims(database, pmid, years[page % len(years)], [
-            ("Faecalibacterium", MDD, "decreased", "human", 0.3 + page / 100),
-            ("Coprococcus", PD, "increased", "animal", 0.99 - page / 100),
-        ])
+        add_claims(
+            database,
+            pmid,
+            years[page % len(years)],
+            [
+                ("Faecalibacterium", MDD, "decreased", "human", 0.3 + page / 100),
+                ("Coprococcus", PD, "increased", "animal", 0.99 - page / 100),
+            ],
+        )
 
     seen = walk(client, between=store_more, sort=sort, limit="6")
     ids = [i["id"] for i in seen]
@@ -302,7 +388,15 @@ def test_foreign_and_tampered_cursors_are_refused(api):
     assert cursor
     assert "sort" in error(client, "/relations", 400, sort="-id", limit=5, cursor=cursor)
     assert "sort" in error(client, "/relations", 400, sort="year", limit=5, cursor=cursor)
-    for tampered in ("x" + cursor[1:-3] + "!!!", "not-a-cursor", cursor_of("-year", "2020", 7), cursor_of("-year", 2020), cursor_of({"a": 1}), "e30", cursor_of("-year", 2020, 7.5)):
+    for tampered in (
+        "x" + cursor[1:-3] + "!!!",
+        "not-a-cursor",
+        cursor_of("-year", "2020", 7),
+        cursor_of("-year", 2020),
+        cursor_of({"a": 1}),
+        "e30",
+        cursor_of("-year", 2020, 7.5),
+    ):
         assert "cursor" in error(client, "/relations", 400, sort="-year", limit=5, cursor=tampered), tampered
     # the genuine cursor still works and continues where the first page stopped
     second = get(client, "/relations", sort="-year", limit=5, cursor=cursor)
@@ -311,12 +405,18 @@ def test_foreign_and_tampered_cursors_are_refused(api):
 
 def test_cursors_with_numbers_the_database_cannot_hold_are_a_400(api):
     client, _ = api
-    for cursor in (cursor_of("-id", 1, 10**30), cursor_of("-confidence", 1e308 * 10, 5), cursor_of("-year", 10**30, 5), cursor_of("-id", 1, -1)):
+    for cursor in (
+        cursor_of("-id", 1, 10**30),
+        cursor_of("-confidence", 1e308 * 10, 5),
+        cursor_of("-year", 10**30, 5),
+        cursor_of("-id", 1, -1),
+    ):
         sort = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))[0]
         assert "cursor" in error(client, "/relations", 400, sort=sort, limit=5, cursor=cursor), cursor
 
 
 # ---- parameter errors ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "path, params, status, mentions",
@@ -364,6 +464,7 @@ def test_bad_requests_are_json_errors(api, path, params, status, mentions):
 
 # ---- /pairs ----------------------------------------------------------------------------------
 
+
 def assert_pairs(items: list[dict], selected: list[Claim]) -> None:
     assert_pairs_as(items, expected_pairs(selected))
 
@@ -386,8 +487,22 @@ def test_pair_counts_and_consensus(api):
     found = {pair_key(i): i for i in items}
     # spot checks of the definition, worked by hand; the review (2004) does not vote by default
     spots = {
-        ("Faecalibacterium", "depression", "human"): (1, 4, 1, 6, -0.5, "decreased"),  # 2015 counts once for two MeSH ids
-        ("Lachnospiraceae", "depression", "human"): (0, 1, 0, 1, -1.0, "single paper"),  # the review's "unchanged" left out
+        ("Faecalibacterium", "depression", "human"): (
+            1,
+            4,
+            1,
+            6,
+            -0.5,
+            "decreased",
+        ),  # 2015 counts once for two MeSH ids
+        ("Lachnospiraceae", "depression", "human"): (
+            0,
+            1,
+            0,
+            1,
+            -1.0,
+            "single paper",
+        ),  # the review's "unchanged" left out
         ("Blautia", "depression", "human"): (2, 1, 0, 3, 0.333, "mixed"),  # 2010 read decreased through its verdict
         ("Bacteroides", "depression", "human"): (2, 2, 0, 4, 0.0, "mixed"),
         ("Bacteroides", "bipolar", "human"): (0, 0, 2, 2, 0.0, "unchanged"),
@@ -397,12 +512,26 @@ def test_pair_counts_and_consensus(api):
     }
     for pair, values in spots.items():
         item = found[pair]
-        assert (item["increased"], item["decreased"], item["unchanged"], item["papers"], item["score"], item["consensus"]) == values, pair
+        assert (
+            item["increased"],
+            item["decreased"],
+            item["unchanged"],
+            item["papers"],
+            item["score"],
+            item["consensus"],
+        ) == values, pair
     reviewed = found[("Faecalibacterium", "depression", "human")]
-    assert (reviewed["reviews_decreased"], reviewed["reviews_papers"], reviewed["evidence"]) == (1, 1, "primary")  # shown apart
+    assert (reviewed["reviews_decreased"], reviewed["reviews_papers"], reviewed["evidence"]) == (
+        1,
+        1,
+        "primary",
+    )  # shown apart
     associated = found[("Blautia", "bipolar", "human")]  # one paper, "associated": no vote either way
     assert (associated["papers"], associated["score"]) == (1, None)
-    assert (found[("Faecalibacterium", "depression", "human")]["first_year"], found[("Faecalibacterium", "depression", "human")]["latest_year"]) == (2015, 2024)
+    assert (
+        found[("Faecalibacterium", "depression", "human")]["first_year"],
+        found[("Faecalibacterium", "depression", "human")]["latest_year"],
+    ) == (2015, 2024)
 
 
 def test_reviews_vote_with_evidence_all(api):
@@ -418,7 +547,14 @@ def test_reviews_vote_with_evidence_all(api):
     }
     for pair, values in spots.items():
         item = found[pair]
-        assert (item["increased"], item["decreased"], item["unchanged"], item["papers"], item["score"], item["consensus"]) == values, pair
+        assert (
+            item["increased"],
+            item["decreased"],
+            item["unchanged"],
+            item["papers"],
+            item["score"],
+            item["consensus"],
+        ) == values, pair
 
 
 def test_a_filter_chooses_pairs_never_votes(api):
@@ -479,7 +615,9 @@ def test_pairs_sorted_by_papers_and_paged_by_offset(api):
     assert pair_key(by_papers[0]) == ("Faecalibacterium", "depression", "human")
     whole = get(client, "/pairs", limit=500, sort="taxon")["items"]
     assert len(whole) == len(expected_pairs(visible())) > 10
-    windows = [get(client, "/pairs", limit=4, offset=offset, sort="taxon")["items"] for offset in range(0, len(whole), 4)]
+    windows = [
+        get(client, "/pairs", limit=4, offset=offset, sort="taxon")["items"] for offset in range(0, len(whole), 4)
+    ]
     assert [pair_key(i) for window in windows for i in window] == [pair_key(i) for i in whole]
     assert get(client, "/pairs", limit=4, offset=len(whole), sort="taxon")["items"] == []
 
@@ -494,10 +632,11 @@ def test_pairs_sorted_by_score(api, sort):
     assert None in scores  # Blautia in bipolar: one "associated" claim
     voted = [s for s in scores if s is not None]
     assert voted == sorted(voted, reverse=sort == "-consensus")
-    assert scores[len(voted):] == [None] * (len(scores) - len(voted)), f"null scores not last: {scores}"
+    assert scores[len(voted) :] == [None] * (len(scores) - len(voted)), f"null scores not last: {scores}"
 
 
 # ---- one taxon, the disorders, one article, conflicts, stats, suggestions ----------------------
+
 
 def test_a_family_with_its_descendants(api):
     client, _ = api
@@ -531,13 +670,17 @@ def test_a_species_with_its_names(api):
     assert {f["taxon"] for f in get(client, "/taxa/216851")["findings"]} == {"Faecalibacterium"}
     genus = get(client, "/taxa/216851", include_descendants="true")
     assert {f["taxon"] for f in genus["findings"]} == {"Faecalibacterium", "Faecalibacterium prausnitzii"}
-    assert [(d["taxon"], d["taxid"]) for d in genus["descendants_with_findings"]] == [("Faecalibacterium prausnitzii", 853)]
+    assert [(d["taxon"], d["taxid"]) for d in genus["descendants_with_findings"]] == [
+        ("Faecalibacterium prausnitzii", 853)
+    ]
 
 
 def test_disorders_list_and_detail(api):
     client, _ = api
     listed = get(client, "/disorders")["items"]
-    expected = {mesh: (name, group, sum(c.mesh == mesh for c in visible())) for mesh, (name, group, _) in DISORDERS.items()}
+    expected = {
+        mesh: (name, group, sum(c.mesh == mesh for c in visible())) for mesh, (name, group, _) in DISORDERS.items()
+    }
     assert {d["mesh"]: (d["name"], d["group"], d["claims"]) for d in listed} == expected
     assert [d["group"] for d in listed] == sorted(d["group"] for d in listed)
 
@@ -547,7 +690,9 @@ def test_disorders_list_and_detail(api):
     assert mdd["conflicts"] == len([k for k in contradicted() if k[1] == "depression"])
     mine = expected_pairs([c for c in visible() if c.mesh == MDD])
     assert mdd["pairs"] == len(mine)
-    voted = {k: v for k, v in mine.items() if v["papers"] >= 2}  # the up and down lists rank pairs of two papers or more
+    voted = {
+        k: v for k, v in mine.items() if v["papers"] >= 2
+    }  # the up and down lists rank pairs of two papers or more
     assert [p["score"] for p in mdd["most_increased"]] == sorted((v["score"] for v in voted.values()), reverse=True)
     assert [p["score"] for p in mdd["most_decreased"]] == sorted(v["score"] for v in voted.values())
     assert pair_key(mdd["most_decreased"][0]) == ("Coprococcus", "depression", "human")  # 2004, 2011: both decreased
@@ -558,7 +703,13 @@ def test_disorders_list_and_detail(api):
 def test_an_article_lists_every_claim_with_its_verdict(api):
     client, _ = api
     article = get(client, "/articles/2010")
-    assert (article["pmid"], article["year"], article["journal"], article["doi"], article["secondary"]) == ("2010", 2021, journal_of("2010"), doi_of("2010"), False)
+    assert (article["pmid"], article["year"], article["journal"], article["doi"], article["secondary"]) == (
+        "2010",
+        2021,
+        journal_of("2010"),
+        doi_of("2010"),
+        False,
+    )
     got = {(c["taxon"], c["mesh"], c["direction"], c["extracted_direction"], c["verdict"]) for c in article["claims"]}
     assert got == {
         ("Blautia", DEP, "decreased", "increased", "wrong direction"),
@@ -581,7 +732,11 @@ def test_conflicts_endpoint(api):
         ("Prevotella", "depression", "human", "resolved"),
     }
     faecalibacterium = next(c for c in items if c["taxon"] == "Faecalibacterium")
-    assert (faecalibacterium["increased"], sorted(faecalibacterium["decreased"]), faecalibacterium["unchanged"]) == (["2003"], ["2001", "2002", "2004", "2013", "2015"], ["2011"])
+    assert (faecalibacterium["increased"], sorted(faecalibacterium["decreased"]), faecalibacterium["unchanged"]) == (
+        ["2003"],
+        ["2001", "2002", "2004", "2013", "2015"],
+        ["2011"],
+    )
     assert items[0]["taxon"] == "Bacteroides"  # two papers on each side: the most evidence
     second = get(client, "/conflicts", limit=1, offset=1)
     assert (second["total"], [c["id"] for c in second["items"]]) == (4, [items[1]["id"]])
@@ -596,7 +751,9 @@ def test_stats(api):
     shown = visible()
     assert stats["articles"] == stats["articles_with_relations"] == 15
     assert stats["relations"] == len(shown) == 46
-    assert stats["relations_by_direction"] == {d: sum(c.direction == d for c in shown) for d in ("increased", "decreased", "unchanged", "associated")}
+    assert stats["relations_by_direction"] == {
+        d: sum(c.direction == d for c in shown) for d in ("increased", "decreased", "unchanged", "associated")
+    }
     assert stats["taxa"] == len({c.taxon for c in shown}) == 9
     assert stats["disorders"] == 4
     assert stats["conflicts"] == len(contradicted()) == 3
@@ -606,11 +763,16 @@ def test_stats(api):
 def test_suggest(api):
     client, _ = api
     blau = get(client, "/suggest", q="blau")
-    assert [t["name"] for t in blau["taxa"]][:2] == ["Blautia", "Blautia obeum"]  # stored ones first, starts-with, shortest first
+    assert [t["name"] for t in blau["taxa"]][:2] == [
+        "Blautia",
+        "Blautia obeum",
+    ]  # stored ones first, starts-with, shortest first
     assert blau["taxa"][0] == {"name": "Blautia", "taxid": 572511, "rank": "genus", "matched": "Blautia"}
     assert all(t["matched"].lower().startswith("blau") for t in blau["taxa"][2:])  # then the gazetteer's other taxa
     assert [t["name"] for t in get(client, "/suggest", q="obeum")["taxa"]] == ["Blautia obeum"]
-    assert get(client, "/suggest", q="parkin")["disorders"] == [{"name": "Parkinson's disease", "mesh": PD, "group": "parkinson", "matched": "Parkinson's disease"}]
+    assert get(client, "/suggest", q="parkin")["disorders"] == [
+        {"name": "Parkinson's disease", "mesh": PD, "group": "parkinson", "matched": "Parkinson's disease"}
+    ]
     depress = get(client, "/suggest", q="depress")["disorders"]
     assert {d["mesh"] for d in depress} == {MDD, DEP, BD}  # bipolar by a term of its lexicon
     assert all("depress" in d["matched"].lower() for d in depress)
@@ -619,6 +781,7 @@ def test_suggest(api):
 
 
 # ---- exports ---------------------------------------------------------------------------------
+
 
 def download(client: httpx.Client, path: str, fmt: str, **params) -> tuple[httpx.Response, list[dict]]:
     answer = client.get(API + path, params={**params, "format": fmt})
@@ -645,7 +808,9 @@ EXPORT_FILTERS = [
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-@pytest.mark.parametrize("params", EXPORT_FILTERS, ids=["all", "genus-below-in-depression", "any-verdict", "family-down-since-2016"])
+@pytest.mark.parametrize(
+    "params", EXPORT_FILTERS, ids=["all", "genus-below-in-depression", "any-verdict", "family-down-since-2016"]
+)
 def test_relation_exports_equal_the_api(api, fmt, params):
     client, _ = api
     items = {i["id"]: i for i in relations(client, **params)}
@@ -653,7 +818,17 @@ def test_relation_exports_equal_the_api(api, fmt, params):
     assert items and {int(r["id"]) for r in rows} == set(items) and len(rows) == len(items)
     for row in rows:
         item = items[int(row["id"])]
-        for name in ("pmid", "taxon", "mesh", "direction", "extracted_direction", "subject", "evidence", "doi", "journal"):
+        for name in (
+            "pmid",
+            "taxon",
+            "mesh",
+            "direction",
+            "extracted_direction",
+            "subject",
+            "evidence",
+            "doi",
+            "journal",
+        ):
             assert str(row[name]) == str(item[name]), name
         assert int(row["year"]) == item["year"] and float(row["confidence"]) == pytest.approx(item["confidence"])
         assert (row["verdict"] or None) == item["verdict"]
@@ -672,7 +847,11 @@ def expected_signatures(selected: list[Claim]) -> dict[str, list[Claim]]:
     return found
 
 
-@pytest.mark.parametrize("params", [{}, {"disorder": "parkinson"}, {"taxon": "Faecalibacterium", "include_descendants": "true"}], ids=["all", "parkinson", "genus-below"])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"disorder": "parkinson"}, {"taxon": "Faecalibacterium", "include_descendants": "true"}],
+    ids=["all", "parkinson", "genus-below"],
+)
 def test_signature_export(api, params):
     client, _ = api
     ids = {key(i): i["id"] for i in relations(client, verdict="any")}
@@ -688,15 +867,30 @@ def test_signature_export(api, params):
         members = {c.taxon: c for c in expected[row["signature"]]}
         first = next(iter(members.values()))
         assert set(row["taxa"]) == set(members)
-        assert (row["pmid"], row["mesh"], row["condition"], row["disorder_group"], row["year"], row["doi"], row["journal"]) == (
-            first.pmid, first.mesh, first.disorder, first.group, first.year, first.doi, first.journal)
+        assert (
+            row["pmid"],
+            row["mesh"],
+            row["condition"],
+            row["disorder_group"],
+            row["year"],
+            row["doi"],
+            row["journal"],
+        ) == (first.pmid, first.mesh, first.disorder, first.group, first.year, first.doi, first.journal)
         assert row["host"] == {"human": "Homo sapiens", "animal": "animal model"}[first.subject]
         assert row["abundance_in_group_1"] == first.direction
         assert row["ncbi_taxids"] == [TAXA[t][0] for t in row["taxa"]]
         assert row["ncbi_lineages"] == ["|".join(map(str, lineage(TAXA[t][0]))) for t in row["taxa"]]
-        assert all(path.startswith("2|") and path.endswith(f"|{TAXA[t][0]}") for t, path in zip(row["taxa"], row["ncbi_lineages"]))
-        assert all(name.startswith("k__Bacteria|") and name.endswith(("g__" if TAXA[t][1] == "genus" else "s__" if TAXA[t][1] == "species" else "f__") + t.replace(" ", "_"))
-                   for t, name in zip(row["taxa"], row["metaphlan_names"]))
+        assert all(
+            path.startswith("2|") and path.endswith(f"|{TAXA[t][0]}")
+            for t, path in zip(row["taxa"], row["ncbi_lineages"])
+        )
+        assert all(
+            name.startswith("k__Bacteria|")
+            and name.endswith(
+                ("g__" if TAXA[t][1] == "genus" else "s__" if TAXA[t][1] == "species" else "f__") + t.replace(" ", "_")
+            )
+            for t, name in zip(row["taxa"], row["metaphlan_names"])
+        )
         assert sorted(row["claims"]) == sorted(ids[c.key] for c in members.values())
     if not params:
         # 2010's Blautia claim, read through its verdict, is a DOWN signature; the rejected Prevotella one is gone
@@ -752,6 +946,7 @@ def test_a_bad_export_filter_is_a_json_error(api, export, params, status, mentio
 
 # ---- OpenAPI and the offline reference -------------------------------------------------------
 
+
 def test_openapi_lists_the_api_and_nothing_else(api):
     client, _ = api
     answer = client.get(API + "/openapi.json")
@@ -759,12 +954,27 @@ def test_openapi_lists_the_api_and_nothing_else(api):
     document = json.loads(answer.text)
     paths = set(document["paths"])
     assert {
-        f"{API}/{p}" for p in ("relations", "pairs", "taxa/{taxon}", "disorders", "disorders/{mesh}", "articles/{pmid}", "conflicts",
-                               "stats", "suggest", "export/relations", "export/signatures", "export/pairs")
+        f"{API}/{p}"
+        for p in (
+            "relations",
+            "pairs",
+            "taxa/{taxon}",
+            "disorders",
+            "disorders/{mesh}",
+            "articles/{pmid}",
+            "conflicts",
+            "stats",
+            "suggest",
+            "export/relations",
+            "export/signatures",
+            "export/pairs",
+        )
     } <= paths
     assert all(p.startswith(API + "/") for p in paths), sorted(p for p in paths if not p.startswith(API))
     parameters = {p["name"]: p for p in document["paths"][f"{API}/relations"]["get"]["parameters"]}
-    assert {"taxon", "include_descendants", "disorder", "direction", "verdict", "cursor", "limit", "sort"} <= set(parameters)
+    assert {"taxon", "include_descendants", "disorder", "direction", "verdict", "cursor", "limit", "sort"} <= set(
+        parameters
+    )
     assert parameters["limit"]["schema"]["maximum"] == 500
     assert "Consensus score" in document["paths"][f"{API}/pairs"]["get"]["description"]
 
@@ -776,15 +986,24 @@ def test_docs_are_served_without_a_cdn(api):
     assert "/docs-assets/swagger-ui-bundle.js" in docs.text and "/api/v1/openapi.json" in docs.text
     assert not re.search(r'(src|href)="https?://', docs.text), "the reference loads something from another site"
     bundle = client.get("/docs-assets/swagger-ui-bundle.js")
-    assert bundle.status_code == 200 and "javascript" in bundle.headers["content-type"] and len(bundle.content) > 100_000
+    assert (
+        bundle.status_code == 200 and "javascript" in bundle.headers["content-type"] and len(bundle.content) > 100_000
+    )
     assert client.get("/docs-assets/swagger-ui.css").status_code == 200
 
 
 # ---- names as people write them, several values, roll-up, the transdiagnostic view ------------
 
+
 @pytest.mark.parametrize(
     "disorder, group",
-    [("MDD", "depression"), ("major depression", "depression"), ("Parkinson disease", "parkinson"), ("BD", "bipolar"), ("manic depression", "bipolar")],
+    [
+        ("MDD", "depression"),
+        ("major depression", "depression"),
+        ("Parkinson disease", "parkinson"),
+        ("BD", "bipolar"),
+        ("manic depression", "bipolar"),
+    ],
     ids=["MDD", "major-depression", "parkinson-disease", "BD", "manic-depression"],
 )
 def test_disorder_names_abbreviations_and_terms_of_the_lexicon(api, disorder, group):
@@ -802,7 +1021,10 @@ def test_a_disorder_known_but_not_reported_is_an_empty_answer(api):
 def test_several_disorders_and_taxa_at_once(api):
     client, _ = api
     both = get(client, "/pairs", limit=500, disorder="depression,bipolar")["items"]
-    apart = get(client, "/pairs", limit=500, disorder="depression")["items"] + get(client, "/pairs", limit=500, disorder="bipolar")["items"]
+    apart = (
+        get(client, "/pairs", limit=500, disorder="depression")["items"]
+        + get(client, "/pairs", limit=500, disorder="bipolar")["items"]
+    )
     assert sorted(map(pair_key, both)) == sorted(map(pair_key, apart))
     taxa = get(client, "/relations", limit=500, taxon="Coprococcus, Roseburia")["items"]
     assert {c["taxon"] for c in taxa} == {"Coprococcus", "Roseburia"}
@@ -851,7 +1073,12 @@ def rolled_up(rank: str, evidence: str = "primary") -> dict[tuple[str, str, str]
         if ancestor:
             pooled.setdefault((ancestor, c.group, c.subject), {}).setdefault(c.direction, set()).add(c.pmid)
     return {
-        key: (len(d.get("increased", ())), len(d.get("decreased", ())), len(d.get("unchanged", ())), len(set().union(*d.values())))
+        key: (
+            len(d.get("increased", ())),
+            len(d.get("decreased", ())),
+            len(d.get("unchanged", ())),
+            len(set().union(*d.values())),
+        )
         for key, d in pooled.items()
     }
 
@@ -862,8 +1089,15 @@ def test_roll_up_pools_a_family_counting_each_paper_once(api):
     got = {pair_key(i): (i["increased"], i["decreased"], i["unchanged"], i["papers"]) for i in items}
     assert got == rolled_up("family")
     lachno = next(i for i in items if pair_key(i) == ("Lachnospiraceae", "depression", "human"))
-    assert lachno["taxid"] == 186803 and lachno["rank"] == "family" and lachno["pooled_taxa"] == 5  # the family, 3 genera, 1 species
-    genus = {pair_key(i): i["papers"] for i in get(client, "/pairs", limit=500, roll_up="genus", taxon="Faecalibacterium,Faecalibacterium prausnitzii")["items"]}
+    assert (
+        lachno["taxid"] == 186803 and lachno["rank"] == "family" and lachno["pooled_taxa"] == 5
+    )  # the family, 3 genera, 1 species
+    genus = {
+        pair_key(i): i["papers"]
+        for i in get(
+            client, "/pairs", limit=500, roll_up="genus", taxon="Faecalibacterium,Faecalibacterium prausnitzii"
+        )["items"]
+    }
     assert genus == {k: v[3] for k, v in rolled_up("genus").items() if k[0] == "Faecalibacterium"}
 
 
@@ -891,7 +1125,9 @@ def test_shared_lists_taxa_moving_the_same_way_in_k_disorders(api):
 
 def test_profile_is_a_taxon_by_disorder_matrix(api):
     client, _ = api
-    answer = get(client, "/profile", disorders="depression,parkinson,bipolar", taxa="Faecalibacterium,Roseburia,Bacteroides")
+    answer = get(
+        client, "/profile", disorders="depression,parkinson,bipolar", taxa="Faecalibacterium,Roseburia,Bacteroides"
+    )
     assert answer["disorders"] == ["depression", "parkinson", "bipolar"]
     labels = consensus_by_group()
     for row in answer["rows"]:

@@ -14,6 +14,7 @@ loopback), on SQLite and PostgreSQL, over the corpus of `tests/api_seed.py`.
 Imports: httpx, FastAPI (its route list), `miner.*`, and the test helpers `api_seed`,
 `builders`, `web_server`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,11 +46,22 @@ TOO_BIG = [str(2**63), "99999999999999999999", "-1", "-99999999999999999999"]
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 # every (route, integer parameter) the probe found: the discovery below must find at least these
 KNOWN = {
-    ("/api/v1/relations", "limit"), ("/api/v1/relations", "year_from"), ("/api/v1/relations", "year_to"),
-    ("/api/v1/pairs", "offset"), ("/api/v1/pairs", "limit"), ("/api/v1/pairs", "min_papers"),
-    ("/api/v1/conflicts", "offset"), ("/api/v1/conflicts", "limit"), ("/api/v1/export/relations", "year_from"),
-    ("/search", "year_from"), ("/search", "year_to"), ("/search/claims", "year_to"), ("/conflicts", "page"),
-    ("/conflicts/{conflict_id}", "conflict_id"), ("/audit", "before"), ("/claims/{relation_id}/verdict", "relation_id"),
+    ("/api/v1/relations", "limit"),
+    ("/api/v1/relations", "year_from"),
+    ("/api/v1/relations", "year_to"),
+    ("/api/v1/pairs", "offset"),
+    ("/api/v1/pairs", "limit"),
+    ("/api/v1/pairs", "min_papers"),
+    ("/api/v1/conflicts", "offset"),
+    ("/api/v1/conflicts", "limit"),
+    ("/api/v1/export/relations", "year_from"),
+    ("/search", "year_from"),
+    ("/search", "year_to"),
+    ("/search/claims", "year_to"),
+    ("/conflicts", "page"),
+    ("/conflicts/{conflict_id}", "conflict_id"),
+    ("/audit", "before"),
+    ("/claims/{relation_id}/verdict", "relation_id"),
 }
 # what each form needs besides the number, so that the number is the only thing wrong
 FORMS = {"/conflicts/{conflict_id}/status": {"status": "open"}, "/claims/{relation_id}/verdict": {"verdict": "correct"}}
@@ -63,12 +75,31 @@ def hostile_papers() -> list:
         evidence = f"{HOSTILE_TAXON} was {trigger} in major depressive disorder patients."
         at, trigger_at = evidence.index("major"), evidence.index(trigger)
         relation = make_relation(
-            pmid=pmid, taxon=HOSTILE_TAXON, taxid=None, direction=direction, mesh=MDD, evidence=evidence, taxon_text=HOSTILE_TAXON,
-            taxon_start=0, taxon_end=len(HOSTILE_TAXON), disorder_text="major depressive disorder", disorder_start=at,
-            disorder_end=at + len("major depressive disorder"), trigger=trigger, trigger_start=trigger_at, trigger_end=trigger_at + len(trigger),
+            pmid=pmid,
+            taxon=HOSTILE_TAXON,
+            taxid=None,
+            direction=direction,
+            mesh=MDD,
+            evidence=evidence,
+            taxon_text=HOSTILE_TAXON,
+            taxon_start=0,
+            taxon_end=len(HOSTILE_TAXON),
+            disorder_text="major depressive disorder",
+            disorder_start=at,
+            disorder_end=at + len("major depressive disorder"),
+            trigger=trigger,
+            trigger_start=trigger_at,
+            trigger_end=trigger_at + len(trigger),
             sentence_start=0,
         )
-        article = make_article(pmid=pmid, title=HOSTILE_TITLE, text=evidence, journal=HOSTILE_JOURNAL, year=2023, doi=f"10.5555/hostile.{pmid}")
+        article = make_article(
+            pmid=pmid,
+            title=HOSTILE_TITLE,
+            text=evidence,
+            journal=HOSTILE_JOURNAL,
+            year=2023,
+            doi=f"10.5555/hostile.{pmid}",
+        )
         papers.append((article, [relation]))
     return papers
 
@@ -89,7 +120,10 @@ def curator(site):
     """A client logged in as the seeded curator (the workbench pages and forms need one)."""
     _, url, _ = site
     with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as client:
-        answer = client.post("/login", data={"username": CURATOR[0], "password": CURATOR[1], "next": "/", "csrf_token": csrf(client, "/login")})
+        answer = client.post(
+            "/login",
+            data={"username": CURATOR[0], "password": CURATOR[1], "next": "/", "csrf_token": csrf(client, "/login")},
+        )
         assert answer.status_code == 303, answer.text[:300]
         yield client
 
@@ -102,11 +136,13 @@ def csrf(client: httpx.Client, path: str) -> str:
 
 # ---- integers out of range ----------------------------------------------------------------------
 
+
 def routes(app) -> list[tuple[str, set[str], list]]:
     """(path, methods, parameters) of every route of the app, however its routers are included."""
     return [
         (context.path, set(context.methods), get_flat_params(context.original_route.dependant))
-        for context in iter_route_contexts(app.routes) if isinstance(context.original_route, APIRoute)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
     ]
 
 
@@ -114,7 +150,10 @@ def integer_inputs(app) -> list[tuple[str, str, str, str]]:
     """(method, path, parameter, where) for every integer path or query parameter of every route."""
     return [
         (method, path, field.alias, type(field.field_info).__name__.lower())
-        for path, methods, fields in routes(app) for field in fields if _is_integer(field.field_info.annotation) for method in sorted(methods)
+        for path, methods, fields in routes(app)
+        for field in fields
+        if _is_integer(field.field_info.annotation)
+        for method in sorted(methods)
     ]
 
 
@@ -126,7 +165,11 @@ def _is_integer(annotation) -> bool:
 def taxon_inputs(app) -> list[tuple[str, str]]:
     """(path, where) of the GET routes with a `taxon` parameter: a taxid in it is an integer too."""
     return [
-        (path, type(f.field_info).__name__.lower()) for path, methods, fields in routes(app) if "GET" in methods for f in fields if f.alias == "taxon"
+        (path, type(f.field_info).__name__.lower())
+        for path, methods, fields in routes(app)
+        if "GET" in methods
+        for f in fields
+        if f.alias == "taxon"
     ]
 
 
@@ -159,7 +202,9 @@ def test_the_route_list_finds_every_integer_parameter(site):
     app, _, _ = site
     found = {(path, name) for _, path, name, _ in integer_inputs(app)}
     assert KNOWN <= found, KNOWN - found
-    assert {f"{API}/relations", f"{API}/pairs", f"{API}/export/signatures", "/search", "/search/claims"} <= {path for path, _ in taxon_inputs(app)}
+    assert {f"{API}/relations", f"{API}/pairs", f"{API}/export/signatures", "/search", "/search/claims"} <= {
+        path for path, _ in taxon_inputs(app)
+    }
 
 
 def test_every_integer_out_of_range_is_a_400(site, curator):
@@ -185,7 +230,11 @@ def test_the_connection_is_kept_after_a_400(site):
     assert first.headers.get("connection", "keep-alive").lower() != "close"
 
 
-@pytest.mark.parametrize("taxon, status", [("²", 404), ("a\x00b", 400), ("a\tb", 400), ("x" * 201, 400)], ids=["superscript-digit", "nul", "tab", "too-long"])
+@pytest.mark.parametrize(
+    "taxon, status",
+    [("²", 404), ("a\x00b", 400), ("a\tb", 400), ("x" * 201, 400)],
+    ids=["superscript-digit", "nul", "tab", "too-long"],
+)
 def test_taxa_that_are_not_names_nor_taxids(site, taxon, status):
     _, url, _ = site
     assert_error(httpx.get(f"{url}{API}/relations", params={"taxon": taxon}), status, "taxon")
@@ -203,12 +252,27 @@ def test_text_the_database_refuses_is_a_400_on_the_pages_too(site, curator):
 
 # ---- empty values -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", [f"{API}/relations", f"{API}/pairs", f"{API}/conflicts", f"{API}/export/relations"])
 def test_an_empty_value_is_a_missing_one(site, path):
     _, url, _ = site
     with httpx.Client(base_url=url, timeout=30) as client:
         plain = client.get(path)
-        names = ("taxon", "verdict", "rank", "disorder", "direction", "subject", "year_from", "limit", "offset", "sort", "status", "format", "cursor")
+        names = (
+            "taxon",
+            "verdict",
+            "rank",
+            "disorder",
+            "direction",
+            "subject",
+            "year_from",
+            "limit",
+            "offset",
+            "sort",
+            "status",
+            "format",
+            "cursor",
+        )
         for blank in ("", " ", "%20%20"):
             emptied = client.get(f"{path}?" + "&".join(f"{name}={blank}" for name in names))
             assert emptied.status_code == plain.status_code == 200, emptied.text[:300]
@@ -228,10 +292,13 @@ def test_empty_values_on_the_pages(site):
         assert client.get("/conflicts?status=&page=&disorder=").text == queue.text
         search = client.get("/search?taxon=Blautia&year_from=&year_to=&verdict=&subject=")
         assert search.status_code == 200 and "Blautia" in search.text
-        assert 'href="/api/v1/export/relations?taxon=Blautia&amp;format=csv"' in search.text  # blank fields leave the links
+        assert (
+            'href="/api/v1/export/relations?taxon=Blautia&amp;format=csv"' in search.text
+        )  # blank fields leave the links
 
 
 # ---- the OpenAPI document -----------------------------------------------------------------------
+
 
 def test_openapi_documents_what_the_api_answers(site):
     _, url, _ = site
@@ -239,7 +306,10 @@ def test_openapi_documents_what_the_api_answers(site):
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}
-    assert schemas["ErrorBody"]["required"] == ["error"] and set(schemas["ErrorDetail"]["required"]) == {"status", "message"}
+    assert schemas["ErrorBody"]["required"] == ["error"] and set(schemas["ErrorDetail"]["required"]) == {
+        "status",
+        "message",
+    }
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
@@ -251,7 +321,9 @@ def test_openapi_documents_what_the_api_answers(site):
             if "/export/" in path:  # signatures also as GMT (text/plain)
                 plain = {"text/plain"} if path.endswith("/signatures") else set()
                 assert set(responses["200"]["content"]) == {"text/csv", "application/x-ndjson"} | plain, path
-            assert responses["400"]["content"]["application/json"]["schema"] == error_ref, path  # an unknown parameter, anywhere
+            assert responses["400"]["content"]["application/json"]["schema"] == error_ref, (
+                path
+            )  # an unknown parameter, anywhere
     limit = next(p for p in document["paths"][f"{API}/pairs"]["get"]["parameters"] if p["name"] == "limit")["schema"]
     assert (limit["minimum"], limit["maximum"]) == (1, 500)
 
@@ -268,6 +340,7 @@ def test_exports_answer_the_media_types_documented(site):
 
 # ---- CSV formula injection ----------------------------------------------------------------------
 
+
 def csv_rows(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -281,14 +354,27 @@ def test_api_csv_exports_quote_formulas(site):
         assert claim["taxon"] == claim["taxon_text"] == "'" + HOSTILE_TAXON
         assert claim["evidence"] == "'" + HOSTILE_TAXON + " was reduced in major depressive disorder patients."
         assert claim["journal"] == "'" + HOSTILE_JOURNAL
-        assert int(claim["taxon_start"]) == 0 and float(claim["confidence"]) == pytest.approx(0.9)  # numbers stay numbers
+        assert int(claim["taxon_start"]) == 0 and float(claim["confidence"]) == pytest.approx(
+            0.9
+        )  # numbers stay numbers
         pair = next(r for r in csv_rows(client.get("/export/pairs").text) if HOSTILE_TAXON in r["taxon"])
         assert pair["taxon"] == "'" + HOSTILE_TAXON and pair["conflict"] == "open"
         signatures = [r for r in csv_rows(client.get("/export/signatures", params={"pmid": "3002"}).text)]
-        assert [r["taxa"] for r in signatures] == ["'" + HOSTILE_TAXON] and signatures[0]["journal"] == "'" + HOSTILE_JOURNAL
-        decreasing = [r for r in csv_rows(client.get("/export/pairs", params={"taxon": "Faecalibacterium"}).text) if float(r["score"]) < 0]
-        assert decreasing and all(re.fullmatch(r"-[0-9.]+", r["score"]) for r in decreasing)  # a negative score is not text
-        jsonl = [json.loads(line) for line in client.get("/export/relations", params={"pmid": "3001", "format": "jsonl"}).text.splitlines()]
+        assert [r["taxa"] for r in signatures] == ["'" + HOSTILE_TAXON] and signatures[0][
+            "journal"
+        ] == "'" + HOSTILE_JOURNAL
+        decreasing = [
+            r
+            for r in csv_rows(client.get("/export/pairs", params={"taxon": "Faecalibacterium"}).text)
+            if float(r["score"]) < 0
+        ]
+        assert decreasing and all(
+            re.fullmatch(r"-[0-9.]+", r["score"]) for r in decreasing
+        )  # a negative score is not text
+        jsonl = [
+            json.loads(line)
+            for line in client.get("/export/relations", params={"pmid": "3001", "format": "jsonl"}).text.splitlines()
+        ]
         assert jsonl[0]["taxon"] == HOSTILE_TAXON  # JSON Lines are data, written exactly
 
 
@@ -310,4 +396,6 @@ def test_every_formula_start_is_quoted_in_dict_and_tuple_rows(first):
     text = f"{first}1+2"
     for rows in ([{"text": text, "number": -3, "list": [text, "b"]}], [(text, -3, text)]):
         out = csv_rows("".join(formatted(rows, "csv", ("text", "number", "list"))))
-        assert out == [{"text": "'" + text, "number": "-3", "list": "'" + (f"{text}; b" if isinstance(rows[0], dict) else text)}]
+        assert out == [
+            {"text": "'" + text, "number": "-3", "list": "'" + (f"{text}; b" if isinstance(rows[0], dict) else text)}
+        ]

@@ -4,6 +4,7 @@ endpoint's declared model with no field undeclared and none missing, and the Ope
 names those models for each operation.
 Imports: httpx, pydantic, `miner.web.schemas`, and the test helper `api_seed`.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -51,7 +52,10 @@ def test_answers_are_the_declared_shapes(api):
             model.model_validate(body)
         except ValidationError as exc:
             pytest.fail(f"{path} {params}: not a {model.__name__}: {exc}")
-        assert any(body.get(key) for key in ("items", "rows", "findings", "claims", "taxa", "articles", "most_studied", "disorders")), (path, "an empty answer proves nothing")
+        assert any(
+            body.get(key)
+            for key in ("items", "rows", "findings", "claims", "taxa", "articles", "most_studied", "disorders")
+        ), (path, "an empty answer proves nothing")
 
 
 def test_a_field_the_model_does_not_declare_fails_the_check(api):
@@ -66,8 +70,13 @@ def test_a_field_the_model_does_not_declare_fails_the_check(api):
 def test_the_openapi_document_names_each_answers_model(api):
     document = api.get(API + "/openapi.json").json()
     for path, _, model in ANSWERS:
-        template = "/taxa/{taxon}" if path.startswith("/taxa/") else "/disorders/{mesh}" if path.startswith("/disorders/") else (
-            "/articles/{pmid}" if path.startswith("/articles/") else path)
+        template = (
+            "/taxa/{taxon}"
+            if path.startswith("/taxa/")
+            else "/disorders/{mesh}"
+            if path.startswith("/disorders/")
+            else ("/articles/{pmid}" if path.startswith("/articles/") else path)
+        )
         content = document["paths"][API + template]["get"]["responses"]["200"]["content"]["application/json"]
         assert content["schema"] == {"$ref": f"#/components/schemas/{model.__name__}"}, (path, content)
     claim = document["components"]["schemas"]["Claim"]

@@ -1,6 +1,7 @@
 """End to end in a real headless Chromium (Debian's `chromium`, driven by Playwright): a curator
 logs in, opens a conflict from the queue, gives verdicts (one by keyboard, one by mouse with a
 note) and sees the conflict resolved; `miner conflicts` and `miner export` show the change."""
+
 from __future__ import annotations
 
 import json
@@ -20,14 +21,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def miner(database_url: str, *args: str) -> str:
     env = {**os.environ, "MINER_DATABASE_URL": database_url}
-    done = subprocess.run([sys.executable, "-m", "miner.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "miner.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
 def test_a_curator_resolves_a_conflict_in_the_browser(browser, database, database_url):
     seed(database)
-    settings = Settings().replace("web", secret_key="Uvyaz9_6p8-vkuiXEHObbGg4azpnMUH2hLcSNG90664")  # Secure cookies, as deployed
+    settings = Settings().replace(
+        "web", secret_key="Uvyaz9_6p8-vkuiXEHObbGg4azpnMUH2hLcSNG90664"
+    )  # Secure cookies, as deployed
     with serve(create_app(settings, database)) as url:
         page = browser.new_page()
         page.goto(f"{url}/conflicts")
@@ -65,8 +70,14 @@ def test_a_curator_resolves_a_conflict_in_the_browser(browser, database, databas
         page.close()
 
     resolved = json.loads(miner(database_url, "conflicts", "--status", "resolved", "--format", "json"))
-    assert [(c["taxon"], c["status_by"], c["increased"], sorted(c["decreased"])) for c in resolved] == [("Prevotella", "system", [], ["1001", "1003"])]
+    assert [(c["taxon"], c["status_by"], c["increased"], sorted(c["decreased"])) for c in resolved] == [
+        ("Prevotella", "system", [], ["1001", "1003"])
+    ]
     exported = [json.loads(line) for line in miner(database_url, "export", "relations").splitlines()]
     by_pmid = {row["pmid"]: row for row in exported if row["taxon"] == "Prevotella"}
     assert "1002" not in by_pmid  # wrong taxon: out of every read
-    assert (by_pmid["1003"]["direction"], by_pmid["1003"]["extracted_direction"], by_pmid["1003"]["verdict"]) == ("decreased", "increased", "wrong direction")
+    assert (by_pmid["1003"]["direction"], by_pmid["1003"]["extracted_direction"], by_pmid["1003"]["verdict"]) == (
+        "decreased",
+        "increased",
+        "wrong direction",
+    )

@@ -1,5 +1,6 @@
 """The `miner` command end to end: ingest a fixture file, export, compare; errors as one line;
 and a real kill -9 in the middle of an ingest, then a resume."""
+
 from __future__ import annotations
 
 import csv
@@ -44,7 +45,9 @@ def test_ingest_export_and_stats_agree_with_extract(capsys, config, tmp_path):
     assert code == 0
     extracted = [json.loads(line) for line in out.splitlines()]
     assert len(extracted) == 20 and all(set(r) == {"pmid", "relations"} for r in extracted)
-    expected = {(r["pmid"], x["taxon"], x["mesh"], x["direction"], x["subject"]) for r in extracted for x in r["relations"]}
+    expected = {
+        (r["pmid"], x["taxon"], x["mesh"], x["direction"], x["subject"]) for r in extracted for x in r["relations"]
+    }
 
     target = tmp_path / "relations.csv"
     code, _, err = run(capsys, "--config", config, "export", "relations", "--format", "csv", "--output", target)
@@ -71,7 +74,9 @@ def test_extract_reads_json_lines_from_stdin(monkeypatch, capsys, config):
     assert code == 0
     [record] = [json.loads(line) for line in out.splitlines()]
     assert record["pmid"] == "7"
-    assert [(r["taxon"], r["taxid"], r["mesh"], r["direction"]) for r in record["relations"]] == [("Coprococcus", 33042, "D003863", "decreased")]
+    assert [(r["taxon"], r["taxid"], r["mesh"], r["direction"]) for r in record["relations"]] == [
+        ("Coprococcus", 33042, "D003863", "decreased")
+    ]
 
 
 def test_bad_input_is_one_line_and_exit_code(capsys, config, tmp_path):
@@ -131,7 +136,9 @@ def test_kill_9_mid_ingest_then_resume(tmp_path, database_url):
         assert connection.execute(select(func.count()).select_from(Article)).scalar() == 160
         statuses = [row[0] for row in connection.execute(text("SELECT status FROM ingest_run ORDER BY id"))]
         duplicates = connection.execute(
-            text("SELECT count(*) FROM (SELECT pmid, taxon_id, mesh, direction, subject FROM relation GROUP BY 1,2,3,4,5 HAVING count(*) > 1) d")
+            text(
+                "SELECT count(*) FROM (SELECT pmid, taxon_id, mesh, direction, subject FROM relation GROUP BY 1,2,3,4,5 HAVING count(*) > 1) d"
+            )
         ).scalar()
     engine.dispose()
     assert statuses == ["interrupted", "ok"]

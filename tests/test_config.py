@@ -1,4 +1,5 @@
 """Settings: file + environment, validation naming the key, secrets from the environment only."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,12 @@ def test_shipped_config_toml_is_the_declared_defaults():
 
 
 def test_file_values_and_environment_overrides(tmp_path):
-    path = write(tmp_path, '[database]\nurl = "sqlite:///x.db"\n[pubmed]\nbatch_size = 50\n[digest]\nrecipients = ["a@x.org"]\n')
-    settings = load_settings(path, environ={"MINER_PUBMED_BATCH_SIZE": "75", "MINER_DIGEST_RECIPIENTS": "b@x.org, c@x.org"})
+    path = write(
+        tmp_path, '[database]\nurl = "sqlite:///x.db"\n[pubmed]\nbatch_size = 50\n[digest]\nrecipients = ["a@x.org"]\n'
+    )
+    settings = load_settings(
+        path, environ={"MINER_PUBMED_BATCH_SIZE": "75", "MINER_DIGEST_RECIPIENTS": "b@x.org, c@x.org"}
+    )
     assert settings.database.url == "sqlite:///x.db"
     assert settings.pubmed.batch_size == 75
     assert settings.digest.recipients == ["b@x.org", "c@x.org"]
@@ -47,9 +52,17 @@ def test_environment_booleans_and_secrets(tmp_path):
         ("[pubmed]\nbatch_size = 'many'\n", {}, "pubmed.batch_size must be a whole number"),
         ("[pubmed]\nbatch_size = -3\n", {}, "pubmed.batch_size must not be negative"),
         ("[smtp]\nsecurity = 'tls'\n", {}, "smtp.security must be one of starttls, ssl, none"),
-        ("[smtp]\npassword = 'hunter2'\n", {}, "smtp.password is a secret: set it in the environment as MINER_SMTP_PASSWORD"),
+        (
+            "[smtp]\npassword = 'hunter2'\n",
+            {},
+            "smtp.password is a secret: set it in the environment as MINER_SMTP_PASSWORD",
+        ),
         ("[web]\nsecure_cookies = 'no'\n", {}, "web.secure_cookies must be true or false"),
-        ("", {"MINER_PUBMED_BATCH_SIZE": "lots"}, r"pubmed.batch_size \(from MINER_PUBMED_BATCH_SIZE\) must be a whole number"),
+        (
+            "",
+            {"MINER_PUBMED_BATCH_SIZE": "lots"},
+            r"pubmed.batch_size \(from MINER_PUBMED_BATCH_SIZE\) must be a whole number",
+        ),
         ("", {"MINER_DATABSE_URL": "x"}, "unknown environment setting MINER_DATABSE_URL"),
         ("[pipeline]\nmin_confidence = 'high'\n", {}, "pipeline.min_confidence must be a number"),
         ("[database\n", {}, "not valid TOML"),

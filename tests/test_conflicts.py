@@ -7,6 +7,7 @@ those computed here from the CSV; the rest build small cases: what is and is not
 votes, ordering and filters, verdicts read everywhere, statuses, audit events, taxonomy and
 accounts. Records are stored with `save_article` and refreshed the way `ingest.store_batch` does.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,7 +27,9 @@ from miner.store.models import AuditEvent, Relation, User, Verdict
 from miner.store.writer import save_article
 
 HERE = Path(__file__).parent
-DISORDERS = {d["mesh"]: d for d in map(json.loads, (HERE.parent / "pipelines" / "disorders.jsonl").read_text().splitlines()) if d}
+DISORDERS = {
+    d["mesh"]: d for d in map(json.loads, (HERE.parent / "pipelines" / "disorders.jsonl").read_text().splitlines()) if d
+}
 GENUS = dict(taxon="Faecalibacterium", taxid=216851, lineage=(2, 1239, 216851))
 SPECIES = dict(taxon="Faecalibacterium prausnitzii", taxid=853, lineage=(2, 1239, 216851, 853), rank="species")
 PASSWORD = "correct horse battery"
@@ -37,19 +40,45 @@ PASSWORD = "correct horse battery"
 
 def make_article(pmid: str, *types: str) -> records.Article:
     return records.Article(
-        pmid=pmid, title=f"Gut microbiota, paper {pmid}", sections=(records.Section("Findings.", "RESULTS", "RESULTS"),),
-        journal="J Test", year=2021, language="eng", publication_types=types or ("Journal Article",),
+        pmid=pmid,
+        title=f"Gut microbiota, paper {pmid}",
+        sections=(records.Section("Findings.", "RESULTS", "RESULTS"),),
+        journal="J Test",
+        year=2021,
+        language="eng",
+        publication_types=types or ("Journal Article",),
     )
 
 
-def make_relation(pmid: str, direction: str, *, mesh="D003865", subject="human", confidence=0.9, taxon=GENUS["taxon"],
-                  taxid: int | None = GENUS["taxid"], lineage=GENUS["lineage"], rank="genus") -> records.Relation:
+def make_relation(
+    pmid: str,
+    direction: str,
+    *,
+    mesh="D003865",
+    subject="human",
+    confidence=0.9,
+    taxon=GENUS["taxon"],
+    taxid: int | None = GENUS["taxid"],
+    lineage=GENUS["lineage"],
+    rank="genus",
+) -> records.Relation:
     disorder = DISORDERS[mesh]
     return records.Relation(
-        pmid=pmid, taxon=taxon, taxid=taxid, rank=rank if taxid else "", disorder=disorder["name"], mesh=mesh,
-        direction=direction, subject=subject, evidence=f"{taxon} was {direction} in {disorder['name']}.",
-        confidence=confidence, taxon_text=taxon, taxon_end=len(taxon), pipeline_version="test",
-        taxon_lineage=lineage if taxid else (), disorder_group=disorder["group"],
+        pmid=pmid,
+        taxon=taxon,
+        taxid=taxid,
+        rank=rank if taxid else "",
+        disorder=disorder["name"],
+        mesh=mesh,
+        direction=direction,
+        subject=subject,
+        evidence=f"{taxon} was {direction} in {disorder['name']}.",
+        confidence=confidence,
+        taxon_text=taxon,
+        taxon_end=len(taxon),
+        pipeline_version="test",
+        taxon_lineage=lineage if taxid else (),
+        disorder_group=disorder["group"],
     )
 
 
@@ -75,7 +104,9 @@ def listed(db, **filters) -> list[dict]:
 
 
 def curator(session, name="ada", role="curator") -> User:
-    return session.scalars(select(User).where(User.username == name)).first() or create_user(session, name, role, PASSWORD)
+    return session.scalars(select(User).where(User.username == name)).first() or create_user(
+        session, name, role, PASSWORD
+    )
 
 
 def claim_id(session, pmid: str, direction: str | None = None) -> int:
@@ -108,10 +139,17 @@ def stats(db) -> dict:
 # ---------------------------------------------------------------- real data: Disbiome
 
 DISBIOME_MESH = {  # Disbiome's MedDRA names → the MeSH descriptors of pipelines/disorders.jsonl
-    "Autism": "D001321", "Autism spectrum disorders": "D000067877", "Pervasive developmental disorder NOS": "D000067877",
-    "Schizophrenia": "D012559", "Alcoholism": "D000437", "Major depressive disorder": "D003865",
-    "Generalized anxiety disorder": "D001008", "Attention Deficit Hyperactivity Disorder": "D001289",
-    "Bipolar disorder": "D001714", "Posttraumatic stress syndrome": "D013313", "Anorexia Nervosa": "D000856",
+    "Autism": "D001321",
+    "Autism spectrum disorders": "D000067877",
+    "Pervasive developmental disorder NOS": "D000067877",
+    "Schizophrenia": "D012559",
+    "Alcoholism": "D000437",
+    "Major depressive disorder": "D003865",
+    "Generalized anxiety disorder": "D001008",
+    "Attention Deficit Hyperactivity Disorder": "D001289",
+    "Bipolar disorder": "D001714",
+    "Posttraumatic stress syndrome": "D013313",
+    "Anorexia Nervosa": "D000856",
 }
 
 
@@ -133,22 +171,42 @@ def test_disbiome_contradictions_become_exactly_the_conflicts(database):
     for row in rows:
         by_pair[row["organism_name"], row["disease_name"]].add(row["direction"])
         taxon = row["taxid"] if row["taxid"] is not None else row["organism_name"].lower()
-        sides[taxon, DISORDERS[DISBIOME_MESH[row["disease_name"]]]["group"], row["subject"]][row["direction"]].add(row["pmid"])
+        sides[taxon, DISORDERS[DISBIOME_MESH[row["disease_name"]]]["group"], row["subject"]][row["direction"]].add(
+            row["pmid"]
+        )
     both_ways = {key for key, side in sides.items() if side["increased"] and side["decreased"]}
-    expected = {k: (sorted(sides[k]["increased"]), sorted(sides[k]["decreased"])) for k in both_ways if len(sides[k]["increased"] | sides[k]["decreased"]) >= 2}
+    expected = {
+        k: (sorted(sides[k]["increased"]), sorted(sides[k]["decreased"]))
+        for k in both_ways
+        if len(sides[k]["increased"] | sides[k]["decreased"]) >= 2
+    }
     # the fixture holds every row of Disbiome's 31 two-way pairs (see tests/fixtures/README.md)
     assert (sum(len(d) == 2 for d in by_pair.values()), len(both_ways), len(expected)) == (31, 46, 39)
 
     by_pmid = defaultdict(list)
     for row in rows:
-        by_pmid[row["pmid"]].append(make_relation(row["pmid"], row["direction"], mesh=DISBIOME_MESH[row["disease_name"]],
-                                                  subject=row["subject"], taxon=row["organism_name"], taxid=row["taxid"], lineage=()))
+        by_pmid[row["pmid"]].append(
+            make_relation(
+                row["pmid"],
+                row["direction"],
+                mesh=DISBIOME_MESH[row["disease_name"]],
+                subject=row["subject"],
+                taxon=row["organism_name"],
+                taxid=row["taxid"],
+                lineage=(),
+            )
+        )
     for pmid, relations in by_pmid.items():  # one paper at a time: conflicts grow incrementally
         store(database, (make_article(pmid), relations))
 
     def found():
-        return {(c["taxid"] if c["taxid"] is not None else c["taxon"].lower(), c["disorder"], c["subject"], c["status"]):
-                (sorted(c["increased"]), sorted(c["decreased"])) for c in listed(database)}
+        return {
+            (c["taxid"] if c["taxid"] is not None else c["taxon"].lower(), c["disorder"], c["subject"], c["status"]): (
+                sorted(c["increased"]),
+                sorted(c["decreased"]),
+            )
+            for c in listed(database)
+        }
 
     assert found() == {key + ("open",): pmids for key, pmids in expected.items()}
     incremental = found()
@@ -164,20 +222,47 @@ def test_disbiome_contradictions_become_exactly_the_conflicts(database):
 def test_two_papers_in_opposite_directions_open_a_conflict(database):
     assert store(database, paper("1", "increased"), paper("2", "decreased", confidence=0.7)) == 1
     [conflict] = listed(database)
-    assert {k: conflict[k] for k in ("taxon", "taxid", "disorder", "mesh", "subject", "status", "status_by", "increased", "decreased", "unchanged")} == {
-        "taxon": "Faecalibacterium", "taxid": 216851, "disorder": "depression", "mesh": ["D003865"], "subject": "human",
-        "status": "open", "status_by": "system", "increased": ["1"], "decreased": ["2"], "unchanged": [],
+    assert {
+        k: conflict[k]
+        for k in (
+            "taxon",
+            "taxid",
+            "disorder",
+            "mesh",
+            "subject",
+            "status",
+            "status_by",
+            "increased",
+            "decreased",
+            "unchanged",
+        )
+    } == {
+        "taxon": "Faecalibacterium",
+        "taxid": 216851,
+        "disorder": "depression",
+        "mesh": ["D003865"],
+        "subject": "human",
+        "status": "open",
+        "status_by": "system",
+        "increased": ["1"],
+        "decreased": ["2"],
+        "unchanged": [],
     }
     assert conflict["evidence"]["decreased"] == [{"pmid": "2", "weight": 0.7, "secondary": False}]
     assert events(database, "conflict_opened") == [("system", f"conflict {conflict['id']}", None, {"status": "open"})]
 
 
 NOT_CONFLICTS = {
-    "one paper both ways": lambda: [(make_article("1"), [make_relation("1", "increased"), make_relation("1", "decreased")])],
+    "one paper both ways": lambda: [
+        (make_article("1"), [make_relation("1", "increased"), make_relation("1", "decreased")])
+    ],
     "human vs animal": lambda: [paper("1", "increased"), paper("2", "decreased", subject="animal")],
     "unchanged is no side": lambda: [paper("1", "increased"), paper("2", "unchanged")],
     "different groups": lambda: [paper("1", "increased"), paper("2", "decreased", mesh="D001007")],
-    "retracted paper": lambda: [paper("1", "increased"), paper("2", "decreased", "Journal Article", "Retracted Publication")],
+    "retracted paper": lambda: [
+        paper("1", "increased"),
+        paper("2", "decreased", "Journal Article", "Retracted Publication"),
+    ],
     "genus vs species": lambda: [paper("1", "increased"), paper("2", "decreased", **SPECIES)],
 }
 
@@ -189,20 +274,39 @@ def test_not_a_conflict(database, case):
 
 
 def test_disorders_of_one_group_conflict_and_animals_among_themselves(database):
-    store(database, paper("1", "increased"), paper("2", "decreased", mesh="D003863"),
-          paper("3", "increased", subject="animal"), paper("4", "decreased", subject="animal", mesh="D003866"))
+    store(
+        database,
+        paper("1", "increased"),
+        paper("2", "decreased", mesh="D003863"),
+        paper("3", "increased", subject="animal"),
+        paper("4", "decreased", subject="animal", mesh="D003866"),
+    )
     found = {c["subject"]: (c["mesh"], c["increased"], c["decreased"]) for c in listed(database)}
     assert found == {"human": (["D003863", "D003865"], ["1"], ["2"]), "animal": (["D003865", "D003866"], ["3"], ["4"])}
 
 
 @pytest.mark.parametrize("review_type", ["Review", "Systematic Review", "Meta-Analysis"])
 def test_one_vote_per_paper_and_reviews_are_secondary(database, review_type):
-    both = (make_article("1"), [make_relation("1", "increased", confidence=0.6), make_relation("1", "increased", mesh="D003863", confidence=0.8)])
-    store(database, both, paper("2", "decreased", confidence=0.5), paper("3", "decreased", "Journal Article", review_type, confidence=0.99),
-          paper("4", "unchanged"))
+    both = (
+        make_article("1"),
+        [
+            make_relation("1", "increased", confidence=0.6),
+            make_relation("1", "increased", mesh="D003863", confidence=0.8),
+        ],
+    )
+    store(
+        database,
+        both,
+        paper("2", "decreased", confidence=0.5),
+        paper("3", "decreased", "Journal Article", review_type, confidence=0.99),
+        paper("4", "unchanged"),
+    )
     [conflict] = listed(database)
     assert conflict["evidence"]["increased"] == [{"pmid": "1", "weight": 0.8, "secondary": False}]
-    assert conflict["evidence"]["decreased"] == [{"pmid": "2", "weight": 0.5, "secondary": False}, {"pmid": "3", "weight": 0.99, "secondary": True}]
+    assert conflict["evidence"]["decreased"] == [
+        {"pmid": "2", "weight": 0.5, "secondary": False},
+        {"pmid": "3", "weight": 0.99, "secondary": True},
+    ]
     assert conflict["unchanged"] == ["4"]
 
 
@@ -219,10 +323,18 @@ def test_retraction_arriving_later_resolves_the_conflict(database):
 
 def test_find_conflicts_orders_by_evidence_and_filters(database):
     def taxon(name, taxid, ups, downs, mesh="D003865"):
-        return [paper(p, d, taxon=name, taxid=taxid, lineage=(2, taxid), mesh=mesh) for ps, d in ((ups, "increased"), (downs, "decreased")) for p in ps]
+        return [
+            paper(p, d, taxon=name, taxid=taxid, lineage=(2, taxid), mesh=mesh)
+            for ps, d in ((ups, "increased"), (downs, "decreased"))
+            for p in ps
+        ]
 
-    store(database, *taxon("Alistipes", 239759, ["11", "12", "13", "14"], ["15"]), *taxon("Bacteroides", 816, ["21", "22"], ["23", "24"]),
-          *taxon("Coprococcus", 33042, ["31"], ["32"], mesh="D001007"))
+    store(
+        database,
+        *taxon("Alistipes", 239759, ["11", "12", "13", "14"], ["15"]),
+        *taxon("Bacteroides", 816, ["21", "22"], ["23", "24"]),
+        *taxon("Coprococcus", 33042, ["31"], ["32"], mesh="D001007"),
+    )
     names = lambda **f: [c["taxon"] for c in listed(database, **f)]  # noqa: E731
     assert names() == ["Bacteroides", "Alistipes", "Coprococcus"]  # smaller side first, then papers
     for depression in ("depression", "D003865", "Major Depressive Disorder", " major-depressive disorder "):
@@ -247,12 +359,28 @@ def test_find_conflicts_orders_by_evidence_and_filters(database):
 def test_wrong_direction_flips_every_read_resolves_and_withdrawal_reopens(database):
     store(database, paper("1", "increased"), paper("2", "decreased"))
     verdict(database, "2", "wrong direction", note="says higher")
-    assert exported(database) == {"1": ("increased", "increased", None), "2": ("increased", "decreased", "wrong direction")}
-    assert stats(database)["relations_by_direction"] == {"increased": 2, "decreased": 0, "unchanged": 0, "associated": 0}
+    assert exported(database) == {
+        "1": ("increased", "increased", None),
+        "2": ("increased", "decreased", "wrong direction"),
+    }
+    assert stats(database)["relations_by_direction"] == {
+        "increased": 2,
+        "decreased": 0,
+        "unchanged": 0,
+        "associated": 0,
+    }
     with database.session() as session:
-        assert [direction for *_, direction in session.execute(claims().order_by(Relation.pmid))] == ["increased", "increased"]
+        assert [direction for *_, direction in session.execute(claims().order_by(Relation.pmid))] == [
+            "increased",
+            "increased",
+        ]
     [conflict] = listed(database)
-    assert (conflict["status"], conflict["status_by"], conflict["increased"], conflict["decreased"]) == ("resolved", "system", ["1", "2"], [])
+    assert (conflict["status"], conflict["status_by"], conflict["increased"], conflict["decreased"]) == (
+        "resolved",
+        "system",
+        ["1", "2"],
+        [],
+    )
     assert "verdict" in conflict["status_reason"] and stats(database)["conflicts"] == 0
     target = f"conflict {conflict['id']}"
     [(actor, claim, before, after)] = events(database, "verdict")
@@ -279,7 +407,11 @@ def test_rejecting_verdict_hides_the_claim_but_keeps_the_extraction(database, re
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Relation)) == 3
         view = conflicts.find_conflicts(session)[0]
-        assert [(r.pmid, v) for r, _t, _d, _a, v, _dir in conflicts.conflict_claims(session, view)] == [("1", None), ("2", None), ("3", rejecting)]
+        assert [(r.pmid, v) for r, _t, _d, _a, v, _dir in conflicts.conflict_claims(session, view)] == [
+            ("1", None),
+            ("2", None),
+            ("3", rejecting),
+        ]
     assert [(c["status"], c["decreased"]) for c in listed(database)] == [("open", ["2"])]
     verdict(database, "2", rejecting)
     assert [(c["status"], c["decreased"]) for c in listed(database)] == [("resolved", [])]
@@ -312,7 +444,9 @@ def test_confirmed_status_survives_new_evidence(database):
     [conflict] = listed(database)
     assert (conflict["status"], conflict["status_by"], conflict["status_reason"]) == ("confirmed", "ada", "two cohorts")
     assert (conflict["increased"], conflict["unchanged"]) == (["1", "3"], ["4"])
-    assert events(database, "conflict_status") == [("ada", f"conflict {conflict['id']}", {"status": "open"}, {"status": "confirmed"})]
+    assert events(database, "conflict_status") == [
+        ("ada", f"conflict {conflict['id']}", {"status": "open"}, {"status": "confirmed"})
+    ]
 
 
 @pytest.mark.parametrize("decision", ["dismissed", "resolved"])
@@ -335,7 +469,11 @@ def test_give_verdict_refuses_bad_input_and_writes_nothing(database):
         user, relation = curator(session), claim_id(session, "2")
         with pytest.raises(InvalidValue, match="unknown verdict"):
             give_verdict(session, relation, "wrong", user)
-        for given, corrected in (("correct", "increased"), ("not a finding", "unchanged"), ("wrong direction", "associated")):
+        for given, corrected in (
+            ("correct", "increased"),
+            ("not a finding", "unchanged"),
+            ("wrong direction", "associated"),
+        ):
             with pytest.raises(InvalidValue, match="corrected direction"):
                 give_verdict(session, relation, given, user, corrected_direction=corrected)
         with pytest.raises(NotFound):
@@ -354,15 +492,32 @@ def test_give_verdict_refuses_bad_input_and_writes_nothing(database):
 
 
 def test_related_claims_show_genus_and_species_beside_each_other(database):
-    store(database, paper("1", "increased"), paper("2", "decreased"), paper("5", "decreased", **SPECIES),
-          paper("6", "increased", **SPECIES), paper("7", "increased", mesh="D001007", **SPECIES))
+    store(
+        database,
+        paper("1", "increased"),
+        paper("2", "decreased"),
+        paper("5", "decreased", **SPECIES),
+        paper("6", "increased", **SPECIES),
+        paper("7", "increased", mesh="D001007", **SPECIES),
+    )
     found = {c["taxon"]: c for c in listed(database)}
     assert {name: (c["increased"], c["decreased"]) for name, c in found.items()} == {
-        "Faecalibacterium": (["1"], ["2"]), "Faecalibacterium prausnitzii": (["6"], ["5"])}
+        "Faecalibacterium": (["1"], ["2"]),
+        "Faecalibacterium prausnitzii": (["6"], ["5"]),
+    }
     with database.session() as session:
-        genus, species = (conflicts.get_conflict(session, found[name]["id"]) for name in ("Faecalibacterium", "Faecalibacterium prausnitzii"))
-        assert [(r.pmid, t.name) for r, t, *_ in conflicts.related_claims(session, genus)] == [("5", SPECIES["taxon"]), ("6", SPECIES["taxon"])]
-        assert [(r.pmid, t.name) for r, t, *_ in conflicts.related_claims(session, species)] == [("1", "Faecalibacterium"), ("2", "Faecalibacterium")]
+        genus, species = (
+            conflicts.get_conflict(session, found[name]["id"])
+            for name in ("Faecalibacterium", "Faecalibacterium prausnitzii")
+        )
+        assert [(r.pmid, t.name) for r, t, *_ in conflicts.related_claims(session, genus)] == [
+            ("5", SPECIES["taxon"]),
+            ("6", SPECIES["taxon"]),
+        ]
+        assert [(r.pmid, t.name) for r, t, *_ in conflicts.related_claims(session, species)] == [
+            ("1", "Faecalibacterium"),
+            ("2", "Faecalibacterium"),
+        ]
 
 
 # ---------------------------------------------------------------- accounts
@@ -381,7 +536,10 @@ def test_create_user_hashes_and_authenticate_checks(database):
     with database.session() as session:
         assert authenticate(session, "ada", PASSWORD) is None
         assert authenticate(session, "bob", PASSWORD + "!").role == "reader"
-    assert events(database, "user_added") == [("cli", "user ada", None, {"role": "curator"}), ("cli", "user bob", None, {"role": "reader"})]
+    assert events(database, "user_added") == [
+        ("cli", "user ada", None, {"role": "curator"}),
+        ("cli", "user bob", None, {"role": "reader"}),
+    ]
 
 
 def test_bad_accounts_are_refused(database):
@@ -399,7 +557,11 @@ def test_bad_accounts_are_refused(database):
 def test_can_write_follows_role_and_account_state(database):
     with database.session() as session:
         users = {role: create_user(session, f"u-{role}", role, PASSWORD) for role in ("reader", "curator", "admin")}
-        assert {role: can_write(user) for role, user in users.items()} == {"reader": False, "curator": True, "admin": True}
+        assert {role: can_write(user) for role, user in users.items()} == {
+            "reader": False,
+            "curator": True,
+            "admin": True,
+        }
         assert can_write(None) is False
         set_role(session, "u-reader", "curator", actor="root")
         disable_user(session, "u-admin")

@@ -1,5 +1,6 @@
 """The learned decision (`miner_decision`) over the rules' candidates, and the pipeline's
 conventions: declared requires/assigns, a version that follows everything deciding the output."""
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,9 @@ def test_the_model_keeps_what_reaches_its_threshold_at_the_best_mention(nlp):
     # a model that only trusts what the rules accept, with a known calibration
     model = Model({"reject=none": 3.0, "bias": -1.0}, calibration=(1.0, 0.0), threshold=0.5)
     kept = decide(found, model, model.threshold)
-    assert [(f.taxon.text, f.disorder.group, f.direction) for f in kept] == [("Faecalibacterium", "depression", "decreased")]
+    assert [(f.taxon.text, f.disorder.group, f.direction) for f in kept] == [
+        ("Faecalibacterium", "depression", "decreased")
+    ]
     assert kept[0].confidence == pytest.approx(0.881, abs=0.001)  # sigmoid(3 - 1)
     # the same candidates through a model that keeps everything: the aim comes back
     assert {f.taxon.text for f in decide(found, Model({"bias": 5.0}), 0.5)} == {"Faecalibacterium", "Blautia"}
@@ -93,7 +96,9 @@ def test_the_version_follows_config_data_and_code(tmp_path):
 def test_article_text_keeps_italics_and_sections_as_doc_attributes(nlp):
     from miner.extract.extractor import prepared_docs
 
-    article = Article(pmid="1", title="Title", sections=(Section("Blautia was lower.", label="RESULTS", italics=((0, 7),)),))
+    article = Article(
+        pmid="1", title="Title", sections=(Section("Blautia was lower.", label="RESULTS", italics=((0, 7),)),)
+    )
     [(doc, _)] = list(nlp.pipe(prepared_docs(nlp, [article]), as_tuples=True))
     assert doc._.sections == ((0, 5, "TITLE"), (6, 24, "RESULTS"))
     assert doc._.italics == ((6, 13),)

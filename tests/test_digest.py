@@ -12,6 +12,7 @@
 - `miner digest --week --out` files, and the pages and Atom feed over real HTTP.
 Only the clock is given: every call gets `now` explicitly.
 """
+
 from __future__ import annotations
 
 import re
@@ -89,7 +90,13 @@ def deliveries(database) -> dict[tuple[str, str], dict]:
     with database.session() as session:
         rows = session.scalars(select(DigestDelivery)).all()
         return {
-            (r.week, r.recipient): {"status": r.status, "attempts": r.attempts, "last_error": r.last_error, "message_id": r.message_id, "sent_at": r.sent_at}
+            (r.week, r.recipient): {
+                "status": r.status,
+                "attempts": r.attempts,
+                "last_error": r.last_error,
+                "message_id": r.message_id,
+                "sent_at": r.sent_at,
+            }
             for r in rows
         }
 
@@ -122,14 +129,21 @@ def test_a_week_parses_formats_and_knows_its_interval():
     assert (week.year, week.number, str(week)) == (2026, 47, "2026-W47")
     assert week.start == seed.WEEK_START and week.end == seed.WEEK_END
     assert week.start.utcoffset() == timedelta(0)
-    assert str(Week.parse("2026-W01")) == "2026-W01" and Week.parse("2026-W01").start == datetime(2025, 12, 29, tzinfo=seed.UTC)
+    assert str(Week.parse("2026-W01")) == "2026-W01" and Week.parse("2026-W01").start == datetime(
+        2025, 12, 29, tzinfo=seed.UTC
+    )
     assert str(Week.parse("2026-W53")) == "2026-W53"  # 2026 begins on a Thursday: it has 53 weeks
     assert str(week.previous()) == "2026-W46" and str(Week.parse("2026-W01").previous()) == "2025-W52"
-    assert Week.parse("2025-W52") < Week.parse("2026-W01") < Week.parse("2026-W10") < week and max(week, week.previous()) == week
+    assert (
+        Week.parse("2025-W52") < Week.parse("2026-W01") < Week.parse("2026-W10") < week
+        and max(week, week.previous()) == week
+    )
     assert seed.WEEK_START in week and seed.WEEK_END - timedelta(microseconds=1) in week and seed.WEEK_END not in week
 
 
-@pytest.mark.parametrize("text", ["2026-47", "2026-W7", "26-W47", "2026-w47", "2026-W47x", "", "2025-W53", "2026-W00", "2026-W54"])
+@pytest.mark.parametrize(
+    "text", ["2026-47", "2026-W7", "26-W47", "2026-w47", "2026-W47x", "", "2025-W53", "2026-W00", "2026-W54"]
+)
 def test_a_bad_week_is_an_invalid_value_naming_it(text):
     with pytest.raises(InvalidValue) as caught:
         Week.parse(text)
@@ -174,11 +188,16 @@ def test_the_numbers_count_the_week_only(digest):
     assert digest.numbers["new_pairs"] == len({(c.taxon, c.group) for c in week_claims}) == 5
     opened = [key for key, (first, _) in seed.CONFLICT_TIMES.items() if seed.in_week(first)]
     changed = [key for key, (first, at) in seed.CONFLICT_TIMES.items() if not seed.in_week(first) and seed.in_week(at)]
-    assert (digest.numbers["new_conflicts"], digest.numbers["changed_conflicts"]) == (len(opened), len(changed)) == (2, 1)
+    assert (
+        (digest.numbers["new_conflicts"], digest.numbers["changed_conflicts"]) == (len(opened), len(changed)) == (2, 1)
+    )
     assert digest.numbers["confirmed"] == sum(1 for c in week_claims if c.verdict == "correct") == 1
     with_findings = len({c.pmid for c in week_claims})
     assert digest.numbers["articles_with_findings"] == with_findings == 3
-    assert f"{len(seed.week_articles())} new articles ({with_findings} with findings), {len(week_claims)} new findings" in digest.summary
+    assert (
+        f"{len(seed.week_articles())} new articles ({with_findings} with findings), {len(week_claims)} new findings"
+        in digest.summary
+    )
 
 
 def test_findings_are_grouped_by_disorder_with_their_papers(digest):
@@ -194,7 +213,11 @@ def test_findings_are_grouped_by_disorder_with_their_papers(digest):
     shown = {p.pmid for s in digest.sections for f in s.findings for p in f.papers}
     assert "3104" not in shown  # retracted
     assert not {"3000", "3001", "3002", "3003", "3005", "3201"} & shown  # first seen before or after the week
-    assert all(f.subject == "human" and f.link.startswith(PUBLIC_URL + "/search/claims?") for s in digest.sections for f in s.findings)
+    assert all(
+        f.subject == "human" and f.link.startswith(PUBLIC_URL + "/search/claims?")
+        for s in digest.sections
+        for f in s.findings
+    )
 
 
 def test_a_confirmed_finding_comes_first_and_a_corrected_one_shows_the_curators_direction(digest):
@@ -206,7 +229,13 @@ def test_a_confirmed_finding_comes_first_and_a_corrected_one_shows_the_curators_
     [akkermansia] = [f for f in parkinson.findings if f.taxon == "Akkermansia"]
     assert (akkermansia.direction, akkermansia.review) == ("decreased", "corrected")  # extracted "increased"
     reviews = {f.taxon: f.review for s in digest.sections for f in s.findings}
-    assert reviews == {"Blautia": "confirmed", "Faecalibacterium": "extraction only", "Bacteroides": "extraction only", "Akkermansia": "corrected", "Roseburia": "extraction only"}
+    assert reviews == {
+        "Blautia": "confirmed",
+        "Faecalibacterium": "extraction only",
+        "Bacteroides": "extraction only",
+        "Akkermansia": "corrected",
+        "Roseburia": "extraction only",
+    }
 
 
 def test_a_rejected_claim_and_a_retracted_article_are_left_out(digest):
@@ -257,7 +286,10 @@ def test_a_conflict_a_curator_changed_this_week_is_changed(digest):
     assert (note.taxon, note.status) == ("Prevotella", "confirmed")
     assert note.group == "Parkinson's disease"
     assert seed.CURATOR[0] in note.change and seed.CONFIRM_REASON in note.change
-    assert (set(note.increased), set(note.decreased)) == (sides("Prevotella", "parkinson")["increased"], sides("Prevotella", "parkinson")["decreased"])
+    assert (set(note.increased), set(note.decreased)) == (
+        sides("Prevotella", "parkinson")["increased"],
+        sides("Prevotella", "parkinson")["decreased"],
+    )
 
 
 def test_the_chart_covers_twelve_weeks_ending_with_this_one(digest):
@@ -309,7 +341,9 @@ def test_the_html_has_the_summary_the_links_and_the_chart(digest):
         assert not document.xpath(f'//a[@href="https://pubmed.ncbi.nlm.nih.gov/{pmid}/"]'), pmid
     [image] = document.xpath("//img")
     assert image.get("src") == "digest-2026-W47.png"
-    assert image.get("alt") == chart_alt(digest.chart_weeks, digest.chart_series) and image.get("alt").startswith("Chart: ")
+    assert image.get("alt") == chart_alt(digest.chart_weeks, digest.chart_series) and image.get("alt").startswith(
+        "Chart: "
+    )
     for heading in ("New findings by disorder", "Where the literature moved", "Conflicts"):
         assert heading in [" ".join(h.text_content().split()) for h in document.xpath("//h2")]
     assert "is now confirmed (alice: both cohorts are sound)" in body
@@ -337,7 +371,13 @@ def test_the_text_part_is_plain_and_readable(digest):
     assert " ".join(digest.summary.split()) in " ".join(text.split())
     for pmid in {c.pmid for c in seed.week_claims()}:
         assert f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" in text
-    for heading in ("NEW FINDINGS BY DISORDER", "DEPRESSION", "PARKINSON'S DISEASE", "WHERE THE LITERATURE MOVED", "CONFLICTS"):
+    for heading in (
+        "NEW FINDINGS BY DISORDER",
+        "DEPRESSION",
+        "PARKINSON'S DISEASE",
+        "WHERE THE LITERATURE MOVED",
+        "CONFLICTS",
+    ):
         assert heading in text.splitlines()
     assert "* Blautia: increased [confirmed]" in text and "* Akkermansia: decreased [corrected]" in text
     assert chart_alt(digest.chart_weeks, digest.chart_series).split(";")[0] in " ".join(text.split())
@@ -353,7 +393,14 @@ def test_the_markdown_has_the_headings_and_escapes_special_characters(digest):
     markdown = render(digest, "digest-2026-W47.png").markdown
     lines = markdown.splitlines()
     assert lines[0] == f"# {digest.title}"
-    for heading in ("## New findings by disorder", "### Depression", "### Parkinson's disease", "## Where the literature moved", "## Conflicts", "## How these findings are made"):
+    for heading in (
+        "## New findings by disorder",
+        "### Depression",
+        "### Parkinson's disease",
+        "## Where the literature moved",
+        "## Conflicts",
+        "## How these findings are made",
+    ):
         assert heading in lines
     assert lines.index("### Depression") < lines.index("### Parkinson's disease")
     assert "![Chart: " in markdown and "](digest-2026-W47.png)" in markdown
@@ -408,20 +455,29 @@ def test_the_weekly_digest_reaches_two_recipients_as_a_complete_message(seeded, 
         images = [p for p in parts if p.get_content_type() == "image/png"]
         [inline] = [p for p in images if p["Content-ID"] == "<chart@miner>"]
         [attached] = [p for p in images if p["Content-ID"] is None]
-        assert any(p.get_content_type() == "multipart/related" and inline in p.get_payload() and html in p.get_payload() for p in parts)
-        assert attached.get_content_disposition() == "attachment" and attached.get_filename() == f"digest-{seed.WEEK}.png"
+        assert any(
+            p.get_content_type() == "multipart/related" and inline in p.get_payload() and html in p.get_payload()
+            for p in parts
+        )
+        assert (
+            attached.get_content_disposition() == "attachment" and attached.get_filename() == f"digest-{seed.WEEK}.png"
+        )
         for image in (inline, attached):
             png = image.get_content()
             assert png.startswith(PNG_SIGNATURE) and png == issue.chart_png
         assert rows[(seed.WEEK, recipient)]["status"] == "sent" and rows[(seed.WEEK, recipient)]["attempts"] == 1
         assert rows[(seed.WEEK, recipient)]["message_id"] == message["Message-ID"].strip()  # folded on the wire
         assert rows[(seed.WEEK, recipient)]["sent_at"] is not None
-    assert sorted(p.name for p in (tmp_path / "digests").iterdir()) == sorted(f"digest-{seed.WEEK}.{ext}" for ext in ("html", "txt", "md", "png"))
+    assert sorted(p.name for p in (tmp_path / "digests").iterdir()) == sorted(
+        f"digest-{seed.WEEK}.{ext}" for ext in ("html", "txt", "md", "png")
+    )
 
 
 def test_the_inline_chart_is_marked_inline():
     png = PNG_SIGNATURE + b"not a real image"
-    message = compose(sender=SENDER, recipient=ADA, subject="s", text="t", html='<img src="cid:chart@miner">', png=png, week=seed.WEEK)
+    message = compose(
+        sender=SENDER, recipient=ADA, subject="s", text="t", html='<img src="cid:chart@miner">', png=png, week=seed.WEEK
+    )
     [inline] = [p for p in message.walk() if p["Content-ID"] == "<chart@miner>"]
     assert inline.get_content_disposition() == "inline"
 
@@ -434,7 +490,8 @@ def test_a_second_run_sends_nothing_and_a_new_recipient_gets_only_the_missing_we
     assert "0 sent, 0 failed, 2 sent before" in line
     assert len(smtp.messages) == 2
     assert {key: (row["status"], row["attempts"]) for key, row in deliveries(seeded).items()} == {
-        (seed.WEEK, ADA): ("sent", 1), (seed.WEEK, BEN): ("sent", 1)
+        (seed.WEEK, ADA): ("sent", 1),
+        (seed.WEEK, BEN): ("sent", 1),
     }
     later = settings_for(smtp.port, tmp_path, [ADA, BEN, CARL])
     send_weekly_digest(later, seeded, seed.NOW + timedelta(days=1))
@@ -443,11 +500,15 @@ def test_a_second_run_sends_nothing_and_a_new_recipient_gets_only_the_missing_we
     assert received.message["Subject"] == stored_issue(seeded, seed.WEEK).title
     assert len(smtp.to(ADA)) == len(smtp.to(BEN)) == 1
     assert {key: (row["status"], row["attempts"]) for key, row in deliveries(seeded).items()} == {
-        (seed.WEEK, ADA): ("sent", 1), (seed.WEEK, BEN): ("sent", 1), (seed.WEEK, CARL): ("sent", 1)
+        (seed.WEEK, ADA): ("sent", 1),
+        (seed.WEEK, BEN): ("sent", 1),
+        (seed.WEEK, CARL): ("sent", 1),
     }
 
 
-def test_a_refused_recipient_fails_alone_is_recorded_and_is_retried_next_run(seeded, smtp, tmp_path, database_url, capsys):
+def test_a_refused_recipient_fails_alone_is_recorded_and_is_retried_next_run(
+    seeded, smtp, tmp_path, database_url, capsys
+):
     settings = settings_for(smtp.port, tmp_path, [ADA, BEN])
     smtp.refuse(BEN, "550 5.1.1 no such user")
     with pytest.raises(DeliveryError) as caught:
@@ -495,7 +556,8 @@ def test_a_server_that_is_down_fails_everyone_and_marks_nothing_sent(seeded, tmp
     assert ADA in str(caught.value) and BEN in str(caught.value) and "0 sent, 2 failed" in str(caught.value)
     rows = deliveries(seeded)
     assert {key: (row["status"], row["attempts"], row["sent_at"]) for key, row in rows.items()} == {
-        (seed.WEEK, ADA): ("failed", 1, None), (seed.WEEK, BEN): ("failed", 1, None)
+        (seed.WEEK, ADA): ("failed", 1, None),
+        (seed.WEEK, BEN): ("failed", 1, None),
     }
     assert all("refused" in row["last_error"].lower() for row in rows.values())
     assert stored_issue(seeded, seed.WEEK).summary  # the issue is stored all the same, ready for the retry
@@ -507,13 +569,19 @@ def test_a_later_week_retries_recent_failures_but_not_old_ones(seeded, smtp, tmp
         for now in (seed.NOW - timedelta(weeks=5), seed.NOW):  # 2026-W42, then 2026-W47
             with pytest.raises(DeliveryError):
                 send_weekly_digest(down, seeded, now)
-    assert {key: row["status"] for key, row in deliveries(seeded).items()} == {("2026-W42", ADA): "failed", (seed.WEEK, ADA): "failed"}
+    assert {key: row["status"] for key, row in deliveries(seeded).items()} == {
+        ("2026-W42", ADA): "failed",
+        (seed.WEEK, ADA): "failed",
+    }
     line = send_weekly_digest(settings_for(smtp.port, tmp_path, [ADA]), seeded, seed.NOW + timedelta(weeks=1))
     assert "2 sent, 0 failed" in line
     subjects = sorted(m.message["Subject"] for m in smtp.to(ADA))
     assert subjects == [stored_issue(seeded, week).title for week in (seed.WEEK, "2026-W48")]
     rows = deliveries(seeded)
-    assert (rows[("2026-W42", ADA)]["status"], rows[("2026-W42", ADA)]["attempts"]) == ("failed", 1)  # five weeks old: given up
+    assert (rows[("2026-W42", ADA)]["status"], rows[("2026-W42", ADA)]["attempts"]) == (
+        "failed",
+        1,
+    )  # five weeks old: given up
     assert (rows[(seed.WEEK, ADA)]["status"], rows[(seed.WEEK, ADA)]["attempts"]) == ("sent", 2)
     assert (rows[("2026-W48", ADA)]["status"], rows[("2026-W48", ADA)]["attempts"]) == ("sent", 1)
 
@@ -560,7 +628,10 @@ def test_miner_digest_writes_the_four_files(seeded, database_url, tmp_path, caps
 def test_miner_digest_refuses_a_malformed_week(seeded, database_url, tmp_path, capsys):
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n')
-    assert main(["--config", str(config), "digest", "--week", "2026-47", "--out", str(tmp_path / "out")]) == InvalidValue.exit_code
+    assert (
+        main(["--config", str(config), "digest", "--week", "2026-47", "--out", str(tmp_path / "out")])
+        == InvalidValue.exit_code
+    )
     assert "YYYY-Www" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -571,7 +642,9 @@ def test_miner_digest_refuses_a_malformed_week(seeded, database_url, tmp_path, c
 @pytest.fixture
 def site(seeded, tmp_path):
     """W46's and W47's issues, served over real HTTP."""
-    settings = settings_for(25, tmp_path, []).replace("web", secure_cookies=False, secret_key="4v8S3ZEei56NyYGP4kEd4EDsgeKofeDP9G-WyFgycIk")
+    settings = settings_for(25, tmp_path, []).replace(
+        "web", secure_cookies=False, secret_key="4v8S3ZEei56NyYGP4kEd4EDsgeKofeDP9G-WyFgycIk"
+    )
     publish(seeded, settings, Week.parse("2026-W46"), seed.NOW - timedelta(days=7))
     publish(seeded, settings, Week.parse(seed.WEEK), seed.NOW)
     with serve(create_app(settings, seeded)) as url:
@@ -610,10 +683,15 @@ def test_the_feed_is_valid_atom_with_one_entry_per_issue(site):
     assert root.tag == f"{ATOM}feed"
     for name in ("id", "title", "updated"):
         assert (root.findtext(f"{ATOM}{name}") or "").strip(), name
-    assert [link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"] == [f"{PUBLIC_URL}/digest/feed.xml"]
+    assert [link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"] == [
+        f"{PUBLIC_URL}/digest/feed.xml"
+    ]
     assert RFC3339.match(root.findtext(f"{ATOM}updated"))
     entries = root.findall(f"{ATOM}entry")
-    assert [e.findtext(f"{ATOM}id") for e in entries] == [f"{PUBLIC_URL}/digest/2026-W47", f"{PUBLIC_URL}/digest/2026-W46"]
+    assert [e.findtext(f"{ATOM}id") for e in entries] == [
+        f"{PUBLIC_URL}/digest/2026-W47",
+        f"{PUBLIC_URL}/digest/2026-W46",
+    ]
     for entry, week, generated in zip(entries, ("2026-W47", "2026-W46"), (seed.NOW, seed.NOW - timedelta(days=7))):
         issue = stored_issue(database, week)
         assert entry.findtext(f"{ATOM}title") == issue.title
@@ -640,7 +718,9 @@ def test_the_hourly_retry_sends_only_failed_deliveries_and_records_only_when_it_
     assert [m.rcpt_tos for m in smtp.messages] == [(ADA,), (BEN,)]  # Ada is not mailed twice
     assert pending_deliveries(seeded, seed.NOW) == 0
     with seeded.session() as session:
-        assert [(r.job_id, r.status) for r in session.scalars(select(JobRun).order_by(JobRun.id))] == [("digest-retry", "ok")]
+        assert [(r.job_id, r.status) for r in session.scalars(select(JobRun).order_by(JobRun.id))] == [
+            ("digest-retry", "ok")
+        ]
 
 
 def test_a_failed_delivery_to_someone_no_longer_a_recipient_is_cancelled_not_retried(seeded, smtp, tmp_path):

@@ -13,6 +13,7 @@
   article that missed its week's issue is listed by exactly one later issue.
 Only the clock is given: every build gets `now`, and storage times are set as the scenario says.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,18 +61,43 @@ def _records(paper: Entry):
     for taxon, group, direction in paper.findings:
         mesh, disorder = DISORDERS[group]
         sentence = f"In cohort {paper.pmid}, {taxon} was {TRIGGERS[direction]} in {disorder} patients."
-        start, where, trigger = sentence.index(taxon), sentence.index(disorder), sentence.index(f" {TRIGGERS[direction]} ") + 1
+        start, where, trigger = (
+            sentence.index(taxon),
+            sentence.index(disorder),
+            sentence.index(f" {TRIGGERS[direction]} ") + 1,
+        )
         relations.append(
             make_relation(
-                pmid=paper.pmid, taxon=taxon, taxid=TAXA[taxon], direction=direction, mesh=mesh, disorder=disorder, evidence=sentence,
-                confidence=0.8, taxon_text=taxon, taxon_start=start, taxon_end=start + len(taxon), disorder_text=disorder,
-                disorder_start=where, disorder_end=where + len(disorder), trigger=TRIGGERS[direction], trigger_start=trigger,
-                trigger_end=trigger + len(TRIGGERS[direction]), taxon_lineage=(2, TAXA[taxon]), parent_taxid=2, disorder_group=group,
+                pmid=paper.pmid,
+                taxon=taxon,
+                taxid=TAXA[taxon],
+                direction=direction,
+                mesh=mesh,
+                disorder=disorder,
+                evidence=sentence,
+                confidence=0.8,
+                taxon_text=taxon,
+                taxon_start=start,
+                taxon_end=start + len(taxon),
+                disorder_text=disorder,
+                disorder_start=where,
+                disorder_end=where + len(disorder),
+                trigger=TRIGGERS[direction],
+                trigger_start=trigger,
+                trigger_end=trigger + len(TRIGGERS[direction]),
+                taxon_lineage=(2, TAXA[taxon]),
+                parent_taxid=2,
+                disorder_group=group,
             )
         )
         sentences.append(sentence)
     article = make_article(
-        pmid=paper.pmid, title=paper.title, text=" ".join(sentences) or "An editorial.", journal="Gut Microbes", year=2026, entrez_date=paper.entrez
+        pmid=paper.pmid,
+        title=paper.title,
+        text=" ".join(sentences) or "An editorial.",
+        journal="Gut Microbes",
+        year=2026,
+        entrez_date=paper.entrez,
     )
     return article, relations
 
@@ -83,7 +109,9 @@ def store(database, papers: list[Entry], stored: datetime | None = None) -> None
     with database.session() as session:
         store_papers(session, (_records(paper) for paper in papers))
         if stored is not None:
-            session.execute(update(Article).where(Article.pmid.in_([p.pmid for p in papers])).values(first_seen_at=stored))
+            session.execute(
+                update(Article).where(Article.pmid.in_([p.pmid for p in papers])).values(first_seen_at=stored)
+            )
             session.execute(update(Conflict).where(Conflict.first_seen_at >= started).values(first_seen_at=stored))
             session.execute(update(Conflict).where(Conflict.status_at >= started).values(status_at=stored))
 
@@ -114,7 +142,11 @@ BACKFILL = [
     Entry("5002", at("2025-09-30"), (("Faecalibacterium", "depression", "increased"),)),
     Entry("5003", at("2025-10-05", "23:59:59"), (("Blautia", "parkinson", "increased"),)),
     Entry("5004", at("2025-09-29", "00:00"), ()),  # an editorial: counted, no findings
-    Entry("5005", at("2025-10-06", "00:00"), (("Roseburia", "parkinson", "decreased"), ("Blautia", "parkinson", "decreased"))),
+    Entry(
+        "5005",
+        at("2025-10-06", "00:00"),
+        (("Roseburia", "parkinson", "decreased"), ("Blautia", "parkinson", "decreased")),
+    ),
     Entry("5006", None, (("Akkermansia", "depression", "decreased"),)),  # JSON Lines: its week is today's
 ]
 OF_WEEK = {W39: {"5001"}, W40: {"5002", "5003", "5004"}, W41: {"5005"}}
@@ -144,7 +176,9 @@ def test_a_backfilled_database_gives_each_past_week_its_own_papers(backfilled, d
     papers = OF_WEEK[week]
     with_findings = {p.pmid for p in BACKFILL if p.pmid in papers and p.findings}
     claims = sum(len(p.findings) for p in BACKFILL if p.pmid in papers)
-    assert summary.startswith(f"{len(papers)} new article{'' if len(papers) == 1 else 's'} ({len(with_findings)} with findings), {claims} new finding")
+    assert summary.startswith(
+        f"{len(papers)} new article{'' if len(papers) == 1 else 's'} ({len(with_findings)} with findings), {claims} new finding"
+    )
     for rendering in (html, text, markdown):
         assert linked(rendering) == with_findings
     assert "Late additions" not in html and "LATE ADDITIONS" not in text  # nothing missed a digest: none was made
@@ -155,10 +189,19 @@ def test_a_backfilled_week_has_its_moves_and_conflicts_by_entrez_date(backfilled
         digests = {week: build_digest(session, Week.parse(week), PUBLIC_URL, utcnow()) for week in (W39, W40, W41)}
     # Faecalibacterium in depression: decreased in W39 (5001), increased in W40 (5002)
     [move] = digests[W40].moves
-    assert (move.taxon, move.before["consensus"], move.before["papers"], move.after["papers"]) == ("Faecalibacterium", "single paper", 1, 2)
-    assert [(c.taxon, c.increased, c.decreased) for c in digests[W40].new_conflicts] == [("Faecalibacterium", ["5002"], ["5001"])]
+    assert (move.taxon, move.before["consensus"], move.before["papers"], move.after["papers"]) == (
+        "Faecalibacterium",
+        "single paper",
+        1,
+        2,
+    )
+    assert [(c.taxon, c.increased, c.decreased) for c in digests[W40].new_conflicts] == [
+        ("Faecalibacterium", ["5002"], ["5001"])
+    ]
     # Blautia in Parkinson's disease: increased in W40 (5003, its last second), decreased in W41 (5005)
-    assert [(c.taxon, c.increased, c.decreased) for c in digests[W41].new_conflicts] == [("Blautia", ["5003"], ["5005"])]
+    assert [(c.taxon, c.increased, c.decreased) for c in digests[W41].new_conflicts] == [
+        ("Blautia", ["5003"], ["5005"])
+    ]
     assert digests[W39].new_conflicts == [] and digests[W39].moves == []
     assert all(d.changed_conflicts == [] for d in digests.values())
 
@@ -183,20 +226,39 @@ def test_an_article_without_an_entrez_date_counts_in_the_week_it_was_stored(back
 # --- late additions --------------------------------------------------------------------------------
 
 W47, W48, W49, W50 = (Week.parse(w) for w in ("2026-W47", "2026-W48", "2026-W49", "2026-W50"))
-ISSUED = {W47: at("2026-11-23", "08:00"), W48: at("2026-11-30", "08:00"), W49: at("2026-12-07", "08:00"), W50: at("2026-12-14", "08:00")}
+ISSUED = {
+    W47: at("2026-11-23", "08:00"),
+    W48: at("2026-11-30", "08:00"),
+    W49: at("2026-12-07", "08:00"),
+    W50: at("2026-12-14", "08:00"),
+}
 ON_TIME = [  # stored before W47's issue
     (Entry("6001", at("2026-11-17"), (("Faecalibacterium", "depression", "decreased"),)), at("2026-11-17", "13:00")),
-    (Entry("6002", at("2026-11-18"), (("Blautia", "parkinson", "increased"),)), at("2026-11-23", "07:59")),  # before the issue: in it
-    (Entry("6005", at("2026-11-02"), (("Roseburia", "parkinson", "decreased"),)), at("2026-11-10")),  # W45: no issue was made
+    (
+        Entry("6002", at("2026-11-18"), (("Blautia", "parkinson", "increased"),)),
+        at("2026-11-23", "07:59"),
+    ),  # before the issue: in it
+    (
+        Entry("6005", at("2026-11-02"), (("Roseburia", "parkinson", "decreased"),)),
+        at("2026-11-10"),
+    ),  # W45: no issue was made
 ]
 AFTER_W47 = [  # stored after W47's issue, before W48's
-    (Entry("6003", at("2026-11-19"), (("Faecalibacterium", "depression", "increased"),)), at("2026-11-24", "09:00")),  # completes a conflict
-    (Entry("6004", at("2026-11-20", "23:00"), (("Akkermansia", "depression", "decreased"),)), at("2026-11-30", "07:00")),  # after W48 ended
+    (
+        Entry("6003", at("2026-11-19"), (("Faecalibacterium", "depression", "increased"),)),
+        at("2026-11-24", "09:00"),
+    ),  # completes a conflict
+    (
+        Entry("6004", at("2026-11-20", "23:00"), (("Akkermansia", "depression", "decreased"),)),
+        at("2026-11-30", "07:00"),
+    ),  # after W48 ended
     (Entry("6006", at("2026-11-24"), (("Blautia", "depression", "increased"),)), at("2026-11-25")),  # W48's own
     (Entry("6007", None, (("Roseburia", "depression", "decreased"),)), at("2026-11-26")),  # no Entrez date: W48's own
     (Entry("6009", at("2026-11-04"), ()), at("2026-11-27")),  # W45 still has no issue: not late
 ]
-AFTER_W48 = [(Entry("6008", at("2026-11-21"), (("Blautia", "depression", "decreased"),)), at("2026-12-01"))]  # late again, in W49
+AFTER_W48 = [
+    (Entry("6008", at("2026-11-21"), (("Blautia", "depression", "decreased"),)), at("2026-12-01"))
+]  # late again, in W49
 
 
 def store_each(database, stored: list[tuple[Entry, datetime]]) -> None:
@@ -240,7 +302,10 @@ def test_late_additions_appear_once_in_the_next_issue_with_their_entrez_dates(is
         assert "Entrez date 19 November 2026 (2026-W47)" in block and "Entrez date 20 November 2026 (2026-W47)" in block
         assert linked(lxml.html.tostring(heading.getparent(), encoding="unicode")) == {"6003", "6004"}
     markdown = w48.markdown.split("## Late additions", 1)[1].split("\n## ", 1)[0]
-    assert "— Entrez date 19 November 2026 (2026-W47)" in markdown and "*Faecalibacterium*: **increased** in depression" in markdown
+    assert (
+        "— Entrez date 19 November 2026 (2026-W47)" in markdown
+        and "*Faecalibacterium*: **increased** in depression" in markdown
+    )
     assert linked(markdown) == {"6003", "6004"}
     assert linked(w48.html) == {"6003", "6004", "6006", "6007"}
 
@@ -256,8 +321,14 @@ def test_a_late_paper_that_completes_a_conflict_makes_it_new_in_the_issue_that_l
     assert [issue.figures["new_conflicts"] for issue in issues.values()] == [0, 1, 1, 0]
     assert [issue.figures["changed_conflicts"] for issue in issues.values()] == [0, 0, 0, 0]
     # 6003 (late in W48) against 6001 (W47); 6008 (late in W49) against 6006 (W48)
-    assert "New: Faecalibacterium in depression: increased in 1 paper (PMID 6003); decreased in 1 paper (PMID 6001)." in " ".join(issues[W48].text.split())
-    assert "New: Blautia in depression: increased in 1 paper (PMID 6006); decreased in 1 paper (PMID 6008)." in " ".join(issues[W49].text.split())
+    assert (
+        "New: Faecalibacterium in depression: increased in 1 paper (PMID 6003); decreased in 1 paper (PMID 6001)."
+        in " ".join(issues[W48].text.split())
+    )
+    assert (
+        "New: Blautia in depression: increased in 1 paper (PMID 6006); decreased in 1 paper (PMID 6008)."
+        in " ".join(issues[W49].text.split())
+    )
 
 
 def test_a_rebuilt_issue_takes_in_the_papers_it_had_missed(database, tmp_path):
@@ -273,8 +344,14 @@ def test_a_rebuilt_issue_takes_in_the_papers_it_had_missed(database, tmp_path):
 
 def test_a_late_addition_without_an_entrez_date_is_dated_by_its_storage():
     paper = Paper("7001", "A title", "Gut Microbes", 2026, False)
-    assert LateAddition(paper, None, at("2026-12-02", "09:30"), []).dated == "no Entrez date; first stored 2 December 2026 (2026-W49)"
-    assert LateAddition(paper, at("2026-11-29", "23:30"), at("2026-12-02"), []).dated == "Entrez date 29 November 2026 (2026-W48)"
+    assert (
+        LateAddition(paper, None, at("2026-12-02", "09:30"), []).dated
+        == "no Entrez date; first stored 2 December 2026 (2026-W49)"
+    )
+    assert (
+        LateAddition(paper, at("2026-11-29", "23:30"), at("2026-12-02"), []).dated
+        == "Entrez date 29 November 2026 (2026-W48)"
+    )
 
 
 def test_the_late_part_of_the_text_is_wrapped_at_78_columns(issues):
@@ -305,8 +382,11 @@ def test_each_article_that_missed_its_weeks_issue_is_listed_by_exactly_one_later
             if seen < added:
                 continue
             listed_by = [
-                built for built, now in builds
-                if Calendar(built, now, {w: g for w, g in generated.items() if w != built and g < now}).is_late(added, seen)
+                built
+                for built, now in builds
+                if Calendar(built, now, {w: g for w, g in generated.items() if w != built and g < now}).is_late(
+                    added, seen
+                )
             ]
             missed = generated[week] < seen
             later = [w for w, g in builds if w > week and g >= seen]

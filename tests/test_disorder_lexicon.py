@@ -4,6 +4,7 @@ The table below is a copy of the disorder table in the annotation guidelines
 (shared/data/gold/GUIDELINES.md); the test reads only the repository.
 Imports: stdlib and pytest.
 """
+
 from __future__ import annotations
 
 import json
@@ -84,8 +85,10 @@ def test_name_is_display_form_and_a_term(entries):
         assert e["name"] == e["name"].strip() and e["name"]
         assert e["name"].lower() in e["terms"], e["mesh"]
         # lower case except proper nouns (Alzheimer, Parkinson)
-        assert re.sub(r"\b(Alzheimer|Parkinson)'s\b", "", e["name"]) == re.sub(
-            r"\b(Alzheimer|Parkinson)'s\b", "", e["name"]).lower(), e["name"]
+        assert (
+            re.sub(r"\b(Alzheimer|Parkinson)'s\b", "", e["name"])
+            == re.sub(r"\b(Alzheimer|Parkinson)'s\b", "", e["name"]).lower()
+        ), e["name"]
 
 
 def test_forms_are_lowercase_trimmed_and_nonempty(entries):
@@ -128,63 +131,66 @@ def test_abbreviations_are_written_in_capitals(entries):
             assert sum(c.isupper() for c in abbr) >= 2, abbr
 
 
-@pytest.mark.parametrize("form, mesh", [
-    ("depression", "D003863"),
-    ("depressive symptoms", "D003863"),
-    ("depressive-like behavior", "D003863"),
-    ("depression-like behaviour", "D003863"),
-    ("major depressive disorder", "D003865"),
-    ("major depression", "D003865"),
-    ("depressive disorder", "D003866"),
-    ("postpartum depression", "D019052"),
-    ("anxiety", "D001007"),
-    ("anxiety-like behaviour", "D001007"),
-    ("anxiety symptoms", "D001007"),
-    ("anxiety disorders", "D001008"),
-    ("generalized anxiety disorder", "D001008"),
-    ("panic disorder", "D001008"),
-    ("social anxiety disorder", "D001008"),
-    ("bipolar disorder", "D001714"),
-    ("bipolar depression", "D001714"),
-    ("schizophrenia", "D012559"),
-    ("dementia praecox", "D012559"),
-    ("psychotic symptoms", "D011618"),
-    ("ultra-high risk for psychosis", "D011618"),
-    ("autism spectrum disorder", "D000067877"),
-    ("pervasive developmental disorder", "D000067877"),
-    ("autism", "D001321"),
-    ("autistic disorder", "D001321"),
-    ("autistic-like behavior", "D001321"),
-    ("attention-deficit/hyperactivity disorder", "D001289"),
-    ("post-traumatic stress disorder", "D013313"),
-    ("posttraumatic stress disorder", "D013313"),
-    ("obsessive-compulsive disorder", "D009771"),
-    ("anorexia nervosa", "D000856"),
-    ("bulimia nervosa", "D052018"),
-    ("binge-eating disorder", "D056912"),
-    ("eating disorders", "D001068"),
-    ("alcohol use disorder", "D000437"),
-    ("alcohol dependence", "D000437"),
-    ("substance use disorder", "D019966"),
-    ("methamphetamine use disorder", "D019966"),
-    ("opioid use disorder", "D009293"),
-    ("insomnia", "D007319"),
-    ("sleep disturbances", "D012893"),
-    ("psychological stress", "D013315"),
-    ("stress-related disorders", "D013315"),
-    ("mild cognitive impairment", "D060825"),
-    ("cognitive impairment", "D060825"),
-    ("cognitive decline", "D060825"),
-    ("dementia", "D003704"),
-    ("alzheimer's disease", "D000544"),
-    ("alzheimer disease", "D000544"),
-    ("alzheimer's dementia", "D000544"),
-    ("parkinson's disease", "D010300"),
-    ("parkinson disease", "D010300"),
-    ("parkinsons disease", "D010300"),
-    ("multiple sclerosis", "D009103"),
-    ("epilepsy", "D004827"),
-])
+@pytest.mark.parametrize(
+    "form, mesh",
+    [
+        ("depression", "D003863"),
+        ("depressive symptoms", "D003863"),
+        ("depressive-like behavior", "D003863"),
+        ("depression-like behaviour", "D003863"),
+        ("major depressive disorder", "D003865"),
+        ("major depression", "D003865"),
+        ("depressive disorder", "D003866"),
+        ("postpartum depression", "D019052"),
+        ("anxiety", "D001007"),
+        ("anxiety-like behaviour", "D001007"),
+        ("anxiety symptoms", "D001007"),
+        ("anxiety disorders", "D001008"),
+        ("generalized anxiety disorder", "D001008"),
+        ("panic disorder", "D001008"),
+        ("social anxiety disorder", "D001008"),
+        ("bipolar disorder", "D001714"),
+        ("bipolar depression", "D001714"),
+        ("schizophrenia", "D012559"),
+        ("dementia praecox", "D012559"),
+        ("psychotic symptoms", "D011618"),
+        ("ultra-high risk for psychosis", "D011618"),
+        ("autism spectrum disorder", "D000067877"),
+        ("pervasive developmental disorder", "D000067877"),
+        ("autism", "D001321"),
+        ("autistic disorder", "D001321"),
+        ("autistic-like behavior", "D001321"),
+        ("attention-deficit/hyperactivity disorder", "D001289"),
+        ("post-traumatic stress disorder", "D013313"),
+        ("posttraumatic stress disorder", "D013313"),
+        ("obsessive-compulsive disorder", "D009771"),
+        ("anorexia nervosa", "D000856"),
+        ("bulimia nervosa", "D052018"),
+        ("binge-eating disorder", "D056912"),
+        ("eating disorders", "D001068"),
+        ("alcohol use disorder", "D000437"),
+        ("alcohol dependence", "D000437"),
+        ("substance use disorder", "D019966"),
+        ("methamphetamine use disorder", "D019966"),
+        ("opioid use disorder", "D009293"),
+        ("insomnia", "D007319"),
+        ("sleep disturbances", "D012893"),
+        ("psychological stress", "D013315"),
+        ("stress-related disorders", "D013315"),
+        ("mild cognitive impairment", "D060825"),
+        ("cognitive impairment", "D060825"),
+        ("cognitive decline", "D060825"),
+        ("dementia", "D003704"),
+        ("alzheimer's disease", "D000544"),
+        ("alzheimer disease", "D000544"),
+        ("alzheimer's dementia", "D000544"),
+        ("parkinson's disease", "D010300"),
+        ("parkinson disease", "D010300"),
+        ("parkinsons disease", "D010300"),
+        ("multiple sclerosis", "D009103"),
+        ("epilepsy", "D004827"),
+    ],
+)
 def test_specific_mappings(term_index, form, mesh):
     assert term_index.get(norm(form)) == mesh
 
@@ -195,13 +201,37 @@ def test_hyphen_and_space_forms_are_one_form(term_index):
     assert term_index[norm("obsessive compulsive disorder")] == "D009771"
 
 
-@pytest.mark.parametrize("form", [
-    "stress", "oxidative stress", "anorexia", "seizures", "seizure", "bipolar", "sclerosis", "hyperactivity",
-    "parkinsonism", "postpartum", "sleep deprivation", "affective disorders", "mood disorders", "anhedonia",
-    "experimental autoimmune encephalomyelitis", "eae", "cums", "chronic unpredictable mild stress", "mptp",
-    "app/ps1", "obstructive sleep apnea", "irritable bowel syndrome", "obesity", "amyotrophic lateral sclerosis",
-    "neurodegenerative diseases", "psychiatric disorders",
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        "stress",
+        "oxidative stress",
+        "anorexia",
+        "seizures",
+        "seizure",
+        "bipolar",
+        "sclerosis",
+        "hyperactivity",
+        "parkinsonism",
+        "postpartum",
+        "sleep deprivation",
+        "affective disorders",
+        "mood disorders",
+        "anhedonia",
+        "experimental autoimmune encephalomyelitis",
+        "eae",
+        "cums",
+        "chronic unpredictable mild stress",
+        "mptp",
+        "app/ps1",
+        "obstructive sleep apnea",
+        "irritable bowel syndrome",
+        "obesity",
+        "amyotrophic lateral sclerosis",
+        "neurodegenerative diseases",
+        "psychiatric disorders",
+    ],
+)
 def test_not_a_term(term_index, form):
     assert norm(form) not in term_index
 
@@ -220,12 +250,27 @@ def test_us_and_uk_spellings_come_in_pairs(entries):
 
 def test_abbreviation_policy(entries):
     policy = {a["abbr"]: (a["standalone"], e["mesh"]) for e in entries for a in e["abbreviations"]}
-    for abbr, mesh in [("MDD", "D003865"), ("ADHD", "D001289"), ("PTSD", "D013313"), ("OCD", "D009771"),
-                       ("ASD", "D000067877"), ("MCI", "D060825"), ("SCZ", "D012559")]:
+    for abbr, mesh in [
+        ("MDD", "D003865"),
+        ("ADHD", "D001289"),
+        ("PTSD", "D013313"),
+        ("OCD", "D009771"),
+        ("ASD", "D000067877"),
+        ("MCI", "D060825"),
+        ("SCZ", "D012559"),
+    ]:
         assert policy[abbr] == (True, mesh), abbr
-    for abbr, mesh in [("PD", "D010300"), ("AD", "D000544"), ("MS", "D009103"), ("BD", "D001714"),
-                       ("AN", "D000856"), ("BED", "D056912"), ("GAD", "D001008"), ("SZ", "D012559"),
-                       ("PPD", "D019052")]:
+    for abbr, mesh in [
+        ("PD", "D010300"),
+        ("AD", "D000544"),
+        ("MS", "D009103"),
+        ("BD", "D001714"),
+        ("AN", "D000856"),
+        ("BED", "D056912"),
+        ("GAD", "D001008"),
+        ("SZ", "D012559"),
+        ("PPD", "D019052"),
+    ]:
         assert policy[abbr] == (False, mesh), abbr
 
 

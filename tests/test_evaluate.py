@@ -1,4 +1,5 @@
 """Scoring by the guidelines' rules, and `miner eval` end to end."""
+
 from __future__ import annotations
 
 import json
@@ -17,14 +18,20 @@ def rel(taxon, mesh, direction, taxid=None, evidence=""):
 
 def test_triples_pairs_and_direction_accuracy():
     gold = {
-        "1": [rel("Faecalibacterium", "D003865", "decreased", 216851), rel("Ruminococcaceae UCG-002", "D010300", "increased")],
+        "1": [
+            rel("Faecalibacterium", "D003865", "decreased", 216851),
+            rel("Ruminococcaceae UCG-002", "D010300", "increased"),
+        ],
         "2": [rel("Blautia", "D010300", "decreased", 572511)],
         "3": [],
     }
     predicted = {
         # same group through another descriptor, and a duplicate that counts once
-        "1": [rel("Faecalibacterium", "D003863", "decreased", 216851), rel("Faecalibacterium", "D003863", "decreased", 216851),
-              rel("[Ruminococcaceae]  ucg-002", "D010300", "increased")],
+        "1": [
+            rel("Faecalibacterium", "D003863", "decreased", 216851),
+            rel("Faecalibacterium", "D003863", "decreased", 216851),
+            rel("[Ruminococcaceae]  ucg-002", "D010300", "increased"),
+        ],
         "2": [rel("Blautia", "D010300", "increased", 572511)],  # right pair, wrong direction
         "3": [rel("Akkermansia", "D010300", "increased", 239934), rel("Akkermansia", "D010300", "associated", 239934)],
         "4": [rel("Bacteroides", "D010300", "increased", 816)],  # not in gold: not scored
@@ -34,7 +41,11 @@ def test_triples_pairs_and_direction_accuracy():
     assert (result.pair.tp, result.pair.fp, result.pair.fn) == (3, 1, 0)
     assert result.direction_accuracy == pytest.approx(2 / 3)
     assert result.triple.f1 == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
-    assert {(e.pmid, e.kind, e.taxon) for e in result.errors} == {("2", "missed", "blautia"), ("2", "extra", "blautia"), ("3", "extra", "akkermansia")}
+    assert {(e.pmid, e.kind, e.taxon) for e in result.errors} == {
+        ("2", "missed", "blautia"),
+        ("2", "extra", "blautia"),
+        ("3", "extra", "akkermansia"),
+    }
 
 
 def test_taxid_decides_when_both_sides_have_one():
@@ -46,8 +57,14 @@ def test_taxid_decides_when_both_sides_have_one():
 
 def test_miner_eval_with_predictions(tmp_path, capsys):
     gold, predicted = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
-    gold.write_text(json.dumps({"pmid": "1", "relations": [rel("Blautia", "D010300", "decreased", 572511, "Blautia was lower.")]}) + "\n")
-    predicted.write_text(json.dumps({"pmid": "1", "relations": [rel("Blautia", "D010300", "increased", 572511, "Blautia was higher.")]}) + "\n")
+    gold.write_text(
+        json.dumps({"pmid": "1", "relations": [rel("Blautia", "D010300", "decreased", 572511, "Blautia was lower.")]})
+        + "\n"
+    )
+    predicted.write_text(
+        json.dumps({"pmid": "1", "relations": [rel("Blautia", "D010300", "increased", 572511, "Blautia was higher.")]})
+        + "\n"
+    )
     assert main(["eval", str(gold), str(predicted), "--errors", "5"]) == 0
     out = capsys.readouterr().out
     assert "triple  P=0.000 R=0.000 F1=0.000 (tp=0 fp=1 fn=1)" in out
@@ -61,7 +78,10 @@ def test_miner_eval_with_predictions(tmp_path, capsys):
 def test_miner_eval_extracts_from_the_texts_beside_the_gold(tmp_path, capsys):
     gold, texts = tmp_path / "set.jsonl", tmp_path / "set_texts.jsonl"
     gold.write_text(json.dumps({"pmid": "7", "relations": [rel("Coprococcus", "D003863", "decreased", 33042)]}) + "\n")
-    texts.write_text(json.dumps({"pmid": "7", "title": "t", "abstract": "Coprococcus was depleted in patients with depression."}) + "\n")
+    texts.write_text(
+        json.dumps({"pmid": "7", "title": "t", "abstract": "Coprococcus was depleted in patients with depression."})
+        + "\n"
+    )
     assert main(["eval", str(gold)]) == 0
     assert "triple  P=1.000 R=1.000 F1=1.000 (tp=1 fp=0 fn=0)" in capsys.readouterr().out
     missing = tmp_path / "alone.jsonl"

@@ -1,4 +1,5 @@
 """Extraction on hand-checked sentences, through the real pipeline (pipelines/miner.cfg)."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,13 +34,16 @@ def test_list_before_trigger_takes_its_direction(extractor):
 def test_comparison_read_the_right_way_round(extractor):
     relations = extract(extractor, "Lactobacillus was lower in healthy controls than in patients with schizophrenia.")
     assert triples(relations) == {("Lactobacillus", "D012559", "increased")}
-    relations = extract(extractor, "Bacteroides was enriched in healthy controls compared with patients with schizophrenia.")
+    relations = extract(
+        extractor, "Bacteroides was enriched in healthy controls compared with patients with schizophrenia."
+    )
     assert triples(relations) == {("Bacteroides", "D012559", "decreased")}
 
 
 def test_coordination_with_two_triggers(extractor):
     relations = extract(
-        extractor, "Patients with depression showed increased Alistipes and Oscillibacter but decreased Coprococcus and Dialister."
+        extractor,
+        "Patients with depression showed increased Alistipes and Oscillibacter but decreased Coprococcus and Dialister.",
     )
     assert triples(relations) == {
         ("Alistipes", "D003863", "increased"),
@@ -51,7 +55,8 @@ def test_coordination_with_two_triggers(extractor):
 
 def test_abbreviation_defined_in_text_resolves_the_disorder(extractor):
     relations = extract(
-        extractor, "We recruited 40 patients with major depressive disorder (MDD). In MDD, Eggerthella was more abundant than in controls."
+        extractor,
+        "We recruited 40 patients with major depressive disorder (MDD). In MDD, Eggerthella was more abundant than in controls.",
     )
     assert triples(relations) == {("Eggerthella", "D003865", "increased")}
 
@@ -84,13 +89,16 @@ def test_not_findings(extractor, sentence):
 
 
 def test_correlation_with_severity_keeps_its_sign(extractor):
-    relations = extract(extractor, "In patients with depression, Faecalibacterium was negatively correlated with HAMD scores.")
+    relations = extract(
+        extractor, "In patients with depression, Faecalibacterium was negatively correlated with HAMD scores."
+    )
     assert triples(relations) == {("Faecalibacterium", "D003863", "decreased")}
 
 
 def test_reference_database_labels_keep_their_spelling(extractor):
     relations = extract(
-        extractor, "Ruminococcaceae UCG-002 and Escherichia-Shigella were more abundant in patients with bipolar disorder."
+        extractor,
+        "Ruminococcaceae UCG-002 and Escherichia-Shigella were more abundant in patients with bipolar disorder.",
     )
     assert triples(relations) == {
         ("Ruminococcaceae UCG-002", "D001714", "increased"),
@@ -121,13 +129,33 @@ def test_offsets_point_into_the_evidence_sentence(extractor):
     assert relation.evidence[relation.taxon_start : relation.taxon_end] == "Coprococcus"
     assert relation.evidence[relation.disorder_start : relation.disorder_end] == "major depressive disorder"
     assert relation.trigger == "lower"
-    full = article_text(Article(pmid="1", title="Gut microbiota study.", sections=(Section("Background text here. Compared with controls, patients with major depressive disorder had lower Coprococcus."),)))
+    full = article_text(
+        Article(
+            pmid="1",
+            title="Gut microbiota study.",
+            sections=(
+                Section(
+                    "Background text here. Compared with controls, patients with major depressive disorder had lower Coprococcus."
+                ),
+            ),
+        )
+    )
     assert full.text[relation.sentence_start : relation.sentence_start + len(relation.evidence)] == relation.evidence
 
 
 def test_record_format_is_the_guidelines(extractor):
     [relation] = extract(extractor, "Coprococcus was depleted in patients with depression.")
-    assert set(relation.record()) == {"taxon", "taxid", "rank", "disorder", "mesh", "direction", "subject", "evidence", "confidence"}
+    assert set(relation.record()) == {
+        "taxon",
+        "taxid",
+        "rank",
+        "disorder",
+        "mesh",
+        "direction",
+        "subject",
+        "evidence",
+        "confidence",
+    }
     assert 0 < relation.record()["confidence"] <= 1
 
 
@@ -146,4 +174,7 @@ def test_normalize_and_phrase_index(nlp):
     index.add("major depressive disorder", "MDD")
     index.add("major depression", "MD")
     doc = nlp.make_doc("Major depressive-disorder and major depression.")
-    assert [(doc[s:e].text, v) for s, e, v in index.find(doc)] == [("Major depressive-disorder", ["MDD"]), ("major depression", ["MD"])]
+    assert [(doc[s:e].text, v) for s, e, v in index.find(doc)] == [
+        ("Major depressive-disorder", ["MDD"]),
+        ("major depression", ["MD"]),
+    ]

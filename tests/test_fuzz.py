@@ -7,6 +7,7 @@ A short run in the suite (`MINER_FUZZ_EXAMPLES`, default 12 examples per operati
 shrinking); `make fuzz` runs it long.
 Imports: Hypothesis, schemathesis, `miner.config`, `miner.web`, and the test helper `api_seed`.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from api_seed import seed
 from miner.config import Settings

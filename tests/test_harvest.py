@@ -1,6 +1,7 @@
 """The harvester against a real HTTP server on loopback that answers like E-utilities
 (tests/eutils_server.py): retries, the rate limit, completeness under faults, the 9,999 cap,
 the watermark, and a kill in the middle of a run."""
+
 from __future__ import annotations
 
 import logging
@@ -47,8 +48,11 @@ def stored_pmids(database) -> list[str]:
 
 # ------------------------------------------------------------------------------ the client
 
+
 def test_every_fault_kind_is_retried():
-    with EutilsServer(corpus(30, date(2024, 1, 1), date(2024, 1, 31)), forced={1: "429", 2: "503", 3: "cut", 4: "error200", 5: "500"}) as server:
+    with EutilsServer(
+        corpus(30, date(2024, 1, 1), date(2024, 1, 31)), forced={1: "429", 2: "503", 3: "cut", 4: "error200", 5: "500"}
+    ) as server:
         sleeps: list[float] = []
         client = client_for(server, sleeps=sleeps)
         result = client.esearch(QUERY, mindate=date(2024, 1, 1), maxdate=date(2024, 1, 31))
@@ -67,7 +71,9 @@ def test_other_client_errors_fail_at_once():
 
 
 def test_gives_up_after_the_last_retry():
-    with EutilsServer(corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 10)}) as server:
+    with EutilsServer(
+        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 10)}
+    ) as server:
         client = client_for(server, max_retries=3)
         with pytest.raises(HarvestError, match="esearch.fcgi: gave up after 4 tries: server error 503"):
             client.esearch(QUERY, mindate=date(2024, 1, 1), maxdate=date(2024, 1, 31))
@@ -90,7 +96,9 @@ def test_a_hostile_record_is_skipped_and_the_watermark_moves_past_it(database, e
         return text
 
     with EutilsServer(records, rewrite=rewrite) as server:
-        summary = harvest(database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=10), today=date(2024, 8, 31))
+        summary = harvest(
+            database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=10), today=date(2024, 8, 31)
+        )
     assert summary.status == "ok"
     assert read_watermark(database, query_key(QUERY)) == date(2024, 8, 31)
     assert stored_pmids(database) == sorted(r.pmid for r in records if r.pmid != bad)
@@ -124,6 +132,7 @@ def test_api_key_is_sent_but_never_logged(caplog):
 
 # ------------------------------------------------------------------------------ harvest runs
 
+
 @pytest.mark.slow
 def test_harvest_is_complete_without_duplicates_under_faults(database, extractor):
     records = corpus(600, date(2024, 3, 1), date(2024, 4, 30), seed=3)
@@ -139,10 +148,23 @@ def test_harvest_is_complete_without_duplicates_under_faults(database, extractor
     assert summary.stored.new == 600
     with database.session() as session:
         run = session.scalars(select(HarvestRun)).one()
-        assert (run.status, run.found, run.new, run.requests, run.retries) == ("ok", 600, 600, summary.requests, summary.retries)
+        assert (run.status, run.found, run.new, run.requests, run.retries) == (
+            "ok",
+            600,
+            600,
+            summary.requests,
+            summary.retries,
+        )
     # the same window again: everything is recognised, nothing duplicated
     with EutilsServer(records, fault_rate=0.05, seed=12) as server:
-        again = harvest(database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=40), since=date(2024, 3, 1), until=date(2024, 4, 30))
+        again = harvest(
+            database,
+            extractor,
+            client_for(server),
+            HarvestPlan(QUERY, batch_size=40),
+            since=date(2024, 3, 1),
+            until=date(2024, 4, 30),
+        )
     assert (again.stored.new, again.stored.unchanged) == (0, 600)
     assert stored_pmids(database) == sorted(r.pmid for r in records)
 
@@ -150,7 +172,14 @@ def test_harvest_is_complete_without_duplicates_under_faults(database, extractor
 def test_a_record_left_out_is_fetched_again_by_id(database, extractor):
     records = corpus(30, date(2024, 5, 1), date(2024, 5, 31))
     with EutilsServer(records, forced={2: "drop"}) as server:
-        summary = harvest(database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=100), since=date(2024, 5, 1), until=date(2024, 5, 31))
+        summary = harvest(
+            database,
+            extractor,
+            client_for(server),
+            HarvestPlan(QUERY, batch_size=100),
+            since=date(2024, 5, 1),
+            until=date(2024, 5, 31),
+        )
         by_id = [form for _, endpoint, form in server.log if endpoint == "efetch.fcgi" and "id" in form]
     assert len(by_id) == 1 and len(by_id[0]["id"].split(",")) == 1
     assert summary.failed == 0 and stored_pmids(database) == sorted(r.pmid for r in records)
@@ -161,7 +190,14 @@ def test_more_than_9999_records_are_split_by_date(tmp_path, extractor):
     database = Database.open(f"sqlite:///{tmp_path}/big.db")
     records = corpus(10_200, date(2023, 1, 1), date(2023, 12, 31), seed=5)
     with EutilsServer(records) as server:
-        summary = harvest(database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=2_000), since=date(2023, 1, 1), until=date(2023, 12, 31))
+        summary = harvest(
+            database,
+            extractor,
+            client_for(server),
+            HarvestPlan(QUERY, batch_size=2_000),
+            since=date(2023, 1, 1),
+            until=date(2023, 12, 31),
+        )
         searches = [form for _, endpoint, form in server.log if endpoint == "esearch.fcgi"]
         fetches = [form for _, endpoint, form in server.log if endpoint == "efetch.fcgi"]
     assert len(searches) == 3  # the whole year (10,200 > 9,999), then its two halves
@@ -180,7 +216,11 @@ def test_plain_runs_start_from_the_watermark_and_sweep_modified_records(database
         first = harvest(database, extractor, client_for(server), plan, today=today)
         assert first.start == today - timedelta(days=60) and first.watermark == today
         second = harvest(database, extractor, client_for(server), plan, today=today + timedelta(days=1))
-        searches = [(form["datetype"], form["mindate"], form["maxdate"]) for _, endpoint, form in server.log if endpoint == "esearch.fcgi"]
+        searches = [
+            (form["datetype"], form["mindate"], form["maxdate"])
+            for _, endpoint, form in server.log
+            if endpoint == "esearch.fcgi"
+        ]
     assert searches[-2:] == [("edat", "2024/06/27", "2024/07/01"), ("mdat", "2024/06/27", "2024/07/01")]
     assert read_watermark(database, query_key(QUERY)) == today + timedelta(days=1) == second.watermark
     assert stored_pmids(database) == sorted(r.pmid for r in records)
@@ -200,7 +240,9 @@ def test_the_watermark_moves_only_after_the_records_are_stored(database, extract
 def test_records_that_never_come_are_failed_and_hold_the_watermark(database, extractor):
     records = corpus(20, date(2024, 7, 1), date(2024, 7, 31))
     with EutilsServer(records, unfetchable={records[0].pmid}) as server:
-        summary = harvest(database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=50), today=date(2024, 7, 31))
+        summary = harvest(
+            database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=50), today=date(2024, 7, 31)
+        )
     assert (summary.failed, summary.status) == (1, "partial")
     assert read_watermark(database, query_key(QUERY)) is None
     with database.session() as session:

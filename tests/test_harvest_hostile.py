@@ -2,6 +2,7 @@
 a server trickling its headers or its body, an endless body, a body declared too large, an API
 key echoed back in an error, answers that are not what E-utilities sends, and redirects. Each
 must end, soon, in one HarvestError line that quotes no secret, also through `miner harvest`."""
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,7 @@ QUERY = "gut microbiota AND depression"
 SECRET = "c0ffee5ecret+key/42"
 JAN = {"mindate": date(2024, 1, 1), "maxdate": date(2024, 1, 31)}
 SEARCH = (
-    b"<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<eSearchResult><Count>2</Count><RetMax>2</RetMax><RetStart>0</RetStart>"
+    b'<?xml version="1.0" encoding="UTF-8" ?>\n<eSearchResult><Count>2</Count><RetMax>2</RetMax><RetStart>0</RetStart>'
     b"<QueryKey>1</QueryKey><WebEnv>MCID_1</WebEnv><IdList><Id>30000001</Id><Id>30000002</Id></IdList></eSearchResult>\n"
 )
 Answer = Callable[[BaseHTTPRequestHandler, int, str, dict], None]
@@ -68,7 +69,6 @@ class Loopback(LoopbackServing):
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
 
 
 def send(handler, status: int, body: bytes, headers: dict | None = None) -> None:
@@ -145,6 +145,7 @@ def failure(client) -> tuple[str, float]:
 
 # ------------------------------------------------------------------------------ slow and big answers
 
+
 def test_a_trickled_body_meets_the_deadline():
     with Loopback(trickled_body) as server:
         message, took = failure(client_for(server, deadline=1.0))
@@ -194,8 +195,10 @@ def test_a_body_declared_too_large_is_not_read():
 
 # ------------------------------------------------------------------------------ secrets echoed back
 
+
 def echo_key(status: int) -> Answer:
     """An error that quotes the form back, API key included, raw and URL-encoded."""
+
     def answer(handler, number, endpoint, form):
         key = form.get("api_key", "")
         body = f"<eSearchResult><ERROR>API key '{key}' ({urllib.parse.quote(key, safe='')}) is invalid for {form.get('email')}</ERROR></eSearchResult>"
@@ -205,7 +208,9 @@ def echo_key(status: int) -> Answer:
 
 
 def test_redact_covers_the_spellings_of_a_secret():
-    line = f"a {SECRET} b {SECRET.upper()} c {urllib.parse.quote(SECRET, safe='')} d {urllib.parse.quote_plus(SECRET)} e"
+    line = (
+        f"a {SECRET} b {SECRET.upper()} c {urllib.parse.quote(SECRET, safe='')} d {urllib.parse.quote_plus(SECRET)} e"
+    )
     assert redact(line, [SECRET, ""]) == "a [redacted] b [redacted] c [redacted] d [redacted] e"
     assert redact("nothing to hide", []) == "nothing to hide"
 
@@ -237,8 +242,13 @@ def test_any_configured_secret_is_redacted_too():
 
     with Loopback(echo_everything) as server:
         client = EutilsClient(
-            httpx.Client(timeout=10), base_url=server.base_url, tool="miner", email="curator@example.org",
-            api_key=SECRET, secrets=["smtp-pa55word"], limiter=RateLimiter(1000),
+            httpx.Client(timeout=10),
+            base_url=server.base_url,
+            tool="miner",
+            email="curator@example.org",
+            api_key=SECRET,
+            secrets=["smtp-pa55word"],
+            limiter=RateLimiter(1000),
         )
         message, _ = failure(client)
     assert message == "E-utilities refused the request (403): denied: [redacted] and the key [redacted]"
@@ -279,14 +289,27 @@ def search_then(efetch_body: bytes) -> Answer:
 @pytest.mark.parametrize(
     "body, expected",
     [
-        (b"<html><p>moved</p></html>\n</PubmedArticleSet>", "efetch.fcgi: gave up after 2 tries: malformed answer: root is html, not PubmedArticleSet"),
-        (b"<?xml version=\"1.0\" encoding=\"klingon\"?>\n<PubmedArticleSet>\n</PubmedArticleSet>", "efetch answer unreadable: "),
+        (
+            b"<html><p>moved</p></html>\n</PubmedArticleSet>",
+            "efetch.fcgi: gave up after 2 tries: malformed answer: root is html, not PubmedArticleSet",
+        ),
+        (
+            b'<?xml version="1.0" encoding="klingon"?>\n<PubmedArticleSet>\n</PubmedArticleSet>',
+            "efetch answer unreadable: ",
+        ),
     ],
 )
 def test_a_malformed_efetch_envelope_is_one_harvest_error(database, extractor, body, expected):
     with Loopback(search_then(body)) as server:
         with pytest.raises(HarvestError) as caught:
-            harvest(database, extractor, client_for(server), HarvestPlan(QUERY), since=date(2024, 1, 1), until=date(2024, 1, 31))
+            harvest(
+                database,
+                extractor,
+                client_for(server),
+                HarvestPlan(QUERY),
+                since=date(2024, 1, 1),
+                until=date(2024, 1, 31),
+            )
     assert str(caught.value).startswith(expected)
     with database.session() as session:
         assert session.scalars(select(HarvestRun)).one().status == "failed"
@@ -294,12 +317,15 @@ def test_a_malformed_efetch_envelope_is_one_harvest_error(database, extractor, b
 
 # ------------------------------------------------------------------------------ redirects
 
+
 def test_a_redirect_to_another_host_is_reported_and_not_followed():
     with Loopback(lambda handler, *_: send(handler, 200, SEARCH)) as elsewhere:
         target = f"http://localhost:{elsewhere.port}/entrez/eutils/esearch.fcgi?api_key={SECRET}"
         with Loopback(lambda handler, *_: send(handler, 307, b"", {"Location": target})) as server:
             # even an httpx client told to follow redirects does not follow this one
-            client = client_for(server, api_key=SECRET, max_retries=6, http=httpx.Client(timeout=10, follow_redirects=True))
+            client = client_for(
+                server, api_key=SECRET, max_retries=6, http=httpx.Client(timeout=10, follow_redirects=True)
+            )
             message, _ = failure(client)
             assert len(server.requests) == 1  # not retried
         assert elsewhere.requests == []  # the form (and the key in it) went nowhere else
@@ -318,6 +344,7 @@ def test_a_redirect_on_the_same_host_is_reported_and_not_followed():
 
 # ------------------------------------------------------------------------------ through the command line
 
+
 def run_harvest(tmp_path, server, **env_extra) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
@@ -335,10 +362,22 @@ def run_harvest(tmp_path, server, **env_extra) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     "answer, expected",
     [
-        (lambda handler, *_: send(handler, 200, GARBAGE["not XML"]), "miner: error: esearch.fcgi: gave up after 2 tries: malformed answer: not XML (starts with 'this is not XML at all')"),
-        (lambda handler, *_: send(handler, 200, GARBAGE["Count not a number"]), "miner: error: esearch.fcgi: gave up after 2 tries: malformed esearch answer: Count is 'lots', not a number"),
-        (search_then(b"<?xml version=\"1.0\" encoding=\"klingon\"?>\n<PubmedArticleSet>\n</PubmedArticleSet>"), "miner: error: efetch answer unreadable: "),
-        (echo_key(400), "miner: error: E-utilities refused the request (400): API key '[redacted]' ([redacted]) is invalid for curator@example.org"),
+        (
+            lambda handler, *_: send(handler, 200, GARBAGE["not XML"]),
+            "miner: error: esearch.fcgi: gave up after 2 tries: malformed answer: not XML (starts with 'this is not XML at all')",
+        ),
+        (
+            lambda handler, *_: send(handler, 200, GARBAGE["Count not a number"]),
+            "miner: error: esearch.fcgi: gave up after 2 tries: malformed esearch answer: Count is 'lots', not a number",
+        ),
+        (
+            search_then(b'<?xml version="1.0" encoding="klingon"?>\n<PubmedArticleSet>\n</PubmedArticleSet>'),
+            "miner: error: efetch answer unreadable: ",
+        ),
+        (
+            echo_key(400),
+            "miner: error: E-utilities refused the request (400): API key '[redacted]' ([redacted]) is invalid for curator@example.org",
+        ),
     ],
     ids=["not XML", "Count lots", "efetch encoding", "echoed key"],
 )

@@ -6,6 +6,7 @@ characters PostgreSQL refuses, a record the database itself refuses, a record th
 on, a problem line that looks like Rich markup. The rule under test: the bad record becomes one
 `skipped` (or `warning`) problem with its PMID and the rest of the file goes in.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -34,12 +35,19 @@ def pubmed_xml(*records_xml: str) -> bytes:
     return ("<?xml version='1.0'?>\n<PubmedArticleSet>\n" + "\n".join(records_xml) + "\n</PubmedArticleSet>\n").encode()
 
 
-def record_xml(pmid: str, abstract: str = FINDING, title: str = "Gut microbiota in depression", *, article_extra: str = "",
-               label: str = "RESULTS", pmid_attrs: str = 'Version="1"') -> str:
+def record_xml(
+    pmid: str,
+    abstract: str = FINDING,
+    title: str = "Gut microbiota in depression",
+    *,
+    article_extra: str = "",
+    label: str = "RESULTS",
+    pmid_attrs: str = 'Version="1"',
+) -> str:
     return (
         f"<PubmedArticle><MedlineCitation><PMID {pmid_attrs}>{pmid}</PMID><Article>"
         f"<Journal><Title>J Test</Title><JournalIssue><PubDate><Year>2024</Year></PubDate></JournalIssue></Journal>"
-        f"<ArticleTitle>{title}</ArticleTitle><Abstract><AbstractText Label=\"{label}\">{abstract}</AbstractText></Abstract>"
+        f'<ArticleTitle>{title}</ArticleTitle><Abstract><AbstractText Label="{label}">{abstract}</AbstractText></Abstract>'
         f"{article_extra}</Article></MedlineCitation></PubmedArticle>"
     )
 
@@ -55,7 +63,9 @@ def items(reader) -> tuple[list[records.Article], list[records.Problem]]:
 @pytest.mark.parametrize("depth", [1_000, 2_000])
 def test_italics_nested_thousands_deep_are_read_not_a_recursion_error(depth):
     nested = "<i>" * depth + "Blautia" + "</i>" * depth
-    articles, problems = items(read_pubmed(io.BytesIO(pubmed_xml(record_xml("1", f"{nested} was higher in autism."), record_xml("2")))))
+    articles, problems = items(
+        read_pubmed(io.BytesIO(pubmed_xml(record_xml("1", f"{nested} was higher in autism."), record_xml("2"))))
+    )
     assert [a.pmid for a in articles] == ["1", "2"]
     assert articles[0].abstract == "Blautia was higher in autism."
     assert articles[0].sections[0].italics == ((0, 7),)
@@ -64,8 +74,16 @@ def test_italics_nested_thousands_deep_are_read_not_a_recursion_error(depth):
 
 def test_mathml_nested_thousands_deep_is_read():
     depth = 1_500
-    math = '<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML">' + "<mml:mrow>" * depth + "<mml:mi>x</mml:mi>" + "</mml:mrow>" * depth + "</mml:math>"
-    articles, problems = items(read_pubmed(io.BytesIO(pubmed_xml(record_xml("1", f"The ratio {math} rose."), record_xml("2")))))
+    math = (
+        '<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML">'
+        + "<mml:mrow>" * depth
+        + "<mml:mi>x</mml:mi>"
+        + "</mml:mrow>" * depth
+        + "</mml:math>"
+    )
+    articles, problems = items(
+        read_pubmed(io.BytesIO(pubmed_xml(record_xml("1", f"The ratio {math} rose."), record_xml("2"))))
+    )
     assert [a.pmid for a in articles] == ["1", "2"] and problems == []
     assert articles[0].abstract == "The ratio x rose."
 
@@ -80,14 +98,18 @@ def test_an_unexpected_failure_inside_one_record_skips_only_that_record():
 
 
 def test_values_longer_than_the_columns_are_fitted_with_a_warning():
-    extra = f"<Language>{'x' * 20}</Language><ELocationID EIdType=\"doi\" ValidYN=\"Y\">10.1/{'d' * 300}</ELocationID>"
+    extra = f'<Language>{"x" * 20}</Language><ELocationID EIdType="doi" ValidYN="Y">10.1/{"d" * 300}</ELocationID>'
     xml = pubmed_xml(record_xml("1", label="L" * 100, article_extra=extra), record_xml("2" * 20), record_xml("3"))
     articles, problems = items(read_pubmed(io.BytesIO(xml)))
     assert [a.pmid for a in articles] == ["1", "3"]
     first = articles[0]
     assert first.sections[0].label == "L" * 64 and first.doi is None and first.language == ""
     warnings = [p.message for p in problems if p.severity == "warning"]
-    assert any("label" in w for w in warnings) and any("DOI" in w for w in warnings) and any("language" in w for w in warnings)
+    assert (
+        any("label" in w for w in warnings)
+        and any("DOI" in w for w in warnings)
+        and any("language" in w for w in warnings)
+    )
     [skipped] = [p for p in problems if p.severity == "error"]
     assert "PMID of 20 digits" in skipped.message
 
@@ -139,7 +161,9 @@ def test_a_line_over_the_cap_is_skipped_and_reading_goes_on():
 
 def test_a_long_line_split_over_many_chunks_is_read_whole():
     abstract = (FINDING + " ") * 18_000  # ~1.9 MB: a line over two 1 MiB chunks
-    articles, problems = items(read_jsonl(io.BytesIO(gzip.compress(json.dumps({"pmid": "40", "title": "t", "abstract": abstract}).encode()))))
+    articles, problems = items(
+        read_jsonl(io.BytesIO(gzip.compress(json.dumps({"pmid": "40", "title": "t", "abstract": abstract}).encode())))
+    )
     assert problems == [] and articles[0].abstract == abstract.strip()
 
 
@@ -156,7 +180,7 @@ def test_a_text_past_spacys_limit_is_read_in_pieces(extractor):
     assert ("Faecalibacterium", "decreased") in found
     whole = article.title + "\n" + article.abstract
     for relation in relations:  # offsets point into the whole article, not into a piece
-        assert whole[relation.sentence_start:].startswith(relation.evidence)
+        assert whole[relation.sentence_start :].startswith(relation.evidence)
 
 
 def test_pieces_keep_every_character_and_map_offsets_back():
@@ -169,7 +193,7 @@ def test_pieces_keep_every_character_and_map_offsets_back():
     for piece in cut:
         piece_text = piece.article.title + "\n" + "\n".join(s.text for s in piece.article.sections)
         for section, (at_piece, at_whole) in zip(piece.article.sections, piece.shifts):
-            assert piece_text[at_piece: at_piece + len(section.text)] == whole[at_whole: at_whole + len(section.text)]
+            assert piece_text[at_piece : at_piece + len(section.text)] == whole[at_whole : at_whole + len(section.text)]
             assert piece.whole_offset(at_piece + 5) == at_whole + 5
 
 
@@ -218,14 +242,19 @@ def test_ingest_stores_the_hostile_batch_the_same_on_both_backends(database, ext
     xml = pubmed_xml(
         record_xml("1", label="L" * 100, article_extra=f"<Language>{'x' * 20}</Language>"),
         record_xml("2", pmid_attrs='Version="99999999999"'),
-        record_xml("3", "<i>" * 1_500 + "Faecalibacterium" + "</i>" * 1_500 + " was decreased in patients with depression."),
+        record_xml(
+            "3", "<i>" * 1_500 + "Faecalibacterium" + "</i>" * 1_500 + " was decreased in patients with depression."
+        ),
         record_xml("4" * 17),
     )
     (tmp_path / "hostile.xml").write_bytes(xml)
-    lines = write_jsonl(tmp_path / "hostile.jsonl", [
-        {"pmid": "5", "title": "nul \x00 in title", "abstract": FINDING},
-        {"pmid": "6", "title": "lone \ud800 surrogate", "abstract": FINDING},
-    ])
+    lines = write_jsonl(
+        tmp_path / "hostile.jsonl",
+        [
+            {"pmid": "5", "title": "nul \x00 in title", "abstract": FINDING},
+            {"pmid": "6", "title": "lone \ud800 surrogate", "abstract": FINDING},
+        ],
+    )
     summary = ingest(database, extractor, [str(tmp_path / "hostile.xml"), lines], commit_every=50)
     assert summary.status == "ok" and summary.new == 5
     with database.session() as session:
@@ -241,32 +270,48 @@ def refuse_pmid(database, pmid: str) -> None:
     """A trigger that makes the database itself refuse one article (as a real constraint would)."""
     with database.engine.begin() as connection:
         if database.engine.dialect.name == "sqlite":
-            connection.execute(text(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON article WHEN NEW.pmid = '{pmid}' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
-            ))
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER refuse BEFORE INSERT ON article WHEN NEW.pmid = '{pmid}' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
+                )
+            )
         else:
-            connection.execute(text(
-                f"CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.pmid = '{pmid}' THEN RAISE EXCEPTION 'refused by test trigger'; "
-                "END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
-            ))
-            connection.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON article FOR EACH ROW EXECUTE FUNCTION refuse()"))
+            connection.execute(
+                text(
+                    f"CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.pmid = '{pmid}' THEN RAISE EXCEPTION 'refused by test trigger'; "
+                    "END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text("CREATE TRIGGER refuse BEFORE INSERT ON article FOR EACH ROW EXECUTE FUNCTION refuse()")
+            )
 
 
 def test_a_record_the_database_refuses_is_skipped_and_the_batch_goes_in(database, extractor, tmp_path):
     refuse_pmid(database, "62")
-    source = write_jsonl(tmp_path / "batch.jsonl", [{"pmid": str(n), "title": "Gut microbiota", "abstract": FINDING} for n in range(60, 66)])
+    source = write_jsonl(
+        tmp_path / "batch.jsonl",
+        [{"pmid": str(n), "title": "Gut microbiota", "abstract": FINDING} for n in range(60, 66)],
+    )
     summary = ingest(database, extractor, [source], commit_every=10)
     assert summary.status == "ok"
     assert (summary.read, summary.new, summary.skipped) == (6, 5, 1)
     with database.session() as session:
         assert sorted(session.scalars(select(Article.pmid))) == ["60", "61", "63", "64", "65"]
         [problem] = session.scalars(select(IngestProblem))
-        assert problem.pmid == "62" and "cannot be stored" in problem.message and "refused by test trigger" in problem.message
+        assert (
+            problem.pmid == "62"
+            and "cannot be stored" in problem.message
+            and "refused by test trigger" in problem.message
+        )
         assert session.scalar(select(text("count(*)")).select_from(Relation)) == 5
 
 
 def test_an_extraction_failure_is_a_skipped_problem_and_the_rest_go_in(database, failing_extractor, tmp_path):
-    rows = [{"pmid": str(n), "title": "Gut microbiota", "abstract": FINDING + (" XYZZY" if n == 72 else "")} for n in range(70, 75)]
+    rows = [
+        {"pmid": str(n), "title": "Gut microbiota", "abstract": FINDING + (" XYZZY" if n == 72 else "")}
+        for n in range(70, 75)
+    ]
     summary = ingest(database, failing_extractor, [write_jsonl(tmp_path / "x.jsonl", rows)], commit_every=10)
     assert (summary.new, summary.skipped, summary.status) == (4, 1, "ok")
     with database.session() as session:
@@ -283,9 +328,12 @@ def test_problem_lines_are_never_markup_and_never_wrapped(capsys, tmp_path, data
     source = tmp_path / "bad[bold][red].jsonl"  # a path that looks like markup, too
     long_title = "t" * 300
     source.write_text(
-        json.dumps({"pmid": "[/bold]", "title": "x"}) + "\n"
-        + json.dumps({"pmid": "[red]1[/red]\nsecond line", "title": "x"}) + "\n"
-        + json.dumps({"pmid": "81", "title": long_title, "abstract": "a\u0000b " + FINDING}) + "\n"
+        json.dumps({"pmid": "[/bold]", "title": "x"})
+        + "\n"
+        + json.dumps({"pmid": "[red]1[/red]\nsecond line", "title": "x"})
+        + "\n"
+        + json.dumps({"pmid": "81", "title": long_title, "abstract": "a\u0000b " + FINDING})
+        + "\n"
     )
     code = main(["--config", str(config), "ingest", str(source)])
     captured = capsys.readouterr()

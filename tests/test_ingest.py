@@ -1,5 +1,6 @@
 """The main job on real files and real databases: idempotency, replacement, deletions, bad
 records, a crash mid-run, and re-extraction."""
+
 from __future__ import annotations
 
 import gzip
@@ -21,11 +22,13 @@ SAMPLE = FIXTURES / "gutbrain-20.xml"
 def snapshot(database):
     """Everything a user could read back: articles and their relations as plain tuples."""
     with database.session() as session:
-        articles = session.execute(select(Article.pmid, Article.title, Article.content_hash).order_by(Article.pmid)).all()
+        articles = session.execute(
+            select(Article.pmid, Article.title, Article.content_hash).order_by(Article.pmid)
+        ).all()
         relations = session.execute(
-            select(Relation.pmid, Relation.taxon_id, Relation.mesh, Relation.direction, Relation.subject, Relation.evidence).order_by(
-                Relation.pmid, Relation.taxon_id, Relation.mesh, Relation.direction
-            )
+            select(
+                Relation.pmid, Relation.taxon_id, Relation.mesh, Relation.direction, Relation.subject, Relation.evidence
+            ).order_by(Relation.pmid, Relation.taxon_id, Relation.mesh, Relation.direction)
         ).all()
     return [tuple(a) for a in articles], [tuple(r) for r in relations]
 
@@ -65,7 +68,9 @@ def test_delete_citation_removes_the_article(database, extractor, tmp_path):
     ingest(database, extractor, [str(SAMPLE)])
     deletion = tmp_path / "delete.xml.gz"
     with gzip.open(deletion, "wt") as handle:
-        handle.write("<PubmedArticleSet><DeleteCitation><PMID Version='1'>29857583</PMID><PMID Version='1'>1</PMID></DeleteCitation></PubmedArticleSet>")
+        handle.write(
+            "<PubmedArticleSet><DeleteCitation><PMID Version='1'>29857583</PMID><PMID Version='1'>1</PMID></DeleteCitation></PubmedArticleSet>"
+        )
     summary = ingest(database, extractor, [str(deletion)])
     assert summary.deleted == 1
     with database.session() as session:
@@ -76,7 +81,7 @@ def test_delete_citation_removes_the_article(database, extractor, tmp_path):
 
 def test_malformed_record_is_reported_and_the_rest_goes_in(database, extractor, tmp_path):
     text = SAMPLE.read_text()
-    broken = text.replace("<PMID Version=\"1\">36564391</PMID>", "<PMID Version=\"1\">36564391</PMID><Broken>", 1)
+    broken = text.replace('<PMID Version="1">36564391</PMID>', '<PMID Version="1">36564391</PMID><Broken>', 1)
     path = tmp_path / "broken.xml"
     path.write_text(broken)
     summary = ingest(database, extractor, [str(path)])
@@ -92,7 +97,9 @@ def test_malformed_record_is_reported_and_the_rest_goes_in(database, extractor, 
 def test_crash_mid_run_resumes_without_loss_or_duplicates(database, extractor, database_url):
     from miner.store import Database
 
-    reference = Database.open(database_url.replace("miner.db", "reference.db")) if database_url.startswith("sqlite") else None
+    reference = (
+        Database.open(database_url.replace("miner.db", "reference.db")) if database_url.startswith("sqlite") else None
+    )
 
     def crash_after_first_batch(n):
         raise KeyboardInterrupt  # what a kill leaves: the batch in hand committed, the rest not
@@ -114,7 +121,9 @@ def test_reextract_updates_older_pipeline_versions_only(database, extractor):
     ingest(database, extractor, [str(SAMPLE)])
     before = snapshot(database)[1]
     with database.session() as session:
-        session.execute(update(Article).where(Article.pmid.in_(["29857583", "36564391"])).values(pipeline_version="0.0.1+old"))
+        session.execute(
+            update(Article).where(Article.pmid.in_(["29857583", "36564391"])).values(pipeline_version="0.0.1+old")
+        )
     assert pending_reextraction(database, extractor.version) == 2
     summary = reextract(database, extractor)
     assert (summary.read, summary.updated) == (2, 2)

@@ -1,4 +1,5 @@
 """Tests for miner.parse: real efetch responses (tests/fixtures/eutils) and bad inputs built here."""
+
 from __future__ import annotations
 
 import gzip
@@ -20,18 +21,28 @@ from miner.records import Article, Deletion, Problem
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "eutils"
 SAMPLE = ROOT / "samples" / "gutbrain-sample.xml.gz"
-DOCTYPE = ('<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
-           '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">')
+DOCTYPE = (
+    '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+    '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">'
+)
 
 
-def record(pmid: str | None = "1001", title: str | None = "Gut microbes and mood.",
-           abstract: str | None = "Abstract text.", *, article_extra: str = "", data_extra: str = "") -> str:
+def record(
+    pmid: str | None = "1001",
+    title: str | None = "Gut microbes and mood.",
+    abstract: str | None = "Abstract text.",
+    *,
+    article_extra: str = "",
+    data_extra: str = "",
+) -> str:
     """One PubmedArticle; `title`/`abstract` are raw XML content, None leaves the element out."""
-    parts = ["<PubmedArticle><MedlineCitation Status=\"MEDLINE\" Owner=\"NLM\">"]
+    parts = ['<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM">']
     if pmid is not None:
         parts.append(f'<PMID Version="1">{pmid}</PMID>')
-    parts.append('<Article PubModel="Print"><Journal><JournalIssue><PubDate><Year>2020</Year></PubDate>'
-                 "</JournalIssue><Title>Test journal</Title></Journal>")
+    parts.append(
+        '<Article PubModel="Print"><Journal><JournalIssue><PubDate><Year>2020</Year></PubDate>'
+        "</JournalIssue><Title>Test journal</Title></Journal>"
+    )
     if title is not None:
         parts.append(f"<ArticleTitle>{title}</ArticleTitle>")
     if abstract is not None:
@@ -81,7 +92,9 @@ def test_pubmed1_title_only_record_and_mesh():
     assert first.publication_types == ("Journal Article", "Review")
     assert first.entrez_date == datetime(1990, 4, 1, 0, 0, tzinfo=timezone.utc)
     assert [(m.ui, m.name, m.major) for m in first.mesh[:2]] == [
-        ("D015492", "AIDS Serodiagnosis", False), ("D000163", "Acquired Immunodeficiency Syndrome", True)]
+        ("D015492", "AIDS Serodiagnosis", False),
+        ("D000163", "Acquired Immunodeficiency Syndrome", True),
+    ]
     assert len(first.mesh) == 19
     assert second.doi == "10.1016/0005-2795(76)90109-4"
     assert second.entrez_date == datetime(1976, 9, 28, tzinfo=timezone.utc)
@@ -110,12 +123,15 @@ def test_pubmed4_structured_abstract_and_title_italics():
     assert article.pmid == "27797938"
     assert [s.label for s in article.sections] == ["OBJECTIVE", "DESIGN", "RESULTS", "CONCLUSIONS"]
     assert all(s.category == "" for s in article.sections)
-    assert article.title == ("Leucocyte telomere length, genetic variants at the TERT gene region "
-                             "and risk of pancreatic cancer.")
+    assert article.title == (
+        "Leucocyte telomere length, genetic variants at the TERT gene region and risk of pancreatic cancer."
+    )
     assert [article.title[a:b] for a, b in article.title_italics] == ["TERT"]
     conclusions = article.sections[-1]
-    assert conclusions.text == ("Prediagnostic leucocyte telomere length and genetic variants at the "
-                                "TERT gene region were associated with risk of pancreatic cancer.")
+    assert conclusions.text == (
+        "Prediagnostic leucocyte telomere length and genetic variants at the "
+        "TERT gene region were associated with risk of pancreatic cancer."
+    )
     assert [conclusions.text[a:b] for a, b in conclusions.italics] == ["TERT"]
     assert "OBJECTIVE" not in article.abstract  # labels are not part of the text
     assert "p trend" not in article.sections[2].text and "ptrend=0.048" in article.sections[2].text
@@ -131,9 +147,15 @@ def test_pubmed5_labels_and_nlm_categories():
     (article,) = items(FIXTURES / "pubmed5.xml")
     assert article.pmid == "28775130"
     assert [(s.label, s.category) for s in article.sections] == [
-        ("OBJECTIVES", "OBJECTIVE"), ("METHODS", "METHODS"), ("RESULTS", "RESULTS"), ("CONCLUSIONS", "CONCLUSIONS")]
-    assert article.sections[3].text == ("Our results suggest that long-term exposure to aldrin, pendimethalin "
-                                        "and methyl bromide may alter thyroid function among male pesticide applicators.")
+        ("OBJECTIVES", "OBJECTIVE"),
+        ("METHODS", "METHODS"),
+        ("RESULTS", "RESULTS"),
+        ("CONCLUSIONS", "CONCLUSIONS"),
+    ]
+    assert article.sections[3].text == (
+        "Our results suggest that long-term exposure to aldrin, pendimethalin "
+        "and methyl bromide may alter thyroid function among male pesticide applicators."
+    )
     assert article.doi == "10.1136/oemed-2017-104431"
     assert article.year == 2018  # PubDate 2018 Feb, not the 2017 ArticleDate
     assert article.entrez_date == datetime(2017, 8, 5, 6, 0, tzinfo=timezone.utc)
@@ -170,15 +192,21 @@ def test_reference_dois_are_never_the_records_doi(tmp_path):
     and a DOI put into a reference, the record has no DOI, not the reference's."""
     original = (FIXTURES / "pubmed7.xml").read_text(encoding="utf-8")
     assert original.count("10.1117/1.JMI.5.2.026002") == 2
-    no_own = (original.replace('<ArticleId IdType="doi">10.1117/1.JMI.5.2.026002</ArticleId>', "")
-              .replace('<ELocationID EIdType="doi" ValidYN="Y">10.1117/1.JMI.5.2.026002</ELocationID>', "")
-              .replace('<ArticleId IdType="pubmed">25144646</ArticleId>',
-                       '<ArticleId IdType="pubmed">25144646</ArticleId><ArticleId IdType="doi">10.1148/radiol.14140070</ArticleId>'))
+    no_own = (
+        original.replace('<ArticleId IdType="doi">10.1117/1.JMI.5.2.026002</ArticleId>', "")
+        .replace('<ELocationID EIdType="doi" ValidYN="Y">10.1117/1.JMI.5.2.026002</ELocationID>', "")
+        .replace(
+            '<ArticleId IdType="pubmed">25144646</ArticleId>',
+            '<ArticleId IdType="pubmed">25144646</ArticleId><ArticleId IdType="doi">10.1148/radiol.14140070</ArticleId>',
+        )
+    )
     assert "10.1148/radiol.14140070" in no_own and "10.1117" not in no_own
     (article,) = items(write(tmp_path, "refs.xml", no_own.encode()))
     assert article.pmid == "29963580" and article.doi is None
     # with only the ELocationID left, that is the DOI (and still not the reference's)
-    eloc_only = no_own.replace("<Abstract>", '<ELocationID EIdType="doi" ValidYN="Y">10.1117/1.JMI.5.2.026002</ELocationID><Abstract>', 1)
+    eloc_only = no_own.replace(
+        "<Abstract>", '<ELocationID EIdType="doi" ValidYN="Y">10.1117/1.JMI.5.2.026002</ELocationID><Abstract>', 1
+    )
     (article,) = items(write(tmp_path, "eloc.xml", eloc_only.encode()))
     assert article.doi == "10.1117/1.JMI.5.2.026002"
 
@@ -217,16 +245,20 @@ def test_every_fixture_parses_without_problems(name):
 
 
 def test_inline_markup_joined_without_adding_or_losing_spaces(tmp_path):
-    abstract = ("The abundance of <i>Faecalibacterium</i> was lower;\n\t\t   <i>Faecali</i>bacterium "
-                "and <b><i>Akkermansia muciniphila</i></b> rose (p&lt;0.05), CO<sub>2</sub> and m<sup>2</sup>"
-                " &amp; <u>more</u>.")
+    abstract = (
+        "The abundance of <i>Faecalibacterium</i> was lower;\n\t\t   <i>Faecali</i>bacterium "
+        "and <b><i>Akkermansia muciniphila</i></b> rose (p&lt;0.05), CO<sub>2</sub> and m<sup>2</sup>"
+        " &amp; <u>more</u>."
+    )
     data = pubmed_set(record("1", title="  Changes in <i>Bacteroides</i>\n spp.  ", abstract=abstract))
     (article,) = items(write(tmp_path, "markup.xml", data))
     assert article.title == "Changes in Bacteroides spp."
     assert [article.title[a:b] for a, b in article.title_italics] == ["Bacteroides"]
     section = article.sections[0]
-    assert section.text == ("The abundance of Faecalibacterium was lower; Faecalibacterium and "
-                            "Akkermansia muciniphila rose (p<0.05), CO2 and m2 & more.")
+    assert section.text == (
+        "The abundance of Faecalibacterium was lower; Faecalibacterium and "
+        "Akkermansia muciniphila rose (p<0.05), CO2 and m2 & more."
+    )
     assert [section.text[a:b] for a, b in section.italics] == ["Faecalibacterium", "Faecali", "Akkermansia muciniphila"]
 
 
@@ -240,6 +272,7 @@ def test_italic_offsets_survive_whitespace_collapse(tmp_path):
 
 def test_italic_offsets_match_a_character_by_character_reference():
     """collapse() maps spans in one pass; check it against the slow obvious way on random text."""
+
     def reference(raw, spans):
         out, where = [], []  # collapsed characters and the raw offset each came from
         for i, char in enumerate(raw):
@@ -258,7 +291,7 @@ def test_italic_offsets_match_a_character_by_character_reference():
             if not inside:
                 continue
             start, end = inside[0], inside[-1] + 1
-            if merged and (start <= merged[-1][1] or text[merged[-1][1]:start].isspace()):
+            if merged and (start <= merged[-1][1] or text[merged[-1][1] : start].isspace()):
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             else:
                 merged.append((start, end))
@@ -275,16 +308,22 @@ def test_italic_offsets_match_a_character_by_character_reference():
 
 
 def test_dates_years_and_authors_fallbacks(tmp_path):
-    medline_date = record("3").replace("<PubDate><Year>2020</Year></PubDate>",
-                                       "<PubDate><MedlineDate>1998 Dec-1999 Jan</MedlineDate></PubDate>")
-    article_date = record("4", article_extra='<ArticleDate DateType="Electronic"><Year>2021</Year></ArticleDate>'
-                          '<AuthorList><Author ValidYN="Y"><LastName>Smith</LastName><Initials>J</Initials></Author>'
-                          '<Author ValidYN="N"><LastName>Wrong</LastName></Author>'
-                          '<Author><CollectiveName>GBD Collaborators</CollectiveName></Author></AuthorList>',
-                          data_extra='<History><PubMedPubDate PubStatus="pubmed"><Year>2022</Year><Month>1</Month>'
-                          '<Day>2</Day></PubMedPubDate><PubMedPubDate PubStatus="entrez"><Year>2021</Year>'
-                          "<Month>3</Month><Day>4</Day></PubMedPubDate></History>")
-    article_date = article_date.replace("<PubDate><Year>2020</Year></PubDate>", "<PubDate><Season>Spring</Season></PubDate>")
+    medline_date = record("3").replace(
+        "<PubDate><Year>2020</Year></PubDate>", "<PubDate><MedlineDate>1998 Dec-1999 Jan</MedlineDate></PubDate>"
+    )
+    article_date = record(
+        "4",
+        article_extra='<ArticleDate DateType="Electronic"><Year>2021</Year></ArticleDate>'
+        '<AuthorList><Author ValidYN="Y"><LastName>Smith</LastName><Initials>J</Initials></Author>'
+        '<Author ValidYN="N"><LastName>Wrong</LastName></Author>'
+        "<Author><CollectiveName>GBD Collaborators</CollectiveName></Author></AuthorList>",
+        data_extra='<History><PubMedPubDate PubStatus="pubmed"><Year>2022</Year><Month>1</Month>'
+        '<Day>2</Day></PubMedPubDate><PubMedPubDate PubStatus="entrez"><Year>2021</Year>'
+        "<Month>3</Month><Day>4</Day></PubMedPubDate></History>",
+    )
+    article_date = article_date.replace(
+        "<PubDate><Year>2020</Year></PubDate>", "<PubDate><Season>Spring</Season></PubDate>"
+    )
     found = articles(items(write(tmp_path, "dates.xml", pubmed_set(medline_date, article_date))))
     assert found["3"].year == 1998 and found["3"].entrez_date is None
     assert found["4"].year == 2021
@@ -331,14 +370,20 @@ def test_record_without_pmid_among_good_ones(tmp_path):
 
 
 def test_title_only_is_kept_but_no_title_and_no_abstract_is_a_problem(tmp_path):
-    data = pubmed_set(record("41", abstract=None), record("42", title=None, abstract=None),
-                      record("43", title=None, abstract="Only an abstract."), record("44", title="", abstract=" "))
+    data = pubmed_set(
+        record("41", abstract=None),
+        record("42", title=None, abstract=None),
+        record("43", title=None, abstract="Only an abstract."),
+        record("44", title="", abstract=" "),
+    )
     found = items(write(tmp_path, "empty.xml", data))
     kept = articles(found)
     assert set(kept) == {"41", "43"}
     assert kept["41"].sections == () and kept["43"].title == ""
     assert [(p.pmid, p.message) for p in problems(found)] == [
-        ("42", "no title and no abstract"), ("44", "no title and no abstract")]
+        ("42", "no title and no abstract"),
+        ("44", "no title and no abstract"),
+    ]
 
 
 def test_malformed_record_is_skipped_and_named(tmp_path):
@@ -383,8 +428,10 @@ def test_oversize_record_is_skipped_without_holding_it(tmp_path):
 
 def test_external_entities_are_never_read(tmp_path):
     secret = write(tmp_path, "secret.txt", b"TOP-SECRET-VALUE")
-    data = (f'<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>\n'
-            f"<PubmedArticleSet>{record('91', abstract='Leak: &xxe;')}{record('92')}</PubmedArticleSet>").encode()
+    data = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>\n'
+        f"<PubmedArticleSet>{record('91', abstract='Leak: &xxe;')}{record('92')}</PubmedArticleSet>"
+    ).encode()
     found = items(write(tmp_path, "xxe.xml", data))
     assert "TOP-SECRET-VALUE" not in repr(found)
     assert list(articles(found)) == ["92"]
@@ -392,7 +439,7 @@ def test_external_entities_are_never_read(tmp_path):
 
 
 def test_namespace_prefix_declared_only_on_the_root(tmp_path):
-    math = '<mml:math><mml:msub><mml:mi>CO</mml:mi><mml:mn>2</mml:mn></mml:msub></mml:math>'
+    math = "<mml:math><mml:msub><mml:mi>CO</mml:mi><mml:mn>2</mml:mn></mml:msub></mml:math>"
     data = pubmed_set(record("95", abstract=f"Breath {math} rose."))
     declared = data.replace(b"<PubmedArticleSet>", b'<PubmedArticleSet xmlns:mml="http://www.w3.org/1998/Math/MathML">')
     for name, content in (("declared.xml", declared), ("undeclared.xml", data)):
@@ -404,15 +451,22 @@ def test_namespace_prefix_declared_only_on_the_root(tmp_path):
 
 
 def test_delete_citation_and_book_article(tmp_path):
-    book = ("<PubmedBookArticle><BookDocument><PMID Version=\"1\">20301295</PMID><ArticleTitle>A book chapter."
-            "</ArticleTitle></BookDocument><PubmedBookData/></PubmedBookArticle>")
+    book = (
+        '<PubmedBookArticle><BookDocument><PMID Version="1">20301295</PMID><ArticleTitle>A book chapter.'
+        "</ArticleTitle></BookDocument><PubmedBookData/></PubmedBookArticle>"
+    )
     deletion = '<DeleteCitation><PMID Version="1">101</PMID>\n  <PMID Version="1">102</PMID></DeleteCitation>'
     data = pubmed_set(record("100"), book, record("103"), deletion)
     reader = read_pubmed(write(tmp_path, "update.xml", data))
     found = list(reader)
     assert [type(item) for item in found] == [Article, Article, Deletion]
     assert found[2] == Deletion(("101", "102"))
-    assert (reader.stats.articles, reader.stats.deletions, reader.stats.books_skipped, reader.stats.problems) == (2, 2, 1, 0)
+    assert (reader.stats.articles, reader.stats.deletions, reader.stats.books_skipped, reader.stats.problems) == (
+        2,
+        2,
+        1,
+        0,
+    )
 
 
 # ---------------------------------------------------------------------------- whole-file input
@@ -433,11 +487,14 @@ def test_empty_file(tmp_path):
         read_records(write(tmp_path, "x.xml.gz", gzip.compress(b"")))
 
 
-@pytest.mark.parametrize("content, shown", [
-    (b"hello world\nsecond line", "'hello world'"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00", "PNG"),
-    (b"PMID- 12345\nTI  - A MEDLINE-format file", "'PMID- 12345'"),
-])
+@pytest.mark.parametrize(
+    "content, shown",
+    [
+        (b"hello world\nsecond line", "'hello world'"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "PNG"),
+        (b"PMID- 12345\nTI  - A MEDLINE-format file", "'PMID- 12345'"),
+    ],
+)
 def test_not_xml_or_jsonl_is_one_clear_line(tmp_path, content, shown):
     path = write(tmp_path, "x.txt", content)
     with pytest.raises(ParseError) as caught:
@@ -488,8 +545,10 @@ def test_streams_and_reading_twice(tmp_path):
 
 
 def test_read_records_from_stdin(tmp_path):
-    script = ("import sys; from miner.parse import read_records\n"
-              "r = read_records('-'); print(r.name, [getattr(x, 'pmid', None) for x in r])")
+    script = (
+        "import sys; from miner.parse import read_records\n"
+        "r = read_records('-'); print(r.name, [getattr(x, 'pmid', None) for x in r])"
+    )
     data = gzip.compress((FIXTURES / "pubmed2.xml").read_bytes())
     done = subprocess.run([sys.executable, "-c", script], input=data, capture_output=True, cwd=ROOT, check=True)
     assert done.stdout.decode().strip() == "<stdin> ['11748933', '11700088']"
@@ -505,15 +564,17 @@ class Drip(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        piece = self._data[self._pos: self._pos + min(len(buffer), self._size)]
+        piece = self._data[self._pos : self._pos + min(len(buffer), self._size)]
         buffer[: len(piece)] = piece
         self._pos += len(piece)
         return len(piece)
 
 
 def test_tags_split_across_tiny_reads():
-    records = [(FIXTURES / name).read_text(encoding="utf-8") for name in sorted(p.name for p in FIXTURES.glob("pubmed*.xml"))]
-    bodies = [text[text.index("<PubmedArticle>"): text.rindex("</PubmedArticleSet>")] for text in records]
+    records = [
+        (FIXTURES / name).read_text(encoding="utf-8") for name in sorted(p.name for p in FIXTURES.glob("pubmed*.xml"))
+    ]
+    bodies = [text[text.index("<PubmedArticle>") : text.rindex("</PubmedArticleSet>")] for text in records]
     deletion = '<DeleteCitation><PMID Version="1">7</PMID></DeleteCitation>'
     data = pubmed_set(*bodies, deletion, *bodies)
     assert len(data) > 300_000  # well past the 64 KiB head, so the splitter sees 7-byte reads
@@ -524,8 +585,9 @@ def test_tags_split_across_tiny_reads():
 
 
 def test_declared_single_byte_encoding(tmp_path):
-    data = pubmed_set(record("5", abstract="Caf\u00e9 &amp; gut.")).replace(b'<?xml version="1.0" ?>',
-                                                                       b'<?xml version="1.0" encoding="ISO-8859-1"?>')
+    data = pubmed_set(record("5", abstract="Caf\u00e9 &amp; gut.")).replace(
+        b'<?xml version="1.0" ?>', b'<?xml version="1.0" encoding="ISO-8859-1"?>'
+    )
     (article,) = items(write(tmp_path, "latin1.xml", data.decode("utf-8").encode("latin-1")))
     assert article.abstract == "Caf\u00e9 & gut."
     with pytest.raises(ParseError, match="unknown encoding"):
@@ -534,10 +596,12 @@ def test_declared_single_byte_encoding(tmp_path):
 
 def _peak_rss_kib(path: Path, records: int) -> int:
     """Parse `path` in a fresh interpreter; its peak resident memory (KiB) after the pass."""
-    script = ("import resource, sys; from miner.parse import read_pubmed\n"
-              "r = read_pubmed(sys.argv[1]); n = sum(1 for _ in r)\n"
-              "assert r.stats.articles == n and r.stats.problems == 0, r.stats\n"
-              "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    script = (
+        "import resource, sys; from miner.parse import read_pubmed\n"
+        "r = read_pubmed(sys.argv[1]); n = sum(1 for _ in r)\n"
+        "assert r.stats.articles == n and r.stats.problems == 0, r.stats\n"
+        "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, cwd=ROOT, check=True)
     count, peak = done.stdout.split()
     assert int(count) == records  # every record came out, across 1 MiB chunk joins
@@ -564,8 +628,13 @@ def test_memory_stays_flat_on_a_large_file(tmp_path):
 
 def test_jsonl_good_and_bad_lines(tmp_path):
     lines = [
-        json.dumps({"pmid": "31890161", "title": "Microbiome changes: an indicator of Parkinson's disease?",
-                    "abstract": "Parkinson's disease is\u00a0characterized by  loss."}),
+        json.dumps(
+            {
+                "pmid": "31890161",
+                "title": "Microbiome changes: an indicator of Parkinson's disease?",
+                "abstract": "Parkinson's disease is\u00a0characterized by  loss.",
+            }
+        ),
         "",
         "{not json",
         json.dumps(["a", "list"]),
@@ -585,7 +654,14 @@ def test_jsonl_good_and_bad_lines(tmp_path):
     assert kept["555"].sections == ()
     assert kept["558"].title == "Bad \ufffd byte"
     assert [(p.position, p.pmid) for p in problems(found)] == [
-        (3, None), (4, None), (5, None), (6, None), (8, "556"), (9, "557"), (10, "558")]
+        (3, None),
+        (4, None),
+        (5, None),
+        (6, None),
+        (8, "556"),
+        (9, "557"),
+        (10, "558"),
+    ]
     assert "not valid JSON" in problems(found)[0].message
     assert problems(found)[-1].severity == "warning"
     assert reader.stats.articles == 3 and reader.stats.problems == 7
@@ -619,7 +695,9 @@ def test_bundled_sample_corpus():
 def test_jsonl_literal_markup_becomes_italics(tmp_path):
     """JSON Lines exports carry PubMed's inline tags as text (GutBrainIE does): read them like XML."""
     path = tmp_path / "in.jsonl"
-    path.write_text('{"pmid": "9", "title": "<i>Blautia</i> in PD", "abstract": "Lower <i>Faecali</i><i>bacterium</i> (p < 0.05) and <sup>13</sup>C."}\n')
+    path.write_text(
+        '{"pmid": "9", "title": "<i>Blautia</i> in PD", "abstract": "Lower <i>Faecali</i><i>bacterium</i> (p < 0.05) and <sup>13</sup>C."}\n'
+    )
     [article] = [a for a in read_jsonl(path) if isinstance(a, Article)]
     assert article.title == "Blautia in PD" and article.title_italics == ((0, 7),)
     section = article.sections[0]

@@ -1,6 +1,7 @@
 """The hidden evaluation abstracts stay out of the repository: no file tracked by git (gzipped
 ones unpacked) names a PMID of ../shared/data/gold/RESERVED_PMIDS.txt. The list is read from
 ../shared where it is, never copied here; without it the test skips."""
+
 from __future__ import annotations
 
 import gzip
@@ -16,7 +17,9 @@ RESERVED = ROOT.parent / "shared" / "data" / "gold" / "RESERVED_PMIDS.txt"
 
 
 def tracked_files():
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    )
     return [ROOT / name for name in listed if name and (ROOT / name).is_file()]
 
 

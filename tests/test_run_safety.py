@@ -2,6 +2,7 @@
 with one line and leaves the first run's row alone; a dead holder's lock is taken over), and a
 full disk stops a run with one line and exit code 5, keeping what was stored, the rerun
 resuming. The record boundary's sizes are the database's."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,12 @@ FINDING = "Faecalibacterium was decreased in patients with major depressive diso
 
 
 def write_jsonl(path: Path, first: int, count: int) -> Path:
-    path.write_text("".join(json.dumps({"pmid": str(n), "title": f"Gut microbiota {n}", "abstract": FINDING}) + "\n"
-                            for n in range(first, first + count)))
+    path.write_text(
+        "".join(
+            json.dumps({"pmid": str(n), "title": f"Gut microbiota {n}", "abstract": FINDING}) + "\n"
+            for n in range(first, first + count)
+        )
+    )
     return path
 
 
@@ -87,7 +92,9 @@ def test_a_full_disk_stops_the_run_with_one_line_and_exit_5_and_the_rerun_resume
     err = capsys.readouterr().err
     assert code == 5, err
     [line] = err.strip().splitlines()
-    assert line.startswith("miner: error: cannot write to the database (") and "full" in line and "a rerun resumes" in line
+    assert (
+        line.startswith("miner: error: cannot write to the database (") and "full" in line and "a rerun resumes" in line
+    )
     stored_before = _count(url)
     assert 0 < stored_before < 1_500
 
@@ -128,7 +135,9 @@ def test_the_record_boundary_fits_the_database_columns():
         assert isinstance(column.type, String)
         return column.type.length
 
-    assert length(ArticleRow.__table__.c.pmid) == length(IngestProblem.__table__.c.pmid) == record_checks.MAX_PMID_DIGITS
+    assert (
+        length(ArticleRow.__table__.c.pmid) == length(IngestProblem.__table__.c.pmid) == record_checks.MAX_PMID_DIGITS
+    )
     assert length(ArticleRow.__table__.c.doi) == record_checks.MAX_DOI
     assert length(ArticleRow.__table__.c.language) == record_checks.MAX_LANGUAGE
     assert length(RelationRow.__table__.c.section) == record_checks.MAX_LABEL

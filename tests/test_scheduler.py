@@ -1,5 +1,6 @@
 """The scheduler: cron times on a fixed clock, jobs kept across restarts, a missed run executed
 once at start, one scheduler per database, and the daily harvest job end to end."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,12 @@ def test_cron_times_on_a_fixed_clock():
     assert harvest.get_next_fire_time(None, at(2026, 11, 23, 6, 0)) == at(2026, 11, 23, 7, 15)
     assert harvest.get_next_fire_time(None, at(2026, 11, 23, 7, 16)) == at(2026, 11, 24, 7, 15)
     # weekdays as crontab means them: 1 is Monday, 0 and 7 are Sunday (2026-11-29 is a Sunday)
-    for expression, expected in (("0 8 * * mon", at(2026, 11, 30, 8)), ("0 8 * * 1", at(2026, 11, 30, 8)), ("0 8 * * 0", at(2026, 11, 29, 8)), ("0 8 * * 7", at(2026, 11, 29, 8))):
+    for expression, expected in (
+        ("0 8 * * mon", at(2026, 11, 30, 8)),
+        ("0 8 * * 1", at(2026, 11, 30, 8)),
+        ("0 8 * * 0", at(2026, 11, 29, 8)),
+        ("0 8 * * 7", at(2026, 11, 29, 8)),
+    ):
         assert crontab(expression).get_next_fire_time(None, at(2026, 11, 28, 12)) == expected, expression
     jittered = crontab("15 7 * * *", jitter=600)
     for _ in range(20):
@@ -49,10 +55,16 @@ def test_bad_cron_expressions_are_config_errors(expression):
 
 def settings_for(database_url: str, tmp_path, **extra):
     """A config file for `database_url`, with `extra` keys merged into its sections."""
-    sections = {"database": {"url": database_url}, "pubmed": {"email": "curator@example.org", "retry_base_seconds": 0.01}}
+    sections = {
+        "database": {"url": database_url},
+        "pubmed": {"email": "curator@example.org", "retry_base_seconds": 0.01},
+    }
     for section, values in extra.items():
         sections.setdefault(section, {}).update(values)
-    text = "".join(f"[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()) for name, values in sections.items())
+    text = "".join(
+        f"[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+        for name, values in sections.items()
+    )
     path = tmp_path / "config.toml"
     path.write_text(text)
     return load_settings(path, environ={}), str(path)
@@ -63,7 +75,11 @@ def test_jobs_keep_fixed_ids_and_survive_restarts(database_url, tmp_path):
     settings, config = settings_for(database_url, tmp_path)
     first = build_scheduler(settings)
     first.start(paused=True)
-    assert reconcile(first, desired_jobs(settings, config)) == ["harvest: added", "digest: added", "digest-retry: added"]
+    assert reconcile(first, desired_jobs(settings, config)) == [
+        "harvest: added",
+        "digest: added",
+        "digest-retry: added",
+    ]
     stored = {job.id: job.next_run_time for job in first.get_jobs()}
     assert set(stored) == {"harvest", "digest", "digest-retry"}
     job = first.get_job("harvest")
@@ -72,7 +88,11 @@ def test_jobs_keep_fixed_ids_and_survive_restarts(database_url, tmp_path):
     # a restart keeps the stored jobs (and their next run times) when the schedule is unchanged …
     again = build_scheduler(settings)
     again.start(paused=True)
-    assert [line.split(" (")[0] for line in reconcile(again, desired_jobs(settings, config))] == ["harvest: kept", "digest: kept", "digest-retry: kept"]
+    assert [line.split(" (")[0] for line in reconcile(again, desired_jobs(settings, config))] == [
+        "harvest: kept",
+        "digest: kept",
+        "digest-retry: kept",
+    ]
     assert {job.id: job.next_run_time for job in again.get_jobs()} == stored
     again.shutdown(wait=False)
     # … and replaces them when the config changed
@@ -92,7 +112,9 @@ def test_a_run_missed_while_down_runs_once_at_start(database_url, tmp_path):
     down = build_scheduler(settings)
     down.start(paused=True)
     # stored as if the machine went down three hours before its run: three hourly runs missed
-    down.add_job(spec.func, spec.trigger, id=spec.id, kwargs=spec.kwargs, next_run_time=datetime.now(UTC) - timedelta(hours=3))
+    down.add_job(
+        spec.func, spec.trigger, id=spec.id, kwargs=spec.kwargs, next_run_time=datetime.now(UTC) - timedelta(hours=3)
+    )
     down.shutdown(wait=False)
     up = build_scheduler(settings)
     up.start(paused=True)
@@ -147,12 +169,22 @@ def test_the_daily_harvest_job_runs_when_missed_and_is_listed(database_url, tmp_
     today = datetime.now(UTC).date()
     records = corpus(25, today - timedelta(days=20), today)
     with EutilsServer(records) as server:
-        settings, config = settings_for(database_url, tmp_path, pubmed={"base_url": server.base_url, "email": "curator@example.org", "retry_base_seconds": 0.01})
+        settings, config = settings_for(
+            database_url,
+            tmp_path,
+            pubmed={"base_url": server.base_url, "email": "curator@example.org", "retry_base_seconds": 0.01},
+        )
         specs = desired_jobs(settings, config)
         down = build_scheduler(settings)
         down.start(paused=True)
         harvest = specs[0]
-        down.add_job(harvest.func, harvest.trigger, id=harvest.id, kwargs=harvest.kwargs, next_run_time=datetime.now(UTC) - timedelta(hours=1))
+        down.add_job(
+            harvest.func,
+            harvest.trigger,
+            id=harvest.id,
+            kwargs=harvest.kwargs,
+            next_run_time=datetime.now(UTC) - timedelta(hours=1),
+        )
         down.shutdown(wait=False)
         stop = threading.Event()
         runner = threading.Thread(target=run_scheduler, args=(settings, database, config, stop), daemon=True)
@@ -160,7 +192,9 @@ def test_the_daily_harvest_job_runs_when_missed_and_is_listed(database_url, tmp_
         deadline = time.time() + 60
         while time.time() < deadline:
             with database.session() as session:
-                if session.scalars(select(JobRun).where(JobRun.job_id == "harvest", JobRun.status != "running")).first():
+                if session.scalars(
+                    select(JobRun).where(JobRun.job_id == "harvest", JobRun.status != "running")
+                ).first():
                     break
             time.sleep(0.2)
         stop.set()

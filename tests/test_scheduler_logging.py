@@ -2,6 +2,7 @@
 one when it ends (ok, or failed with its reason), `miner schedule` printing them to stderr, and
 every database connection and HTTP connection a job opened closed when it returns, however it
 ends. Connections are counted from /proc: the open files and sockets of this process."""
+
 from __future__ import annotations
 
 import json
@@ -66,7 +67,10 @@ def config_for(tmp_path, **pubmed) -> tuple[str, Path]:
         "database": {"url": f"sqlite:///{db}"},
         "pubmed": {"email": "curator@example.org", "retry_base_seconds": 0.01, **pubmed},
     }
-    text = "".join(f"[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()) for name, values in sections.items())
+    text = "".join(
+        f"[{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+        for name, values in sections.items()
+    )
     path = tmp_path / "config.toml"
     path.write_text(text)
     return str(path.resolve()), db
@@ -85,12 +89,17 @@ def test_a_harvest_job_logs_start_and_end_and_closes_what_it_opened(tmp_path, ca
         port = int(server.base_url.split(":")[2].split("/")[0])
         assert (open_files_named(db), sockets_to(port)) == (0, 0)
     assert "5 new, 0 updated, 0 failed" in message
-    assert job_lines(caplog) == [("INFO", "harvest job started (run 1)", False), ("INFO", f"harvest job ok: {message}", False)]
+    assert job_lines(caplog) == [
+        ("INFO", "harvest job started (run 1)", False),
+        ("INFO", f"harvest job ok: {message}", False),
+    ]
 
 
 def test_a_failing_harvest_job_logs_one_line_and_still_closes_what_it_opened(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="miner")
-    with EutilsServer(corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 10)}) as server:
+    with EutilsServer(
+        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 10)}
+    ) as server:
         config, db = config_for(tmp_path, base_url=server.base_url, max_retries=1)
         with pytest.raises(HarvestError):
             harvest_job(config)
@@ -127,18 +136,30 @@ def test_log_lines_go_to_stderr_one_each_only_while_inside(capsys):
 def test_miner_schedule_prints_what_it_does(tmp_path):
     """The Docker image's command: a harvest missed while it was down runs at start and fails
     against a server that only answers 503; stderr says so, one line per event."""
-    with EutilsServer(corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 100)}) as server:
+    with EutilsServer(
+        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 100)}
+    ) as server:
         config, db = config_for(tmp_path, base_url=server.base_url, max_retries=0)
         settings = load_settings(config, environ={})
         Database.open(settings.database.url).dispose()
         stored = build_scheduler(settings)
         stored.start(paused=True)
         spec = desired_jobs(settings, config)[0]
-        stored.add_job(spec.func, spec.trigger, id=spec.id, kwargs=spec.kwargs, next_run_time=datetime.now(timezone.utc) - timedelta(hours=1))
+        stored.add_job(
+            spec.func,
+            spec.trigger,
+            id=spec.id,
+            kwargs=spec.kwargs,
+            next_run_time=datetime.now(timezone.utc) - timedelta(hours=1),
+        )
         stored.shutdown(wait=False)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MINER_")}
         process = subprocess.Popen(
-            [sys.executable, "-m", "miner", "--config", config, "schedule"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+            [sys.executable, "-m", "miner", "--config", config, "schedule"],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=lambda: [lines.put(line.rstrip("\n")) for line in process.stderr], daemon=True).start()
@@ -155,7 +176,11 @@ def test_miner_schedule_prints_what_it_does(tmp_path):
         while not lines.empty():
             seen.append(lines.get())
     events = [line.split(": ", 1)[1] for line in seen if " miner." in line]
-    assert [e.split(" (next run")[0] for e in events if e.startswith("job ")] == ["job harvest: kept", "job digest: added", "job digest-retry: added"]
+    assert [e.split(" (next run")[0] for e in events if e.startswith("job ")] == [
+        "job harvest: kept",
+        "job digest: added",
+        "job digest-retry: added",
+    ]
     assert "harvest job started (run 1)" in events
     assert "harvest job failed: HarvestError: esearch.fcgi: gave up after 1 tries: server error 503" in events
     assert "Traceback" not in "\n".join(seen) and seen[-1] == "scheduler stopped"

@@ -5,6 +5,7 @@ with its marked sentences and PubMed links, "Did you mean" for an unknown taxon,
 search with JavaScript turned off.
 Imports: Playwright and the test helper `api_seed` (the seeded app, served).
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,12 @@ def site(database):
 
 
 def pair_row(page: Page, taxon: str, group: str, subject: str):
-    rows = page.locator("table.pairs tbody tr").filter(has=page.locator("td:nth-child(1) em", has_text=re.compile(f"^{re.escape(taxon)}$")))
-    return rows.filter(has=page.locator("td:nth-child(2)", has_text=re.compile(f"^{group}$"))).filter(has=page.locator("td:nth-child(3)", has_text=re.compile(f"^{subject}$")))
+    rows = page.locator("table.pairs tbody tr").filter(
+        has=page.locator("td:nth-child(1) em", has_text=re.compile(f"^{re.escape(taxon)}$"))
+    )
+    return rows.filter(has=page.locator("td:nth-child(2)", has_text=re.compile(f"^{group}$"))).filter(
+        has=page.locator("td:nth-child(3)", has_text=re.compile(f"^{subject}$"))
+    )
 
 
 def expect_counts(page: Page, taxon: str, group: str, subject: str) -> None:
@@ -67,7 +72,9 @@ def test_search_suggest_pairs_and_evidence(browser, site):
     expect_counts(page, "Faecalibacterium", "depression", "human")
     expect_counts(page, "Faecalibacterium", "depression", "animal")
     human = pair_row(page, "Faecalibacterium", "depression", "human")
-    counted = expected_pairs(visible())[("Faecalibacterium", "depression", "human")]  # primary studies: the review apart
+    counted = expected_pairs(visible())[
+        ("Faecalibacterium", "depression", "human")
+    ]  # primary studies: the review apart
     expect(human.locator(".score")).to_have_text(f"{counted['score']:+.2f}")
     expect(human.locator("a.status")).to_have_text("conflict open")
 
@@ -75,7 +82,10 @@ def test_search_suggest_pairs_and_evidence(browser, site):
     human.locator("td:last-child a").click()
     expect(page).to_have_url(re.compile(r"/search/claims\?taxon=216851&disorder=depression&subject=human"))
     expect(page.locator("h1")).to_have_text("Evidence: Faecalibacterium in depression")
-    shown = sorted((c for c in visible() if (c.taxon, c.group, c.subject) == ("Faecalibacterium", "depression", "human")), key=lambda c: -c.year)
+    shown = sorted(
+        (c for c in visible() if (c.taxon, c.group, c.subject) == ("Faecalibacterium", "depression", "human")),
+        key=lambda c: -c.year,
+    )
     claims = page.locator("li.claim")
     expect(claims).to_have_count(len(shown))
     assert len(shown) == 8
@@ -91,7 +101,8 @@ def test_search_suggest_pairs_and_evidence(browser, site):
     assert [claims.nth(i).locator("a.pmid").inner_text() for i in range(2)] == ["PMID 2015", "PMID 2015"]  # 2024 first
     expect(page.locator("li.claim", has_text="PMID 2001").locator(".tag")).to_have_text("verdict: correct")
     expect(page.locator(".facts")).to_contain_text(
-        f"{counted['increased']} paper{'' if counted['increased'] == 1 else 's'} increased, {counted['decreased']} decreased, {counted['unchanged']} unchanged")
+        f"{counted['increased']} paper{'' if counted['increased'] == 1 else 's'} increased, {counted['decreased']} decreased, {counted['unchanged']} unchanged"
+    )
     page.close()
 
 
@@ -114,13 +125,25 @@ def test_did_you_mean_and_search_without_javascript(browser, site):
     page.locator("#year_from").fill("2016")
     page.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(r"include_descendants=true.*subject=human.*year_from=2016"))
-    since = expected_pairs([c for c in visible() if c.taxon in LACHNOSPIRACEAE_AND_BELOW and c.subject == "human" and c.year >= 2016])
+    since = expected_pairs(
+        [c for c in visible() if c.taxon in LACHNOSPIRACEAE_AND_BELOW and c.subject == "human" and c.year >= 2016]
+    )
     expect(page.locator("table.pairs tbody tr")).to_have_count(len(since))
     row = pair_row(page, "Coprococcus", "depression", "human")
     expect(row.locator("td.num.down")).to_have_text(str(since[("Coprococcus", "depression", "human")]["decreased"]))
     expect(page.locator("#taxon-options option")).to_have_count(0)  # no script ran
     row.locator("td:last-child a").click()
-    expect(page.locator("li.claim")).to_have_count(len([c for c in visible() if (c.taxon, c.group, c.subject) == ("Coprococcus", "depression", "human") and c.year >= 2016]))
-    expect(page.locator("li.claim a.pmid").first).to_have_attribute("href", re.compile(r"^https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/$"))
+    expect(page.locator("li.claim")).to_have_count(
+        len(
+            [
+                c
+                for c in visible()
+                if (c.taxon, c.group, c.subject) == ("Coprococcus", "depression", "human") and c.year >= 2016
+            ]
+        )
+    )
+    expect(page.locator("li.claim a.pmid").first).to_have_attribute(
+        "href", re.compile(r"^https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/$")
+    )
     assert f"taxon={TAXA['Coprococcus'][0]}" in page.url
     context.close()

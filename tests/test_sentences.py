@@ -6,6 +6,7 @@ Every passage is copied from a PubMed record of the bundled sample corpus
 was changed to show a case the records lack, the comment says how. Imports: spaCy, pytest,
 `miner.extract.{pipeline,sentences}`, `miner.records`, `miner.extract.article_text`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -264,7 +265,11 @@ def test_title_and_newlines(nlp):
     article = Article(
         pmid="30659564",
         title="Can microbiology affect psychiatry? A link between gut microbiota and psychiatric disorders.",
-        sections=(Section("Every single human consists of thousands of genes, billions of neurons and trillions of bacteria."),),
+        sections=(
+            Section(
+                "Every single human consists of thousands of genes, billions of neurons and trillions of bacteria."
+            ),
+        ),
     )
     assert sentences(nlp, article_text(article).text) == [
         "Can microbiology affect psychiatry?",

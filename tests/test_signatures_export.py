@@ -13,6 +13,7 @@ Expectations come from the corpus model and the NCBI tree (ranked nodes only), n
 Imports: httpx, `miner.config`, `miner.web`, `miner.taxon_tree`, `miner.query.signatures` (the
 ranking rules over a made-up tree), and the test helpers `api_seed`, `web_server`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,12 +40,34 @@ MDD, PD = "D003865", "D010300"
 BUGSIGDB = FIXTURES / "bugsigdb"
 LEVELS = ("kingdom", "phylum", "class", "order", "family", "genus", "species", "strain")
 LETTERS = dict(zip(LEVELS, "kpcofgst"))
-RANKED = {"superkingdom": "k", "kingdom": "k", "phylum": "p", "class": "c", "order": "o", "family": "f", "genus": "g", "species": "s"}
-STUDY_FACT_COLUMNS = ("Study design", "Location of subjects", "Body site", "Sequencing type", "Group 0 sample size", "Group 1 sample size")
+RANKED = {
+    "superkingdom": "k",
+    "kingdom": "k",
+    "phylum": "p",
+    "class": "c",
+    "order": "o",
+    "family": "f",
+    "genus": "g",
+    "species": "s",
+}
+STUDY_FACT_COLUMNS = (
+    "Study design",
+    "Location of subjects",
+    "Body site",
+    "Sequencing type",
+    "Group 0 sample size",
+    "Group 1 sample size",
+)
 # the extra article's study, as if read from its abstract; BugSigDB's words for it
 EXTRA_FACTS = StudyFacts(
-    design=("case-control", "animal model"), host=("human", "mouse"), sample_size=70, cases=40, controls=30, body_sites=("stool", "oral"),
-    methods=("16S rRNA", "shotgun metagenomics"), countries=("China", "Japan"),
+    design=("case-control", "animal model"),
+    host=("human", "mouse"),
+    sample_size=70,
+    cases=40,
+    controls=30,
+    body_sites=("stool", "oral"),
+    methods=("16S rRNA", "shotgun metagenomics"),
+    countries=("China", "Japan"),
 )
 EXTRA_STUDY_COLUMNS = ("case-control,laboratory experiment", "China,Japan", "feces,mouth", "16S,WMS", "30", "40")
 
@@ -59,8 +82,27 @@ def extra_claims() -> list[Claim]:
     for (taxon, taxid, rank), mesh, direction in EXTRA:
         name, group, written = DISORDERS[mesh]
         evidence = f"In cohort {EXTRA_PMID}, {taxon} was {TRIGGERS[direction]} in {written} patients."
-        found.append(Claim(EXTRA_PMID, EXTRA_YEAR, journal_of(EXTRA_PMID), doi_of(EXTRA_PMID), taxon, taxid, rank, taxon, mesh, name, group,
-                           direction, direction, None, "human", 0.8, evidence))
+        found.append(
+            Claim(
+                EXTRA_PMID,
+                EXTRA_YEAR,
+                journal_of(EXTRA_PMID),
+                doi_of(EXTRA_PMID),
+                taxon,
+                taxid,
+                rank,
+                taxon,
+                mesh,
+                name,
+                group,
+                direction,
+                direction,
+                None,
+                "human",
+                0.8,
+                evidence,
+            )
+        )
     return found
 
 
@@ -80,11 +122,14 @@ def download(client: httpx.Client, fmt: str, media_type: str, **params) -> str:
     answer = client.get(API + "/export/signatures", params={**params, "format": fmt})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith(media_type), answer.headers["content-type"]
-    assert re.fullmatch(r'attachment; filename="miner-signatures-[A-Za-z0-9-]+\.(csv|gmt)"', answer.headers["content-disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="miner-signatures-[A-Za-z0-9-]+\.(csv|gmt)"', answer.headers["content-disposition"]
+    )
     return answer.text
 
 
 # ---- a reader that does what bugsigdbr does ---------------------------------------------------
+
 
 def read_bugsigdb(text: str) -> list[dict]:
     """importBugSigDB: read.csv skipping the first line, "NA" → None, the two taxa columns split
@@ -95,21 +140,31 @@ def read_bugsigdb(text: str) -> list[dict]:
     for row in csv.DictReader(io.StringIO(rest)):
         row = {column: None if value == "NA" else value for column, value in row.items()}
         for column, separator in (("MetaPhlAn taxon names", ","), ("NCBI Taxonomy IDs", ";")):
-            row[column] = [item for item in (row[column] or "").split(separator) if item] if row[column] is not None else None
+            row[column] = (
+                [item for item in (row[column] or "").split(separator) if item] if row[column] is not None else None
+            )
         rows.append(row)
     return rows
 
 
-def get_signatures(rows: list[dict], ids: str = "ncbi", level: str = "mixed", exact: bool = True) -> dict[str, list[str]]:
+def get_signatures(
+    rows: list[dict], ids: str = "ncbi", level: str = "mixed", exact: bool = True
+) -> dict[str, list[str]]:
     """getSignatures: Study/Experiment rows, named, restricted to a rank by the MetaPhlAn
     prefixes (NCBI lineages take the MetaPhlAn name's prefixes position by position), tips."""
     found = {}
     for row in rows:
-        numbered = re.fullmatch(r"Study [0-9]+", row["Study"] or "") and re.fullmatch(r"Experiment [0-9]+", row["Experiment"] or "")
+        numbered = re.fullmatch(r"Study [0-9]+", row["Study"] or "") and re.fullmatch(
+            r"Experiment [0-9]+", row["Experiment"] or ""
+        )
         if row["MetaPhlAn taxon names"] is None or not numbered:
             continue
         names = row["MetaPhlAn taxon names"]
-        members = names if ids != "ncbi" else [_prefixed(path, name) for path, name in zip(row["NCBI Taxonomy IDs"], names, strict=True)]
+        members = (
+            names
+            if ids != "ncbi"
+            else [_prefixed(path, name) for path, name in zip(row["NCBI Taxonomy IDs"], names, strict=True)]
+        )
         if level != "mixed":
             if not exact:
                 members = [_cut(member, level) for member in members]
@@ -155,16 +210,31 @@ def read_gmt(text: str) -> dict[str, tuple[str, list[str]]]:
 
 # ---- the reader on BugSigDB's own files -------------------------------------------------------
 
+
 def test_the_reader_reads_bugsigdbs_export_as_bugsigdb_publishes_it():
     rows = read_bugsigdb((BUGSIGDB / "full_dump_excerpt.csv").read_text(encoding="utf-8"))
     published = read_gmt((BUGSIGDB / "signatures_genus_ncbi_excerpt.gmt").read_text(encoding="utf-8"))
     assert get_signatures(rows, "ncbi", "genus") == {name: members for name, (_, members) in published.items()}
     assert {d for d, _ in published.values()} == {"NA"}
     mixed = get_signatures(rows)
-    assert mixed["bsdb:83/1/2_Obesity:before-surgery_vs_after-surgery_DOWN"] == ["544", "547", "69218", "590", "28901", "621", "29465", "39778", "29466", "5140"]
-    assert get_signatures(rows, "taxname", "species")["bsdb:39/2/1_Body-odor-measurement:youth-Neck-before_vs_after-excercise_DOWN"] == [
-        "Cutibacterium granulosum", "Acinetobacter schindleri"]
-    assert get_signatures(rows, "ncbi", "genus", exact=False)["bsdb:39/2/1_Body-odor-measurement:youth-Neck-before_vs_after-excercise_DOWN"] == ["469", "1912216"]
+    assert mixed["bsdb:83/1/2_Obesity:before-surgery_vs_after-surgery_DOWN"] == [
+        "544",
+        "547",
+        "69218",
+        "590",
+        "28901",
+        "621",
+        "29465",
+        "39778",
+        "29466",
+        "5140",
+    ]
+    assert get_signatures(rows, "taxname", "species")[
+        "bsdb:39/2/1_Body-odor-measurement:youth-Neck-before_vs_after-excercise_DOWN"
+    ] == ["Cutibacterium granulosum", "Acinetobacter schindleri"]
+    assert get_signatures(rows, "ncbi", "genus", exact=False)[
+        "bsdb:39/2/1_Body-odor-measurement:youth-Neck-before_vs_after-excercise_DOWN"
+    ] == ["469", "1912216"]
 
 
 def test_the_export_has_bugsigdbs_columns():
@@ -176,6 +246,7 @@ def test_the_export_has_bugsigdbs_columns():
 
 
 # ---- the model: what the export should hold -----------------------------------------------------
+
 
 def model_claims(keep=lambda c: True) -> list[Claim]:
     return [c for c in visible() + extra_claims() if c.direction in ("increased", "decreased") and keep(c)]
@@ -200,7 +271,9 @@ def expected(selected: list[Claim]) -> dict[str, dict]:
         group_1 = f"{condition} {'patients' if c.subject == 'human' else 'animal models'}"
         number, up_down = (1, "UP") if c.direction == "increased" else (2, "DOWN")
         name = f"bsdb:{c.pmid}/{experiment}/{number}_{condition}:{group_1}_vs_controls_{up_down}"
-        entry = found.setdefault(name.replace(" ", "-"), {"direction": c.direction, "claims": {}, "left_out": 0, "host": c.subject})
+        entry = found.setdefault(
+            name.replace(" ", "-"), {"direction": c.direction, "claims": {}, "left_out": 0, "host": c.subject}
+        )
         if ranked(c.taxid)[-1].taxid == c.taxid:
             entry["claims"][c.taxon] = c
         else:
@@ -216,7 +289,12 @@ def metaphlan(taxid: int) -> str:
 
 # ---- format=bugsigdb --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("params, keep", [({}, lambda c: True), ({"disorder": "parkinson"}, lambda c: c.mesh == PD)], ids=["all", "parkinson"])
+
+@pytest.mark.parametrize(
+    "params, keep",
+    [({}, lambda c: True), ({"disorder": "parkinson"}, lambda c: c.mesh == PD)],
+    ids=["all", "parkinson"],
+)
 def test_bugsigdb_export_reads_back_as_the_seeded_findings(api, params, keep):
     rows = read_bugsigdb(download(api, "bugsigdb", "text/csv", **params))
     want = expected(model_claims(keep))
@@ -225,7 +303,9 @@ def test_bugsigdb_export_reads_back_as_the_seeded_findings(api, params, keep):
     assert set(by_name) == set(want)
     assert get_signatures(rows) == {name: [str(c.taxid) for c in e["claims"].values()] for name, e in want.items()}
     assert get_signatures(rows, "taxname") == {name: list(e["claims"]) for name, e in want.items()}
-    assert get_signatures(rows, "metaphlan") == {name: [metaphlan(c.taxid) for c in e["claims"].values()] for name, e in want.items()}
+    assert get_signatures(rows, "metaphlan") == {
+        name: [metaphlan(c.taxid) for c in e["claims"].values()] for name, e in want.items()
+    }
     for name, row in by_name.items():
         entry = want[name]
         first = next(iter(entry["claims"].values()))
@@ -238,7 +318,13 @@ def test_bugsigdb_export_reads_back_as_the_seeded_findings(api, params, keep):
             assert [part[:3] for part in name_path.split("|")] == [f"{RANKED[node.rank]}__" for node in nodes]
         assert row["Abundance in Group 1"] == entry["direction"]
         assert (row["BSDB ID"], row["Study"], row["PMID"], row["Year"], row["Journal"], row["DOI"]) == (
-            name.split("_", 1)[0], f"Study {first.pmid}", first.pmid, str(first.year), first.journal, first.doi)
+            name.split("_", 1)[0],
+            f"Study {first.pmid}",
+            first.pmid,
+            str(first.year),
+            first.journal,
+            first.doi,
+        )
         assert row["Title"] == article_record(first.pmid, [first])[0].title and row["Authors list"] == "Ada Lovelace"
         assert row["URL"] == f"https://pubmed.ncbi.nlm.nih.gov/{first.pmid}/"
         assert row["Host species"] == {"human": "Homo sapiens", "animal": "animal model"}[entry["host"]]
@@ -248,7 +334,9 @@ def test_bugsigdb_export_reads_back_as_the_seeded_findings(api, params, keep):
             assert study == EXTRA_STUDY_COLUMNS
         else:  # what the study-fact reader finds in the seeded abstract (its claims' sentences): a design at most
             designs = facts_of(article_record(first.pmid)[0]).design
-            assert study[0] == ({"animal model": "laboratory experiment"}[designs[0]] if designs and designs != ("review",) else None)
+            assert study[0] == (
+                {"animal model": "laboratory experiment"}[designs[0]] if designs and designs != ("review",) else None
+            )
             assert study[1:] == (None,) * 5
         assert ("taxa without a ranked NCBI lineage left out" in row["Description"]) == bool(entry["left_out"])
 
@@ -262,7 +350,11 @@ def test_bugsigdb_export_by_rank(api):
     # species cut back to their genus: F. prausnitzii counts as Faecalibacterium, B. obeum as Blautia
     cut = {}
     for name, e in want.items():
-        genera = [str(next(n.taxid for n in ranked(c.taxid) if n.rank == "genus")) for c in e["claims"].values() if c.rank in ("genus", "species")]
+        genera = [
+            str(next(n.taxid for n in ranked(c.taxid) if n.rank == "genus"))
+            for c in e["claims"].values()
+            if c.rank in ("genus", "species")
+        ]
         if genera:
             cut[name] = list(dict.fromkeys(genera))
     assert get_signatures(rows, "ncbi", "genus", exact=False) == cut
@@ -270,7 +362,9 @@ def test_bugsigdb_export_by_rank(api):
 
 def test_the_unranked_taxon_is_left_out_and_said_so(api):
     rows = read_bugsigdb(download(api, "bugsigdb", "text/csv", pmid=EXTRA_PMID))
-    assert [(r["BSDB ID"], r["MetaPhlAn taxon names"]) for r in rows] == [(f"bsdb:{EXTRA_PMID}/1/1", [metaphlan(572511)])]
+    assert [(r["BSDB ID"], r["MetaPhlAn taxon names"]) for r in rows] == [
+        (f"bsdb:{EXTRA_PMID}/1/1", [metaphlan(572511)])
+    ]
     assert "1 taxa without a ranked NCBI lineage left out" in rows[0]["Description"]
     plain = list(csv.DictReader(io.StringIO(download(api, "csv", "text/csv", pmid=EXTRA_PMID))))
     assert len(plain) == 2, "the csv export keeps every signature"
@@ -314,6 +408,7 @@ for (i in seq_along(id)) cat(paste0("bsdb:", id[i], "_", info[i], "_", up[i], "\
 
 # ---- format=gmt -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("ids", ["ncbi", "metaphlan", "taxname"])
 def test_gmt_export_is_what_writegmt_writes(api, ids):
     text = download(api, "gmt", "text/plain", gmt_ids=ids) if ids != "ncbi" else download(api, "gmt", "text/plain")
@@ -321,9 +416,16 @@ def test_gmt_export_is_what_writegmt_writes(api, ids):
     want = expected(model_claims())
     assert set(sets) == set(want)
     assert {description for description, _ in sets.values()} == {"NA"}
-    member = {"ncbi": lambda c: str(c.taxid), "metaphlan": lambda c: metaphlan(c.taxid), "taxname": lambda c: c.taxon}[ids]
-    assert {name: members for name, (_, members) in sets.items()} == {name: [member(c) for c in e["claims"].values()] for name, e in want.items()}
-    assert sets == {name: ("NA", members) for name, members in get_signatures(read_bugsigdb(download(api, "bugsigdb", "text/csv")), ids).items()}
+    member = {"ncbi": lambda c: str(c.taxid), "metaphlan": lambda c: metaphlan(c.taxid), "taxname": lambda c: c.taxon}[
+        ids
+    ]
+    assert {name: members for name, (_, members) in sets.items()} == {
+        name: [member(c) for c in e["claims"].values()] for name, e in want.items()
+    }
+    assert sets == {
+        name: ("NA", members)
+        for name, members in get_signatures(read_bugsigdb(download(api, "bugsigdb", "text/csv")), ids).items()
+    }
 
 
 def test_gmt_members_are_the_taxids(api):
@@ -333,7 +435,11 @@ def test_gmt_members_are_the_taxids(api):
     assert all(re.fullmatch(r"[0-9]+", m) for _, members in sets.values() for m in members)
 
 
-@pytest.mark.parametrize("params, mentions", [({"format": "gmt", "gmt_ids": "gtdb"}, "gmt_ids"), ({"format": "bugsigdbr"}, "format")], ids=["gmt-ids", "format"])
+@pytest.mark.parametrize(
+    "params, mentions",
+    [({"format": "gmt", "gmt_ids": "gtdb"}, "gmt_ids"), ({"format": "bugsigdbr"}, "format")],
+    ids=["gmt-ids", "format"],
+)
 def test_a_bad_signature_format_is_a_json_error(api, params, mentions):
     answer = api.get(API + "/export/signatures", params=params)
     assert answer.status_code == 400 and answer.headers["content-type"].startswith("application/json")
@@ -347,21 +453,38 @@ def test_other_exports_keep_csv_and_jsonl(api):
 
 # ---- the ranking rules, over a made-up tree ---------------------------------------------------
 
+
 def test_ranked_lineage_keeps_one_kingdom_a_strain_and_drops_unranked_taxa(monkeypatch):
     from miner.query import signatures
 
-    nodes = {n.taxid: n for n in (
-        TreeNode(1, 1, "no rank", "root"), TreeNode(10, 1, "superkingdom", "Eukaryota"), TreeNode(11, 10, "clade", "Opisthokonta"),
-        TreeNode(12, 11, "kingdom", "Fungi"), TreeNode(13, 12, "phylum", "Ascomycota"), TreeNode(14, 13, "genus", "Saccharomyces"),
-        TreeNode(15, 14, "species", "Saccharomyces cerevisiae"), TreeNode(16, 15, "strain", "Saccharomyces cerevisiae S288C"),
-        TreeNode(17, 15, "no rank", "Saccharomyces cerevisiae YJM789, a wild isolate"), TreeNode(18, 13, "no rank", "environmental samples"),
-    )}
+    nodes = {
+        n.taxid: n
+        for n in (
+            TreeNode(1, 1, "no rank", "root"),
+            TreeNode(10, 1, "superkingdom", "Eukaryota"),
+            TreeNode(11, 10, "clade", "Opisthokonta"),
+            TreeNode(12, 11, "kingdom", "Fungi"),
+            TreeNode(13, 12, "phylum", "Ascomycota"),
+            TreeNode(14, 13, "genus", "Saccharomyces"),
+            TreeNode(15, 14, "species", "Saccharomyces cerevisiae"),
+            TreeNode(16, 15, "strain", "Saccharomyces cerevisiae S288C"),
+            TreeNode(17, 15, "no rank", "Saccharomyces cerevisiae YJM789, a wild isolate"),
+            TreeNode(18, 13, "no rank", "environmental samples"),
+        )
+    }
     monkeypatch.setattr(signatures, "taxon_tree", lambda: TaxonTree(nodes, {}, {}))
     assert [n.taxid for _, n in signatures.ranked_lineage(16)] == [12, 13, 14, 15, 16]
     assert signatures.metaphlan_name(signatures.ranked_lineage(16)) == (
-        "k__Fungi|p__Ascomycota|g__Saccharomyces|s__Saccharomyces cerevisiae|t__Saccharomyces cerevisiae S288C")
-    assert signatures.metaphlan_name(signatures.ranked_lineage(17)).endswith("|t__Saccharomyces cerevisiae YJM789; a wild isolate")
-    assert signatures.ranked_lineage(18) == [] and signatures.ranked_lineage(11) == [] and signatures.ranked_lineage(99) == []
+        "k__Fungi|p__Ascomycota|g__Saccharomyces|s__Saccharomyces cerevisiae|t__Saccharomyces cerevisiae S288C"
+    )
+    assert signatures.metaphlan_name(signatures.ranked_lineage(17)).endswith(
+        "|t__Saccharomyces cerevisiae YJM789; a wild isolate"
+    )
+    assert (
+        signatures.ranked_lineage(18) == []
+        and signatures.ranked_lineage(11) == []
+        and signatures.ranked_lineage(99) == []
+    )
     assert signatures.ranked_lineage(None) == []
 
 
@@ -375,7 +498,11 @@ def test_a_signature_keeps_its_bsdb_id_whatever_the_filter(api):
     for params in ({"disorder": "parkinson"}, {"taxon": "Faecalibacterium"}, {"subject": "animal"}):
         for row in read_bugsigdb(download(api, "bugsigdb", "text/csv", **params)):
             same = everything[row["BSDB ID"]]
-            assert (row["Condition"], row["Abundance in Group 1"], row["Host species"]) == (same["Condition"], same["Abundance in Group 1"], same["Host species"])
+            assert (row["Condition"], row["Abundance in Group 1"], row["Host species"]) == (
+                same["Condition"],
+                same["Abundance in Group 1"],
+                same["Host species"],
+            )
             assert set(row["NCBI Taxonomy IDs"]) <= set(same["NCBI Taxonomy IDs"])
 
 

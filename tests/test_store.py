@@ -1,4 +1,5 @@
 """Store round trips on real SQLite and PostgreSQL: migrations, upserts, replacement, deletion."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -39,19 +40,32 @@ def test_article_round_trip_keeps_every_field(database):
         assert row.entrez_date == datetime(2021, 3, 4, 5, 6, tzinfo=timezone.utc)
         assert row.content_hash == content_hash(article)
         relation = session.scalars(select(Relation)).one()
-        assert (relation.taxon.name, relation.taxon.taxid, relation.taxon.lineage) == ("Faecalibacterium", 216851, "/2/1239/216851/")
+        assert (relation.taxon.name, relation.taxon.taxid, relation.taxon.lineage) == (
+            "Faecalibacterium",
+            216851,
+            "/2/1239/216851/",
+        )
         assert (relation.disorder.mesh, relation.disorder.group) == ("D003865", "depression")
         assert (relation.direction, relation.disorder_start, relation.trigger) == ("decreased", 29, "lower")
 
 
 def test_resaving_replaces_relations_without_duplicates(database):
     with database.session() as session:
-        save_article(session, make_article(), [make_relation(), make_relation(taxon="Coprococcus", taxid=33042)], pipeline_version="v1")
+        save_article(
+            session,
+            make_article(),
+            [make_relation(), make_relation(taxon="Coprococcus", taxid=33042)],
+            pipeline_version="v1",
+        )
     with database.session() as session:
-        status = save_article(session, make_article(text="changed"), [make_relation(direction="increased")], pipeline_version="v2")
+        status = save_article(
+            session, make_article(text="changed"), [make_relation(direction="increased")], pipeline_version="v2"
+        )
         assert status == "updated"
     with database.session() as session:
-        assert [(r.taxon.name, r.direction) for r in session.scalars(select(Relation))] == [("Faecalibacterium", "increased")]
+        assert [(r.taxon.name, r.direction) for r in session.scalars(select(Relation))] == [
+            ("Faecalibacterium", "increased")
+        ]
         assert session.get(Article, "100").pipeline_version == "v2"
     assert count(database, Article) == 1
     assert count(database, Taxon) == 2  # taxa are kept for other articles
@@ -59,7 +73,12 @@ def test_resaving_replaces_relations_without_duplicates(database):
 
 def test_same_finding_twice_is_stored_once_with_best_confidence(database):
     with database.session() as session:
-        save_article(session, make_article(), [make_relation(confidence=0.5), make_relation(confidence=0.8)], pipeline_version="v1")
+        save_article(
+            session,
+            make_article(),
+            [make_relation(confidence=0.5), make_relation(confidence=0.8)],
+            pipeline_version="v1",
+        )
     with database.session() as session:
         assert session.scalars(select(Relation.confidence)).all() == [0.8]
 
@@ -106,7 +125,9 @@ def test_failed_transaction_leaves_nothing_behind(database):
 
 def test_review_and_retraction_flags_come_from_publication_types(database):
     review = make_article(pmid="300")
-    review = records.Article(**{**review.__dict__, "publication_types": ("Journal Article", "Meta-Analysis", "Retracted Publication")})
+    review = records.Article(
+        **{**review.__dict__, "publication_types": ("Journal Article", "Meta-Analysis", "Retracted Publication")}
+    )
     with database.session() as session:
         save_article(session, review, [], pipeline_version="v1")
     with database.session() as session:

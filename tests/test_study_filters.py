@@ -4,6 +4,7 @@ for values that mean nothing — on SQLite and PostgreSQL, over the corpus of `t
 with study facts given to a few of its articles.
 Imports: httpx, `miner.store.writer`, `miner.study_facts`, and the test helper `api_seed`.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -16,12 +17,34 @@ from miner.study_facts import StudyFacts, facts_of
 API = "/api/v1"
 # pmid → the study its abstract describes (as if read by miner.study_facts)
 STUDIES = {
-    "2001": StudyFacts(design=("case-control",), host=("human",), sample_size=120, cases=60, controls=60, body_sites=("stool",),
-                       methods=("16S rRNA",), countries=("China",)),
-    "2002": StudyFacts(design=("case-control", "animal model"), host=("human", "mouse"), sample_size=40, cases=20, controls=20,
-                       body_sites=("stool", "intestinal content"), methods=("shotgun metagenomics",), countries=("Netherlands",)),
-    "2003": StudyFacts(design=("cohort",), host=("human",), sample_size=800, body_sites=("oral",), methods=("16S rRNA", "qPCR"),
-                       countries=("United States",)),
+    "2001": StudyFacts(
+        design=("case-control",),
+        host=("human",),
+        sample_size=120,
+        cases=60,
+        controls=60,
+        body_sites=("stool",),
+        methods=("16S rRNA",),
+        countries=("China",),
+    ),
+    "2002": StudyFacts(
+        design=("case-control", "animal model"),
+        host=("human", "mouse"),
+        sample_size=40,
+        cases=20,
+        controls=20,
+        body_sites=("stool", "intestinal content"),
+        methods=("shotgun metagenomics",),
+        countries=("Netherlands",),
+    ),
+    "2003": StudyFacts(
+        design=("cohort",),
+        host=("human",),
+        sample_size=800,
+        body_sites=("oral",),
+        methods=("16S rRNA", "qPCR"),
+        countries=("United States",),
+    ),
 }
 
 
@@ -64,10 +87,23 @@ def having(test) -> set[str]:
         ({"method": "16S rRNA"}, lambda s: "16S rRNA" in s.methods),
         ({"country": "china,united states"}, lambda s: {"China", "United States"} & set(s.countries)),
         ({"min_sample_size": 100}, lambda s: (s.sample_size or 0) >= 100),
-        ({"design": "case-control", "method": "16S rRNA"}, lambda s: "case-control" in s.design and "16S rRNA" in s.methods),
+        (
+            {"design": "case-control", "method": "16S rRNA"},
+            lambda s: "case-control" in s.design and "16S rRNA" in s.methods,
+        ),
         ({"design": "RCT"}, lambda s: "RCT" in s.design),
     ],
-    ids=["design", "two-designs", "host", "body-site", "method", "countries", "min-sample-size", "design-and-method", "none"],
+    ids=[
+        "design",
+        "two-designs",
+        "host",
+        "body-site",
+        "method",
+        "countries",
+        "min-sample-size",
+        "design-and-method",
+        "none",
+    ],
 )
 def test_claims_are_chosen_by_their_papers_study(api, params, test):
     assert relation_pmids(api, **params) == having(test)
@@ -125,4 +161,7 @@ def test_the_search_pages_filter_by_study_and_show_it(api):
     assert claims.status_code == 200
     shown = claims.text.count('<li class="claim"')
     assert shown == len([c for c in visible() if c.pmid == "2001"])
-    assert claims.text.count("Study: case-control, human · n = 120 (60 cases, 60 controls) · stool · 16S rRNA · China") == shown
+    assert (
+        claims.text.count("Study: case-control, human · n = 120 (60 cases, 60 controls) · stool · 16S rRNA · China")
+        == shown
+    )

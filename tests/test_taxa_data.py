@@ -3,6 +3,7 @@
 Reads the committed gzip files only (not the PyPI packages they are built from), so it runs
 anywhere. Imports: stdlib and pytest.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -131,7 +132,7 @@ def test_spelling_variants(by_name):
 
 
 def test_latin_plurals(by_name):
-    assert ("plural" in {kind for taxid, kind, _ in by_name["lactobacilli"] if taxid == 1578})
+    assert "plural" in {kind for taxid, kind, _ in by_name["lactobacilli"] if taxid == 1578}
     assert taxids(by_name, "lactobacilli") == {1578}
     assert taxids(by_name, "bifidobacteria") == {1678}
     # "Bacilli" is a class: never the plural of Bacillus (1386).

@@ -1,6 +1,7 @@
 """Training and cross-validating the learned decision (`miner train`), on 20 annotated development
 abstracts copied into tests/fixtures/annotated/; the scores printed by `miner eval` carry a
 reliability table."""
+
 from __future__ import annotations
 
 import json
@@ -73,7 +74,9 @@ def test_a_trained_model_is_a_plain_table_the_pipeline_reads(corpus, tmp_path):
 
 
 def test_reliability_table_and_trusted_confidence():
-    judged = [(0.95, True)] * 9 + [(0.95, False)] + [(0.85, True)] * 4 + [(0.75, True), (0.75, False)] + [(0.55, False)] * 2
+    judged = (
+        [(0.95, True)] * 9 + [(0.95, False)] + [(0.85, True)] * 4 + [(0.75, True), (0.75, False)] + [(0.55, False)] * 2
+    )
     table = {row["confidence"]: row for row in reliability(judged)}
     assert table["0.9–1.0"] == {"confidence": "0.9–1.0", "triples": 10, "precision": 0.9}
     assert table["0.7–0.8"]["precision"] == 0.5 and table["0.6–0.7"]["triples"] == 0
@@ -87,9 +90,24 @@ def test_reliability_table_and_trusted_confidence():
 def test_miner_train_dry_run_and_eval_print_the_tables(tmp_path):
     env_python = sys.executable
     done = subprocess.run(
-        [env_python, "-m", "miner", "train", str(FIXTURES / "gold.jsonl"), "--texts", str(FIXTURES / "texts.xml"),
-         "--folds", "4", "--seeds", "1", "--dry-run"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            env_python,
+            "-m",
+            "miner",
+            "train",
+            str(FIXTURES / "gold.jsonl"),
+            "--texts",
+            str(FIXTURES / "texts.xml"),
+            "--folds",
+            "4",
+            "--seeds",
+            "1",
+            "--dry-run",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert "20 annotated abstracts, 4-fold cross-validation × 1 seeds" in done.stdout
@@ -97,8 +115,20 @@ def test_miner_train_dry_run_and_eval_print_the_tables(tmp_path):
     assert len(chosen) == 1 and chosen[0].split("  ")[0][2:].strip() in training.DECISIONS  # the way of deciding chosen
     assert "confidence  triples  precision" in done.stdout
     evaluated = subprocess.run(
-        [env_python, "-m", "miner", "eval", str(FIXTURES / "gold.jsonl"), "--texts", str(FIXTURES / "texts.xml"), "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            env_python,
+            "-m",
+            "miner",
+            "eval",
+            str(FIXTURES / "gold.jsonl"),
+            "--texts",
+            str(FIXTURES / "texts.xml"),
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert evaluated.returncode == 0, evaluated.stderr
     result = json.loads(evaluated.stdout)

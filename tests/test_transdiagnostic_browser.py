@@ -6,6 +6,7 @@ their direction, and an unknown disorder is shown with "did you mean".
 Expectations come from the corpus model (`api_seed.expected_pairs`), never from `miner.query`.
 Imports: Playwright and the test helper `api_seed`.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,12 @@ def model_rows() -> dict[str, dict]:
         labels = Counter(p["consensus"] for p in cells.values() if p["consensus"] in ("increased", "decreased"))
         top = labels.most_common()
         direction = top[0][0] if top and (len(top) == 1 or top[0][1] > top[1][1]) else None
-        found[taxon] = {"cells": cells, "direction": direction, "agreeing": labels[direction] if direction else 0,
-                        "papers": sum(p["papers"] for p in cells.values())}
+        found[taxon] = {
+            "cells": cells,
+            "direction": direction,
+            "agreeing": labels[direction] if direction else 0,
+            "papers": sum(p["papers"] for p in cells.values()),
+        }
     return found
 
 
@@ -65,7 +70,10 @@ def test_heat_map_matrix_links_and_shared_taxa(browser, site):
                 continue
             expect(cell).to_have_attribute("data-consensus", pair["consensus"])
             tip = cell.locator("title").text_content()
-            assert f"{pair['increased']} increased, {pair['decreased']} decreased, {pair['unchanged']} unchanged ({pair['papers']} papers)" in tip
+            assert (
+                f"{pair['increased']} increased, {pair['decreased']} decreased, {pair['unchanged']} unchanged ({pair['papers']} papers)"
+                in tip
+            )
         direction = want[taxon]["direction"]
         expect(row.locator("text.agree")).to_have_class(re.compile(direction or "none"))
 

@@ -1,5 +1,6 @@
 """The workbench over real HTTP (uvicorn on loopback, httpx as the client): reading, logging in,
 permissions, CSRF, verdicts and statuses flowing through to the conflicts, escaping."""
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,10 @@ def token(client: httpx.Client, path: str = "/login") -> str:
 
 def logged_in(url: str, name: str) -> httpx.Client:
     client = httpx.Client(base_url=url, follow_redirects=False, timeout=30)
-    answer = client.post("/login", data={"username": name, "password": PASSWORDS[name], "next": "/conflicts", "csrf_token": token(client)})
+    answer = client.post(
+        "/login",
+        data={"username": name, "password": PASSWORDS[name], "next": "/conflicts", "csrf_token": token(client)},
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/conflicts"
     return client
 
@@ -66,7 +70,9 @@ def test_filters_and_unknown_conflict(workbench):
     assert "Prevotella" not in httpx.get(f"{url}/conflicts", params={"status": "resolved"}).text.split("<tbody>")[-1]
     both = httpx.get(f"{url}/conflicts", params={"disorder": "depression", "status": "all"}).text
     assert "Prevotella" in both and "Bacteroides" in both
-    known = httpx.get(f"{url}/conflicts", params={"disorder": "schizophrenia"})  # a disorder the lexicon knows, without conflicts
+    known = httpx.get(
+        f"{url}/conflicts", params={"disorder": "schizophrenia"}
+    )  # a disorder the lexicon knows, without conflicts
     assert known.status_code == 200 and "Prevotella" not in known.text.split("<tbody>")[-1]
     unknown = httpx.get(f"{url}/conflicts", params={"disorder": "gout"})
     assert unknown.status_code == 404 and "no disorder &#39;gout&#39;" in unknown.text and "depression" in unknown.text
@@ -88,9 +94,14 @@ def test_anonymous_cannot_write(workbench):
     url, database = workbench
     client = httpx.Client(base_url=url, timeout=30)
     csrf = token(client)
-    answer = client.post(f"/claims/{claim_id(database, '1002')}/verdict", data={"verdict": "wrong direction", "csrf_token": csrf, "next": "/"})
+    answer = client.post(
+        f"/claims/{claim_id(database, '1002')}/verdict",
+        data={"verdict": "wrong direction", "csrf_token": csrf, "next": "/"},
+    )
     assert answer.status_code == 401
-    answer = client.post(f"/conflicts/{conflict_id(database, 'Prevotella')}/status", data={"status": "dismissed", "csrf_token": csrf})
+    answer = client.post(
+        f"/conflicts/{conflict_id(database, 'Prevotella')}/status", data={"status": "dismissed", "csrf_token": csrf}
+    )
     assert answer.status_code == 401
     assert count(database, Verdict) == 0
     assert httpx.get(f"{url}/audit").status_code == 401
@@ -102,7 +113,10 @@ def test_a_reader_can_browse_but_not_write(workbench):
     assert bob.get("/audit").status_code == 200
     page = bob.get(f"/conflicts/{conflict_id(database, 'Prevotella')}")
     assert "only curators can change the record" in page.text
-    answer = bob.post(f"/claims/{claim_id(database, '1002')}/verdict", data={"verdict": "not a finding", "csrf_token": token(bob, "/conflicts"), "next": "/"})
+    answer = bob.post(
+        f"/claims/{claim_id(database, '1002')}/verdict",
+        data={"verdict": "not a finding", "csrf_token": token(bob, "/conflicts"), "next": "/"},
+    )
     assert answer.status_code == 403
     assert count(database, Verdict) == 0
 
@@ -124,7 +138,9 @@ def test_a_token_from_before_login_is_worthless_after_it(workbench):
     client = httpx.Client(base_url=url, timeout=30)
     planted = token(client)
     client.post("/login", data={"username": "alice", "password": PASSWORDS["alice"], "csrf_token": planted})
-    answer = client.post(f"/claims/{claim_id(database, '1002')}/verdict", data={"verdict": "correct", "csrf_token": planted, "next": "/"})
+    answer = client.post(
+        f"/claims/{claim_id(database, '1002')}/verdict", data={"verdict": "correct", "csrf_token": planted, "next": "/"}
+    )
     assert answer.status_code == 403
 
 
@@ -134,7 +150,15 @@ def test_a_curator_verdict_resolves_the_conflict_everywhere(workbench):
     prevotella, wrong = conflict_id(database, "Prevotella"), claim_id(database, "1002")
     csrf = token(alice, f"/conflicts/{prevotella}")
     # 1002 is about Blautia, not Prevotella: the taxon is wrong
-    answer = alice.post(f"/claims/{wrong}/verdict", data={"verdict": "wrong taxon", "note": "the sentence is about Blautia", "csrf_token": csrf, "next": f"/conflicts/{prevotella}"})
+    answer = alice.post(
+        f"/claims/{wrong}/verdict",
+        data={
+            "verdict": "wrong taxon",
+            "note": "the sentence is about Blautia",
+            "csrf_token": csrf,
+            "next": f"/conflicts/{prevotella}",
+        },
+    )
     assert answer.status_code == 303 and answer.headers["location"] == f"/conflicts/{prevotella}#claim-{wrong}"
     page = alice.get(f"/conflicts/{prevotella}").text
     assert 'id="conflict-status">open<' in page  # the review 1003 still says increased
@@ -162,7 +186,9 @@ def test_a_curator_sets_a_status_with_a_reason(workbench):
     alice = logged_in(url, "alice")
     bacteroides = conflict_id(database, "Bacteroides")
     csrf = token(alice, f"/conflicts/{bacteroides}")
-    answer = alice.post(f"/conflicts/{bacteroides}/status", data={"status": "confirmed", "reason": "cohorts differ", "csrf_token": csrf})
+    answer = alice.post(
+        f"/conflicts/{bacteroides}/status", data={"status": "confirmed", "reason": "cohorts differ", "csrf_token": csrf}
+    )
     assert answer.status_code == 303
     assert "Bacteroides" in alice.get("/conflicts", params={"status": "confirmed"}).text
     audit = alice.get("/audit", params={"action": "conflict_status"}).text
@@ -174,9 +200,19 @@ def test_a_curator_sets_a_status_with_a_reason(workbench):
 def test_login_failures_and_redirects(workbench):
     url, database = workbench
     client = httpx.Client(base_url=url, timeout=30)
-    wrong = client.post("/login", data={"username": "alice", "password": "not her password", "csrf_token": token(client)})
+    wrong = client.post(
+        "/login", data={"username": "alice", "password": "not her password", "csrf_token": token(client)}
+    )
     assert wrong.status_code == 401 and "Wrong user name or password" in wrong.text
-    away = client.post("/login", data={"username": "alice", "password": PASSWORDS["alice"], "next": "//evil.example/", "csrf_token": token(client)})
+    away = client.post(
+        "/login",
+        data={
+            "username": "alice",
+            "password": PASSWORDS["alice"],
+            "next": "//evil.example/",
+            "csrf_token": token(client),
+        },
+    )
     assert away.status_code == 303 and away.headers["location"] == "/"
     cookie = away.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie

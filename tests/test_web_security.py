@@ -3,6 +3,7 @@ or on a real database and SMTP server, and shown fixed: login throttling and the
 password hashes at once, weak session keys, sessions that outlive a logout or a change of
 password, role or state, user names differing only in case, weak passwords, SMTP logins without
 TLS, and pages of a logged-in user that a cache could keep. Only the throttle's clock is faked."""
+
 from __future__ import annotations
 
 import io
@@ -85,7 +86,9 @@ def csrf(client: httpx.Client, path: str = "/login") -> str:
 
 
 def log_in(client: httpx.Client, name: str, password: str) -> httpx.Response:
-    return client.post("/login", data={"username": name, "password": password, "next": "/audit", "csrf_token": csrf(client)})
+    return client.post(
+        "/login", data={"username": name, "password": password, "next": "/audit", "csrf_token": csrf(client)}
+    )
 
 
 def logged_in(web: Site, name: str) -> httpx.Client:
@@ -95,6 +98,7 @@ def logged_in(web: Site, name: str) -> httpx.Client:
 
 
 # 1. Throttling ------------------------------------------------------------------------------
+
 
 def test_forty_wrong_passwords_then_the_right_one_is_refused_until_the_delay_passes(web):
     client = web.client()
@@ -154,7 +158,9 @@ def test_at_most_two_passwords_are_checked_at_once(web):
 
     def post(n: int) -> None:
         start.wait()
-        answers[n] = clients[n].post("/login", data={"username": f"nobody{n}", "password": "a guessed password", "csrf_token": tokens[n]})
+        answers[n] = clients[n].post(
+            "/login", data={"username": f"nobody{n}", "password": "a guessed password", "csrf_token": tokens[n]}
+        )
 
     threads = [threading.Thread(target=post, args=(n,)) for n in range(len(clients))]
     for thread in threads:
@@ -179,7 +185,11 @@ def test_a_login_that_cannot_get_a_slot_is_turned_away_quickly(web):
 
 # 2. The session key -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("key", ["secret", "a" * 64, "password" * 6, "correcthorsebatterystaple" * 2, "Password!" + "0123456789" * 4, " " * 50])
+
+@pytest.mark.parametrize(
+    "key",
+    ["secret", "a" * 64, "password" * 6, "correcthorsebatterystaple" * 2, "Password!" + "0123456789" * 4, " " * 50],
+)
 def test_weak_session_keys_stop_start_up_in_one_line(database, key):
     with pytest.raises(ConfigError) as refused:
         create_app(Settings().replace("web", secret_key=key), database)
@@ -188,8 +198,11 @@ def test_weak_session_keys_stop_start_up_in_one_line(database, key):
     assert key not in message.replace(MAKE_KEY, "")  # the key itself is never shown
 
 
-@pytest.mark.parametrize("make_key", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(32), lambda: KEY],
-                         ids=["token_urlsafe", "token_hex", "fixed"])  # fresh keys, same test ids in every worker
+@pytest.mark.parametrize(
+    "make_key",
+    [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(32), lambda: KEY],
+    ids=["token_urlsafe", "token_hex", "fixed"],
+)  # fresh keys, same test ids in every worker
 def test_random_keys_are_accepted_without_a_warning(database, make_key):
     warnings: list[str] = []
     create_app(Settings().replace("web", secret_key=make_key()), database, warn=warnings.append)
@@ -209,12 +222,24 @@ def test_without_a_key_a_random_one_is_made_with_a_warning(database):
 
 def test_miner_serve_refuses_a_weak_key(tmp_path, database):
     env = {**os.environ, "MINER_WEB_SECRET_KEY": "secret"}
-    command = [sys.executable, "-m", "miner", "--config", str(cli_config(tmp_path, database)), "serve", "--port", str(free_port())]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)  # a server that started would time out
+    command = [
+        sys.executable,
+        "-m",
+        "miner",
+        "--config",
+        str(cli_config(tmp_path, database)),
+        "serve",
+        "--port",
+        str(free_port()),
+    ]
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=60
+    )  # a server that started would time out
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "secrets.token_urlsafe(32)" in done.stderr
 
 
 # 3. Sessions end with a logout, a new password or role, or a disabled account ---------------
+
 
 def test_a_copied_cookie_stops_working_after_logout(web):
     alice = logged_in(web, "alice")
@@ -228,11 +253,14 @@ def test_a_copied_cookie_stops_working_after_logout(web):
     assert again.get("/audit").status_code == 200 and thief.get("/audit").status_code == 401
 
 
-@pytest.mark.parametrize("change", [
-    ("users", "password", "alice", "--password-stdin"),
-    ("users", "role", "alice", "reader"),
-    ("users", "disable", "alice"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("users", "password", "alice", "--password-stdin"),
+        ("users", "role", "alice", "reader"),
+        ("users", "disable", "alice"),
+    ],
+)
 def test_a_copied_cookie_stops_working_after_an_account_change(web, tmp_path, capsys, monkeypatch, change):
     alice = logged_in(web, "alice")
     thief = web.client()
@@ -253,6 +281,7 @@ def test_a_password_changed_in_python_ends_sessions_too(web):
 
 # 4. User names ignore case ------------------------------------------------------------------
 
+
 def test_user_names_are_unique_whatever_their_case_and_log_in_in_any_case(web):
     with web.database.session() as session:
         with pytest.raises(InvalidValue, match="user alice exists already"):
@@ -267,8 +296,13 @@ def test_the_database_refuses_names_differing_in_case(database):
         create_user(session, "Dana", "reader", "reads-gut-papers-3")
     with pytest.raises(IntegrityError):
         with database.session() as session:
-            session.execute(text("INSERT INTO app_user (username, role, password_hash, disabled, created_at, session_generation) "
-                                 "VALUES ('dana', 'reader', 'x', false, :now, 0)"), {"now": datetime.now(timezone.utc)})
+            session.execute(
+                text(
+                    "INSERT INTO app_user (username, role, password_hash, disabled, created_at, session_generation) "
+                    "VALUES ('dana', 'reader', 'x', false, :now, 0)"
+                ),
+                {"now": datetime.now(timezone.utc)},
+            )
 
 
 def test_the_migration_stops_on_names_differing_in_case(database_url):
@@ -276,8 +310,12 @@ def test_the_migration_stops_on_names_differing_in_case(database_url):
     migrate(engine, "0006")
     with engine.begin() as connection:
         for name in ("Alice", "alice", "bob"):
-            connection.execute(text("INSERT INTO app_user (username, role, password_hash, disabled, created_at) VALUES (:name, 'reader', 'x', false, :now)"),
-                               {"name": name, "now": datetime.now(timezone.utc)})
+            connection.execute(
+                text(
+                    "INSERT INTO app_user (username, role, password_hash, disabled, created_at) VALUES (:name, 'reader', 'x', false, :now)"
+                ),
+                {"name": name, "now": datetime.now(timezone.utc)},
+            )
     database = Database(engine)
     with pytest.raises(StoreError, match="differ only in case: Alice, alice;") as refused:
         database.upgrade()
@@ -292,17 +330,21 @@ def test_the_migration_stops_on_names_differing_in_case(database_url):
 
 # 5. Passwords --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password, problem", [
-    (" " * 12, "only spaces"),
-    ("\t \n" * 4, "only spaces"),
-    ("Password123!", "most common"),
-    ("qwertyuiop", "most common"),
-    ("!!Monkey-2024", "most common"),
-    ("erin-has-a-secret", "user name"),
-    ("my name is ERIN!", "user name"),
-    ("abcabcabcabc", "again and again"),
-    ("short", "at least 10"),
-])
+
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        (" " * 12, "only spaces"),
+        ("\t \n" * 4, "only spaces"),
+        ("Password123!", "most common"),
+        ("qwertyuiop", "most common"),
+        ("!!Monkey-2024", "most common"),
+        ("erin-has-a-secret", "user name"),
+        ("my name is ERIN!", "user name"),
+        ("abcabcabcabc", "again and again"),
+        ("short", "at least 10"),
+    ],
+)
 def test_weak_passwords_are_refused_in_one_line(database, password, problem):
     with database.session() as session:
         with pytest.raises(InvalidValue, match=problem) as refused:
@@ -322,10 +364,13 @@ def test_the_cli_refuses_a_common_password(tmp_path, database, capsys, monkeypat
 
 # 6. SMTP logins without TLS -----------------------------------------------------------------
 
+
 def test_a_login_without_tls_warns_once(caplog):
     caplog.set_level(logging.WARNING, logger="miner.digest")
     with login_smtp_server() as (port, logins, handler):
-        settings = SmtpSettings(host="127.0.0.1", port=port, security="none", username="digest", password="hunter2-never-logged")
+        settings = SmtpSettings(
+            host="127.0.0.1", port=port, security="none", username="digest", password="hunter2-never-logged"
+        )
         for recipient in ("ada@example.org", "ben@example.org"):
             mailer = Mailer(settings)  # a new session (and login) each time, as each run makes
             mailer.send(message(recipient))
@@ -343,7 +388,11 @@ def test_no_warning_without_a_login_or_with_starttls(caplog):
         plain = Mailer(SmtpSettings(host="127.0.0.1", port=port, security="none"))
         plain.send(message("ada@example.org"))
         plain.close()
-        tls = Mailer(SmtpSettings(host="127.0.0.1", port=port, security="starttls", username="digest", password="hunter2-never-logged"))
+        tls = Mailer(
+            SmtpSettings(
+                host="127.0.0.1", port=port, security="starttls", username="digest", password="hunter2-never-logged"
+            )
+        )
         with pytest.raises(smtplib.SMTPNotSupportedError):  # this server offers no STARTTLS: no login is tried
             tls.send(message("ben@example.org"))
         tls.reset()
@@ -353,6 +402,7 @@ def test_no_warning_without_a_login_or_with_starttls(caplog):
 
 # 7. Nothing a logged-in user sees is stored by a cache ---------------------------------------
 
+
 def test_responses_to_a_logged_in_user_are_not_stored(web):
     anonymous = web.client()
     assert "no-store" not in anonymous.get("/conflicts").headers.get("cache-control", "")
@@ -360,7 +410,16 @@ def test_responses_to_a_logged_in_user_are_not_stored(web):
     client = web.client()
     login = log_in(client, "alice", PASSWORDS["alice"])
     assert login.status_code == 303 and login.headers["cache-control"] == "no-store"
-    for path in ("/conflicts", "/audit", "/search", "/digest/", "/api/v1/stats", "/api/v1/conflicts", "/conflicts/99999", "/api/v1/articles/0"):
+    for path in (
+        "/conflicts",
+        "/audit",
+        "/search",
+        "/digest/",
+        "/api/v1/stats",
+        "/api/v1/conflicts",
+        "/conflicts/99999",
+        "/api/v1/articles/0",
+    ):
         answer = client.get(path)
         assert answer.headers.get("cache-control") == "no-store", (path, answer.status_code)
     static = client.get("/static/" + next(name for name in static_files()))
@@ -368,6 +427,7 @@ def test_responses_to_a_logged_in_user_are_not_stored(web):
 
 
 # helpers -------------------------------------------------------------------------------------
+
 
 def cli_config(tmp_path, database):
     path = tmp_path / "config.toml"
@@ -395,7 +455,15 @@ def static_files() -> list[str]:
 
 
 def message(recipient: str):
-    return compose(sender="miner@example.org", recipient=recipient, subject="digest", text="text", html="<p>html</p>", png=b"\x89PNG", week="2024-W01")
+    return compose(
+        sender="miner@example.org",
+        recipient=recipient,
+        subject="digest",
+        text="text",
+        html="<p>html</p>",
+        png=b"\x89PNG",
+        week="2024-W01",
+    )
 
 
 class _LoginController(_Controller):
@@ -407,8 +475,14 @@ class _LoginController(_Controller):
             logins.append((data.login.decode(), data.password.decode()))
             return AuthResult(success=True)
 
-        super(_Controller, self).__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], server_hostname="smtp.test",
-                                          auth_require_tls=False, authenticator=authenticator)
+        super(_Controller, self).__init__(
+            handler,
+            hostname="127.0.0.1",
+            port=sock.getsockname()[1],
+            server_hostname="smtp.test",
+            auth_require_tls=False,
+            authenticator=authenticator,
+        )
         self._sock = sock
 
 

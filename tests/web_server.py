@@ -1,4 +1,5 @@
 """Run an ASGI app in a real uvicorn server on a free loopback port, in a thread of this process."""
+
 from __future__ import annotations
 
 import socket

@@ -13,6 +13,7 @@ for the numbers: the share of exact matches among the abstracts where either sid
 the counts; in the agreement form also Cohen's kappa per design value (present or absent).
 Imports: stdlib, `miner.study_facts` (only without PRED).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,7 +57,9 @@ def number(record: dict | None, field: str) -> int | None:
         return None
 
 
-def prf(gold: dict[str, dict], pred: dict[str, dict], pmids: list[str], field: str, only: str | None = None) -> tuple[int, int, int]:
+def prf(
+    gold: dict[str, dict], pred: dict[str, dict], pmids: list[str], field: str, only: str | None = None
+) -> tuple[int, int, int]:
     """True positives, false positives, false negatives over (pmid, value) pairs (of one value with `only`)."""
     tp = fp = fn = 0
     for pmid in pmids:
@@ -78,8 +81,13 @@ def number_agreement(gold: dict[str, dict], pred: dict[str, dict], pmids: list[s
     and how many each side (and both) give."""
     pairs = [(number(gold.get(p), field), number(pred.get(p), field)) for p in pmids]
     either = [(g, p) for g, p in pairs if g is not None or p is not None]
-    return {"scored": len(either), "exact": sum(g == p for g, p in either), "gold": sum(g is not None for g, _ in either),
-            "predicted": sum(p is not None for _, p in either), "both": sum(g is not None and p is not None for g, p in either)}
+    return {
+        "scored": len(either),
+        "exact": sum(g == p for g, p in either),
+        "gold": sum(g is not None for g, _ in either),
+        "predicted": sum(p is not None for _, p in either),
+        "both": sum(g is not None and p is not None for g, p in either),
+    }
 
 
 def kappa(a: list[bool], b: list[bool]) -> float | None:
@@ -98,12 +106,19 @@ def report(gold: dict[str, dict], pred: dict[str, dict], pmids: list[str], *, ag
     for field in LISTS:
         lines.append(_row(field, prf(gold, pred, pmids, field)))
     lines += ["", "design, per value" + ("  (kappa: present or absent, A vs B)" if agreement else "")]
-    spelling = {str(v).strip().casefold(): str(v).strip()  # the labels as written, compared without case
-                for side in (pred, gold) for p in pmids for v in (side.get(p) or {}).get("design") or ()}
+    spelling = {
+        str(v).strip().casefold(): str(v).strip()  # the labels as written, compared without case
+        for side in (pred, gold)
+        for p in pmids
+        for v in (side.get(p) or {}).get("design") or ()
+    }
     for label in sorted(spelling):
         row = _row(f"  {spelling[label]}", prf(gold, pred, pmids, "design", label))
         if agreement:
-            k = kappa([label in values(gold.get(p), "design") for p in pmids], [label in values(pred.get(p), "design") for p in pmids])
+            k = kappa(
+                [label in values(gold.get(p), "design") for p in pmids],
+                [label in values(pred.get(p), "design") for p in pmids],
+            )
             row += f"   kappa {k:.2f}" if k is not None else "   kappa n/a"
         lines.append(row)
     lines += ["", f"{'number':<14}{'accuracy':>9}   where either gives one"]
@@ -111,8 +126,10 @@ def report(gold: dict[str, dict], pred: dict[str, dict], pmids: list[str], *, ag
         c = number_agreement(gold, pred, pmids, field)
         accuracy = f"{c['exact'] / c['scored']:.3f}" if c["scored"] else "n/a"
         first, second = ("A", "B") if agreement else ("gold", "prediction")
-        lines.append(f"{field:<14}{accuracy:>9}   {c['exact']} exact of {c['scored']} ({first} gives {c['gold']}, "
-                     f"{second} {c['predicted']}, both {c['both']})")
+        lines.append(
+            f"{field:<14}{accuracy:>9}   {c['exact']} exact of {c['scored']} ({first} gives {c['gold']}, "
+            f"{second} {c['predicted']}, both {c['both']})"
+        )
     return "\n".join(lines)
 
 

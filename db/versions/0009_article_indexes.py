@@ -6,22 +6,23 @@ instead of the article rows — and the participants (sample_size), for `min_sam
 Revision ID: 0009
 Revises: 0008
 """
+
 from alembic import op
 
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('article', schema=None) as batch_op:
-        batch_op.create_index('ix_article_review_pmid', ['is_review', 'pmid'], unique=False)
-        batch_op.create_index(batch_op.f('ix_article_sample_size'), ['sample_size'], unique=False)
+    with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.create_index("ix_article_review_pmid", ["is_review", "pmid"], unique=False)
+        batch_op.create_index(batch_op.f("ix_article_sample_size"), ["sample_size"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('article', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_article_sample_size'))
-        batch_op.drop_index('ix_article_review_pmid')
+    with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_article_sample_size"))
+        batch_op.drop_index("ix_article_review_pmid")

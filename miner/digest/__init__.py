@@ -9,6 +9,7 @@ HTML (inline CSS and an inline chart), plain text and Markdown, stored per week,
   files and deliveries; `feed`: the Atom feed.
 Imports: config, conflicts, query, store, stdlib (email, smtplib), Jinja2, matplotlib.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -19,6 +19,7 @@ digest is built (`now`; only articles first stored by then count).
   its two sides contradict.
 Imports: SQLAlchemy, stdlib, `miner.store`, `miner.digest.weeks`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,7 +51,11 @@ class Calendar:
 
     @classmethod
     def load(cls, session: Session, week: Week, now: datetime) -> "Calendar":
-        rows = session.execute(select(DigestIssue.week, DigestIssue.generated_at).where(DigestIssue.week != str(week), DigestIssue.generated_at < now))
+        rows = session.execute(
+            select(DigestIssue.week, DigestIssue.generated_at).where(
+                DigestIssue.week != str(week), DigestIssue.generated_at < now
+            )
+        )
         return cls(week, now, {Week.parse(name): at for name, at in rows})
 
     def stored(self):
@@ -73,7 +78,9 @@ class Calendar:
         """This issue is the one that lists the article as a late addition."""
         own = Week.containing(added)
         return (
-            own < self.week and seen <= self.now and self.missed(added, seen)
+            own < self.week
+            and seen <= self.now
+            and self.missed(added, seen)
             and not any(own < week and seen <= at for week, at in self.issues.items())
         )
 
@@ -87,7 +94,10 @@ class Calendar:
         rows = session.execute(
             select(Article.pmid, ADDED, Article.first_seen_at)
             .where(
-                ADDED < self.week.start, Article.first_seen_at > self.issues[max(earlier)], self.stored(), Article.is_retracted.is_(False)
+                ADDED < self.week.start,
+                Article.first_seen_at > self.issues[max(earlier)],
+                self.stored(),
+                Article.is_retracted.is_(False),
             )
             .order_by(ADDED, Article.pmid)
         )
@@ -97,6 +107,8 @@ class Calendar:
         """PMID → arrival, for the articles of `pmids` stored by `now`."""
         ordered, found = sorted(pmids), {}
         for start in range(0, len(ordered), CHUNK):
-            query = select(Article.pmid, ADDED, Article.first_seen_at).where(Article.pmid.in_(ordered[start : start + CHUNK]), self.stored())
+            query = select(Article.pmid, ADDED, Article.first_seen_at).where(
+                Article.pmid.in_(ordered[start : start + CHUNK]), self.stored()
+            )
             found.update({pmid: self.arrival(added, seen) for pmid, added, seen in session.execute(query)})
         return found

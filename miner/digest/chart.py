@@ -2,6 +2,7 @@
 PNG for mail clients, with a sentence saying the same for readers without images.
 Imports: matplotlib (Agg, no display), stdlib.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,15 @@ def chart_png(weeks: list[str], series: dict[str, list[int]]) -> bytes:
             axes.bar(labels, values, bottom=bottom, label=name, color=colour, width=0.7)
             bottom = [b + v for b, v in zip(bottom, values)]
         if not series:
-            axes.text(0.5, 0.5, "no new findings in these weeks", ha="center", va="center", transform=axes.transAxes, color="#5f6368")
+            axes.text(
+                0.5,
+                0.5,
+                "no new findings in these weeks",
+                ha="center",
+                va="center",
+                transform=axes.transAxes,
+                color="#5f6368",
+            )
         axes.set_title("New findings per week, by disorder", loc="left", fontsize=11)
         axes.set_ylabel("findings")
         axes.spines[["top", "right"]].set_visible(False)

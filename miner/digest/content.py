@@ -12,6 +12,7 @@ was set during the week and it was neither new in it nor first stored in it.
 Imports: SQLAlchemy, `miner.conflicts`, `miner.quality`, `miner.resources`, `miner.store`,
 `miner.query`, `miner.digest.calendar`, `miner.digest.weeks`.
 """
+
 from __future__ import annotations
 
 import json
@@ -101,7 +102,7 @@ class LateAddition:
 
     @property
     def dated(self) -> str:
-        """"Entrez date 12 November 2026 (2026-W46)", or its first storage when it has none."""
+        """ "Entrez date 12 November 2026 (2026-W46)", or its first storage when it has none."""
         if self.entrez_date is None:
             return f"no Entrez date; first stored {_day(self.first_seen)} ({Week.containing(self.first_seen)})"
         return f"Entrez date {_day(self.entrez_date)} ({Week.containing(self.entrez_date)})"
@@ -173,12 +174,12 @@ class Digest:
 
 
 def plural(count: int, noun: str) -> str:
-    """"1 paper", "2 papers"."""
+    """ "1 paper", "2 papers"."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _day(moment: datetime) -> str:
-    """"12 November 2026"."""
+    """ "12 November 2026"."""
     return f"{moment.day} {moment:%B %Y}"
 
 
@@ -195,7 +196,10 @@ def build_digest(session: Session, week: Week, public_url: str, now: datetime) -
     chart_weeks, chart_series = _chart(session, calendar, names)
     totals = stats(session)
     numbers = {
-        "new_articles": session.scalar(select(func.count()).select_from(Article).where(calendar.added_in(week), Article.is_retracted.is_(False))) or 0,
+        "new_articles": session.scalar(
+            select(func.count()).select_from(Article).where(calendar.added_in(week), Article.is_retracted.is_(False))
+        )
+        or 0,
         "articles_with_findings": len({c["pmid"] for c in claims}),
         "new_claims": len(claims),
         "new_pairs": len({(c["taxon_id"], c["group"], c["subject"]) for c in claims}),
@@ -208,11 +212,25 @@ def build_digest(session: Session, week: Week, public_url: str, now: datetime) -
         "open_conflicts": totals["conflicts"],
     }
     return Digest(
-        week=str(week), label=week.label(), generated_at=now, numbers=numbers, sections=sections,
-        moves=_moves(session, calendar, claims, names, base), new_conflicts=new_conflicts, changed_conflicts=changed_conflicts,
+        week=str(week),
+        label=week.label(),
+        generated_at=now,
+        numbers=numbers,
+        sections=sections,
+        moves=_moves(session, calendar, claims, names, base),
+        new_conflicts=new_conflicts,
+        changed_conflicts=changed_conflicts,
         late=_late_additions(session, late_pmids[:LATE_SHOWN], late_claims, names),
-        chart_weeks=chart_weeks, chart_series=chart_series, method=measured(),
-        links={"search": f"{base}/search", "conflicts": f"{base}/conflicts", "api": f"{base}/docs", "digest": f"{base}/digest/{week}", "feed": f"{base}/digest/feed.xml"},
+        chart_weeks=chart_weeks,
+        chart_series=chart_series,
+        method=measured(),
+        links={
+            "search": f"{base}/search",
+            "conflicts": f"{base}/conflicts",
+            "api": f"{base}/docs",
+            "digest": f"{base}/digest/{week}",
+            "feed": f"{base}/digest/feed.xml",
+        },
     )
 
 
@@ -221,7 +239,9 @@ def _group_names(session: Session) -> dict[str, str]:
     group's lowest-numbered descriptor's name)."""
     with open(resolve(GROUP_NAMES), encoding="utf-8") as handle:
         names = {group: name for group, name in json.load(handle).items() if not group.startswith("_")}
-    for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.mesh)):
+    for mesh, name, group in session.execute(
+        select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.mesh)
+    ):
         names.setdefault(group, name)
     return names
 
@@ -230,10 +250,25 @@ def _claims(session: Session, articles) -> list[dict]:
     """The trusted, shown claims of the articles `articles` (SQL over Article) selects."""
     query = joined_claims(
         select(
-            Relation.taxon_id, Taxon.name.label("taxon"), Taxon.taxid, Disorder.group, Relation.subject,
-            effective_direction.label("direction"), Verdict.verdict, Relation.pmid, Article.title, Article.journal,
-            Article.year, Article.is_review, Relation.evidence, Disorder.name.label("diagnosis"), Relation.confidence,
-            Relation.taxon_start, Relation.taxon_end, Relation.trigger_start, Relation.trigger_end,
+            Relation.taxon_id,
+            Taxon.name.label("taxon"),
+            Taxon.taxid,
+            Disorder.group,
+            Relation.subject,
+            effective_direction.label("direction"),
+            Verdict.verdict,
+            Relation.pmid,
+            Article.title,
+            Article.journal,
+            Article.year,
+            Article.is_review,
+            Relation.evidence,
+            Disorder.name.label("diagnosis"),
+            Relation.confidence,
+            Relation.taxon_start,
+            Relation.taxon_end,
+            Relation.trigger_start,
+            Relation.trigger_end,
         ),
         include_rejected=False,
         include_retracted=False,
@@ -242,19 +277,29 @@ def _claims(session: Session, articles) -> list[dict]:
 
 
 def _claims_of_articles(session: Session, pmids: list[str]) -> list[dict]:
-    return [claim for start in range(0, len(pmids), CHUNK) for claim in _claims(session, Article.pmid.in_(pmids[start : start + CHUNK]))]
+    return [
+        claim
+        for start in range(0, len(pmids), CHUNK)
+        for claim in _claims(session, Article.pmid.in_(pmids[start : start + CHUNK]))
+    ]
 
 
-def _late_additions(session: Session, pmids: list[str], claims: list[dict], names: dict[str, str]) -> list[LateAddition]:
+def _late_additions(
+    session: Session, pmids: list[str], claims: list[dict], names: dict[str, str]
+) -> list[LateAddition]:
     """The late additions of `pmids`, in that order, each with its findings."""
     findings: dict[str, dict[tuple, LateFinding]] = defaultdict(dict)
     for c in claims:
         key = (c["taxon"].lower(), c["group"], c["direction"], c["subject"])
-        findings[c["pmid"]][key] = LateFinding(c["taxon"], c["direction"], names.get(c["group"], c["group"]), c["subject"])
+        findings[c["pmid"]][key] = LateFinding(
+            c["taxon"], c["direction"], names.get(c["group"], c["group"]), c["subject"]
+        )
     rows = {row.pmid: row for row in session.scalars(select(Article).where(Article.pmid.in_(pmids)))} if pmids else {}
     return [
         LateAddition(
-            Paper(pmid, row.title, row.journal or "", row.year, row.is_review), row.entrez_date, row.first_seen_at,
+            Paper(pmid, row.title, row.journal or "", row.year, row.is_review),
+            row.entrez_date,
+            row.first_seen_at,
             [found for _, found in sorted(findings[pmid].items())],
         )
         for pmid, row in ((pmid, rows[pmid]) for pmid in pmids)
@@ -266,7 +311,11 @@ def _excerpt(claim: dict, limit: int = 240) -> str:
     sentence = claim["evidence"]
     if len(sentence) <= limit:
         return sentence
-    marks = [m for m in (claim["taxon_start"], claim["taxon_end"], claim["trigger_start"], claim["trigger_end"]) if m is not None]
+    marks = [
+        m
+        for m in (claim["taxon_start"], claim["taxon_end"], claim["trigger_start"], claim["trigger_end"])
+        if m is not None
+    ]
     low, high = (min(marks), max(marks)) if marks else (0, 0)
     start = max(0, min(low - (limit - (high - low)) // 2, len(sentence) - limit))
     end = min(len(sentence), start + limit)
@@ -284,21 +333,44 @@ def _sections(claims: list[dict], names: dict[str, str], base: str) -> list[Sect
         found[(claim["group"], claim["taxon_id"], claim["direction"], claim["subject"])].append(claim)
     by_group: dict[str, list[Finding]] = defaultdict(list)
     for (group, _, direction, subject), rows in found.items():
-        papers = {row["pmid"]: Paper(row["pmid"], row["title"], row["journal"] or "", row["year"], row["is_review"]) for row in rows}
+        papers = {
+            row["pmid"]: Paper(row["pmid"], row["title"], row["journal"] or "", row["year"], row["is_review"])
+            for row in rows
+        }
         verdicts = {row["verdict"] for row in rows}
-        review = "corrected" if "wrong direction" in verdicts else "confirmed" if verdicts == {"correct"} else "extraction only"
+        review = (
+            "corrected"
+            if "wrong direction" in verdicts
+            else "confirmed"
+            if verdicts == {"correct"}
+            else "extraction only"
+        )
         first = rows[0]
-        link = f"{base}/search/claims?" + urlencode({"taxon": first["taxid"] or first["taxon"], "disorder": group, "subject": subject})
+        link = f"{base}/search/claims?" + urlencode(
+            {"taxon": first["taxid"] or first["taxon"], "disorder": group, "subject": subject}
+        )
         best = max(rows, key=lambda row: (row["verdict"] == "correct", row["confidence"]))
         diagnoses = sorted({row["diagnosis"] for row in rows})
         by_group[group].append(
-            Finding(first["taxon"], first["taxid"], direction, subject, sorted(papers.values(), key=lambda p: p.pmid), review, link, diagnoses, _excerpt(best))
+            Finding(
+                first["taxon"],
+                first["taxid"],
+                direction,
+                subject,
+                sorted(papers.values(), key=lambda p: p.pmid),
+                review,
+                link,
+                diagnoses,
+                _excerpt(best),
+            )
         )
     sections = []
     for group, findings in by_group.items():
         findings.sort(key=lambda f: (f.review == "extraction only", -len(f.papers), f.taxon.lower(), f.direction))
         link = f"{base}/search?" + urlencode({"disorder": group})
-        sections.append(Section(group, names.get(group, group), findings[:PER_DISORDER], max(0, len(findings) - PER_DISORDER), link))
+        sections.append(
+            Section(group, names.get(group, group), findings[:PER_DISORDER], max(0, len(findings) - PER_DISORDER), link)
+        )
     sections.sort(key=lambda s: (-sum(len(f.papers) for f in s.findings) - s.more, s.name))
     return sections
 
@@ -310,14 +382,28 @@ def _moves(session: Session, calendar: Calendar, claims: list[dict], names: dict
     keys = {(c["taxon_id"], c["group"], c["subject"]) for c in claims}
     if not keys:
         return []
-    votes: dict[tuple, dict[str, dict[str, set]]] = defaultdict(lambda: {"before": defaultdict(set), "after": defaultdict(set)})
+    votes: dict[tuple, dict[str, dict[str, set]]] = defaultdict(
+        lambda: {"before": defaultdict(set), "after": defaultdict(set)}
+    )
     query = joined_claims(
-        select(Relation.taxon_id, Disorder.group, Relation.subject, effective_direction.label("direction"), Relation.pmid, ADDED),
+        select(
+            Relation.taxon_id,
+            Disorder.group,
+            Relation.subject,
+            effective_direction.label("direction"),
+            Relation.pmid,
+            ADDED,
+        ),
         include_rejected=False,
         include_retracted=False,
     ).where(
-        Relation.taxon_id.in_({k[0] for k in keys}), Disorder.group.in_({k[1] for k in keys}), ADDED < week.end, calendar.stored(),
-        Article.is_review.is_(False),  # the consensus of /pairs (evidence=primary): primary studies vote, reviews do not
+        Relation.taxon_id.in_({k[0] for k in keys}),
+        Disorder.group.in_({k[1] for k in keys}),
+        ADDED < week.end,
+        calendar.stored(),
+        Article.is_review.is_(
+            False
+        ),  # the consensus of /pairs (evidence=primary): primary studies vote, reviews do not
     )
     for taxon_id, group, subject, direction, pmid, added in session.execute(query):
         key = (taxon_id, group, subject)
@@ -361,9 +447,16 @@ def _conflicts(
     new, changed = [], []
     for conflict, taxon in rows:
         note = ConflictNote(
-            conflict.id, taxon, names.get(conflict.disorder_group, conflict.disorder_group), conflict.subject, conflict.status,
-            [v["pmid"] for v in conflict.increased], [v["pmid"] for v in conflict.decreased], [v["pmid"] for v in conflict.unchanged],
-            f"{conflict.status} ({conflict.status_by}{': ' + conflict.status_reason if conflict.status_reason else ''})", f"{base}/conflicts/{conflict.id}",
+            conflict.id,
+            taxon,
+            names.get(conflict.disorder_group, conflict.disorder_group),
+            conflict.subject,
+            conflict.status,
+            [v["pmid"] for v in conflict.increased],
+            [v["pmid"] for v in conflict.decreased],
+            [v["pmid"] for v in conflict.unchanged],
+            f"{conflict.status} ({conflict.status_by}{': ' + conflict.status_reason if conflict.status_reason else ''})",
+            f"{base}/conflicts/{conflict.id}",
         )
         if conflict.id in opened:
             new.append(note)
@@ -376,7 +469,12 @@ def _opener(conflict: Conflict, arrival: dict[str, datetime]) -> str | None:
     """The PMID whose arrival made the conflict's two sides contradict (None: the papers stored by
     now do not)."""
     evidence = Evidence()
-    votes = sorted((arrival[v["pmid"]], v["pmid"], side) for side in ("increased", "decreased") for v in getattr(conflict, side) if v["pmid"] in arrival)
+    votes = sorted(
+        (arrival[v["pmid"]], v["pmid"], side)
+        for side in ("increased", "decreased")
+        for v in getattr(conflict, side)
+        if v["pmid"] in arrival
+    )
     for _, pmid, side in votes:
         evidence.sides[side].add(pmid, 0.0, False)
         if evidence.contradicted:
@@ -393,7 +491,10 @@ def _chart(session: Session, calendar: Calendar, names: dict[str, str]) -> tuple
     index = {str(w): i for i, w in enumerate(weeks)}
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * CHART_WEEKS)
     query = joined_claims(select(Disorder.group, ADDED), include_rejected=False, include_retracted=False).where(
-        ADDED >= weeks[0].start, ADDED < week.end, calendar.stored(), trusted(session)  # the claims the findings count
+        ADDED >= weeks[0].start,
+        ADDED < week.end,
+        calendar.stored(),
+        trusted(session),  # the claims the findings count
     )
     for group, added in session.execute(query):
         counts[group][index[str(Week.containing(added))]] += 1

@@ -2,6 +2,7 @@
 and the whole HTML digest as content (relative links resolved by xml:base).
 Imports: lxml, stdlib, `miner.store`.
 """
+
 from __future__ import annotations
 
 from lxml import etree
@@ -18,7 +19,9 @@ def atom_feed(issues: list[DigestIssue], public_url: str) -> bytes:
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
     _text(feed, "id", f"{base}/digest/")
     _text(feed, "title", "miner: the gut–brain literature, week by week")
-    _text(feed, "subtitle", "New findings, shifts in consensus and conflicts from PubMed abstracts on the gut–brain axis.")
+    _text(
+        feed, "subtitle", "New findings, shifts in consensus and conflicts from PubMed abstracts on the gut–brain axis."
+    )
     _text(feed, "updated", _stamp(max(issue.generated_at for issue in issues)) if issues else "1970-01-01T00:00:00Z")
     author = etree.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "miner")
@@ -32,7 +35,9 @@ def atom_feed(issues: list[DigestIssue], public_url: str) -> bytes:
         _text(entry, "title", issue.title)
         _text(entry, "updated", _stamp(issue.generated_at))
         _text(entry, "published", _stamp(issue.generated_at))
-        etree.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=f"{base}/digest/{issue.week}")
+        etree.SubElement(
+            entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=f"{base}/digest/{issue.week}"
+        )
         _text(entry, "summary", issue.summary)
         content = _text(entry, "content", issue.html)
         content.set("type", "html")

@@ -8,6 +8,7 @@ connection with neither STARTTLS nor SSL sends it readable on the wire: the "min
 warns of that once per process and server (the login still happens).
 Imports: stdlib (email, logging, smtplib, ssl, threading), `miner.config`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,7 +35,9 @@ def compose(*, sender: str, recipient: str, subject: str, text: str, html: str, 
     message["Message-ID"] = make_msgid(idstring=f"digest-{week}", domain=sender.rpartition("@")[2] or "miner.local")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    message.get_payload()[1].add_related(png, maintype="image", subtype="png", cid=f"<{CHART_CID}>", disposition="inline", filename=f"digest-{week}.png")
+    message.get_payload()[1].add_related(
+        png, maintype="image", subtype="png", cid=f"<{CHART_CID}>", disposition="inline", filename=f"digest-{week}.png"
+    )
     message.add_attachment(png, maintype="image", subtype="png", filename=f"digest-{week}.png")
     return message
 
@@ -93,5 +96,8 @@ def warn_cleartext_login(settings: SmtpSettings) -> None:
         _warned.add(key)
     log.warning(
         "SMTP login as %s to %s:%d without TLS ([smtp] security = none): the password crosses the network readable; "
-        "use security = starttls or ssl", settings.username, settings.host, settings.port,
+        "use security = starttls or ssl",
+        settings.username,
+        settings.host,
+        settings.port,
     )

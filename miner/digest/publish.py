@@ -9,6 +9,7 @@ gets it again, and a failure is tried again by the next run (the hourly retry jo
 weekly one), up to MAX_ATTEMPTS times.
 Imports: SQLAlchemy, stdlib, `miner.config`, `miner.store`, `miner.digest.*`.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -35,12 +36,16 @@ def image_name(week: str) -> str:
     return f"digest-{week}.png"
 
 
-def publish(database: Database, settings: Settings, week: Week, now: datetime | None = None, *, rebuild: bool = False) -> DigestIssue:
+def publish(
+    database: Database, settings: Settings, week: Week, now: datetime | None = None, *, rebuild: bool = False
+) -> DigestIssue:
     """The stored issue of `week`, built now unless it exists (and, with `rebuild`, was never sent)."""
     now = now or utcnow()
     with database.session() as session:
         issue = session.get(DigestIssue, str(week))
-        sent = session.scalar(select(DigestDelivery.id).where(DigestDelivery.week == str(week), DigestDelivery.status == "sent").limit(1))
+        sent = session.scalar(
+            select(DigestDelivery.id).where(DigestDelivery.week == str(week), DigestDelivery.status == "sent").limit(1)
+        )
         if issue is not None and (not rebuild or sent is not None):
             session.expunge(issue)
             return issue
@@ -63,7 +68,12 @@ def write_files(issue: DigestIssue, folder: str | Path) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"digest-{issue.week}"
-    written = [stem.with_suffix(".html"), stem.with_suffix(".txt"), stem.with_suffix(".md"), folder / image_name(issue.week)]
+    written = [
+        stem.with_suffix(".html"),
+        stem.with_suffix(".txt"),
+        stem.with_suffix(".md"),
+        folder / image_name(issue.week),
+    ]
     written[0].write_text(issue.html, encoding="utf-8")
     written[1].write_text(issue.text, encoding="utf-8")
     written[2].write_text(issue.markdown, encoding="utf-8")
@@ -93,17 +103,28 @@ def pending_deliveries(database: Database, now: datetime | None = None) -> int:
 def _retryable(now: datetime):
     oldest = str(Week.containing(now - timedelta(weeks=RETRY_WEEKS)))
     return select(DigestDelivery).where(
-        DigestDelivery.status.in_(("pending", "failed")), DigestDelivery.attempts < MAX_ATTEMPTS, DigestDelivery.week >= oldest
+        DigestDelivery.status.in_(("pending", "failed")),
+        DigestDelivery.attempts < MAX_ATTEMPTS,
+        DigestDelivery.week >= oldest,
     )
 
 
-def deliver(database: Database, settings: Settings, week: Week | None, recipients: list[str], now: datetime | None = None) -> DeliveryReport:
+def deliver(
+    database: Database, settings: Settings, week: Week | None, recipients: list[str], now: datetime | None = None
+) -> DeliveryReport:
     """Send `week`'s digest to `recipients` (each once), and every retryable earlier failure;
     with `week` None, only the failures."""
     now = now or utcnow()
     report = DeliveryReport()
     with database.session() as session:
-        known = {row.recipient: row for row in session.scalars(select(DigestDelivery).where(DigestDelivery.week == str(week)))} if week else {}
+        known = (
+            {
+                row.recipient: row
+                for row in session.scalars(select(DigestDelivery).where(DigestDelivery.week == str(week)))
+            }
+            if week
+            else {}
+        )
         for recipient in dict.fromkeys(r.strip() for r in recipients if r.strip()) if week else ():
             if recipient not in known:
                 session.add(DigestDelivery(week=str(week), recipient=recipient, status="pending", updated_at=now))
@@ -126,7 +147,15 @@ def deliver(database: Database, settings: Settings, week: Week | None, recipient
                     issues[issue_week] = session.get(DigestIssue, issue_week)
                     session.expunge(issues[issue_week])
             issue = issues[issue_week]
-            message = compose(sender=settings.smtp.sender, recipient=recipient, subject=issue.title, text=issue.text, html=issue.email_html, png=issue.chart_png, week=issue.week)
+            message = compose(
+                sender=settings.smtp.sender,
+                recipient=recipient,
+                subject=issue.title,
+                text=issue.text,
+                html=issue.email_html,
+                png=issue.chart_png,
+                week=issue.week,
+            )
             try:
                 mailer.send(message)
             except (smtplib.SMTPException, OSError) as exc:
@@ -159,6 +188,7 @@ def _describe(exc: BaseException) -> str:
         return f"SMTP {exc.smtp_code}: {reply}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return "recipient refused: " + ", ".join(
-            f"{r} (SMTP {code}: {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply})" for r, (code, reply) in exc.recipients.items()
+            f"{r} (SMTP {code}: {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply})"
+            for r, (code, reply) in exc.recipients.items()
         )
     return f"{type(exc).__name__}: {exc}"

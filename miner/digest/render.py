@@ -3,6 +3,7 @@ style sheets), plain text wrapped at 78 columns, and Markdown. The HTML refers t
 `image_src`: a cid: address inside an e-mail, a file name beside the HTML on disk or the web.
 Imports: Jinja2/markupsafe, stdlib, `miner.digest.content`, `miner.digest.chart`.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,9 @@ _ENV = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
-_ENV.filters["wrap"] = lambda text, first="", rest="": textwrap.fill(str(text), width=78, initial_indent=first, subsequent_indent=rest)
+_ENV.filters["wrap"] = lambda text, first="", rest="": textwrap.fill(
+    str(text), width=78, initial_indent=first, subsequent_indent=rest
+)
 _ENV.filters["plural"] = plural
 _ENV.filters["md"] = lambda text: re.sub(r"([\\\\`*_\[\]<>#|])", r"\\\1", str(text))  # Markdown's special characters
 

@@ -1,6 +1,7 @@
 """ISO weeks: "2026-W47" ↔ the UTC interval [Monday 00:00, next Monday 00:00), and the week just
 ended at a given moment. Weeks compare in time order; `moment in week` says whether a moment falls
 in one. Imports: stdlib, `miner.errors`."""
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,9 @@ class Week:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(date.fromisocalendar(self.year, self.number, 1), datetime.min.time(), tzinfo=timezone.utc)
+        return datetime.combine(
+            date.fromisocalendar(self.year, self.number, 1), datetime.min.time(), tzinfo=timezone.utc
+        )
 
     @property
     def end(self) -> datetime:
@@ -57,7 +60,7 @@ class Week:
         return Week.containing(self.start - timedelta(days=7 * weeks))
 
     def label(self) -> str:
-        """"17–23 November 2026"."""
+        """ "17–23 November 2026"."""
         first, last = self.start.date(), (self.end - timedelta(days=1)).date()
         if first.month == last.month:
             return f"{first.day}–{last.day} {last:%B %Y}"

@@ -2,6 +2,7 @@
 `Relation` records. Public surface: `Extractor`, `Failed` (an article the pipeline could not read),
 `load_pipeline`, `pipeline_version`.
 Imports: config, errors, records, resources (and spaCy/scispaCy)."""
+
 from miner.extract.extractor import Extractor, Failed, article_text
 from miner.extract.pipeline import load_pipeline, pipeline_version
 

@@ -4,6 +4,7 @@
 - `doc._.sections`: (start, end, label) of the title ("TITLE") and each abstract section.
 Imports: spaCy only.
 """
+
 from __future__ import annotations
 
 from spacy.tokens import Doc

@@ -10,12 +10,26 @@ after a treatment, and verbs coordinated with them), or when the taxon acts on t
 on ("improved the decreased levels of X", "a reversal in the decrease of …") stay findings.
 Imports: stdlib, `miner.extract.{scope,context}`.
 """
+
 from __future__ import annotations
 
 from miner.extract.context import DocContext
 from miner.extract.scope import Mark, SentenceView, trigger_role
 
-_CAUSAL = {"after", "following", "upon", "by", "post", "during", "under", "through", "via", "response", "receiving", "received"}
+_CAUSAL = {
+    "after",
+    "following",
+    "upon",
+    "by",
+    "post",
+    "during",
+    "under",
+    "through",
+    "via",
+    "response",
+    "receiving",
+    "received",
+}
 
 
 def caused_by_treatment(view: SentenceView, trigger: Mark, taxon: Mark, context: DocContext) -> bool:
@@ -28,13 +42,17 @@ def caused_by_treatment(view: SentenceView, trigger: Mark, taxon: Mark, context:
     start, end = min(start, view.clause(taxon.start)[0]), max(end, view.clause(taxon.start)[1])
     stems = view.cues.prefixes("intervention_stems")
     named = [i for i in range(start, end) if stems.match(view.norm(i)) or i in context.agent_tokens]
-    if any(True for _ in view.cues.phrases("strong_interventions").find(view.doc, start, end)) or _after_intervention(view, stems, context):
+    if any(True for _ in view.cues.phrases("strong_interventions").find(view.doc, start, end)) or _after_intervention(
+        view, stems, context
+    ):
         return not describes_disease_state(view, trigger)
     causes = [
         i
         for i in named
         # "post-lockdown", "pre-treatment" carry their own "after"/"before"
-        if _in_front(view, i, trigger) or _behind_causal_preposition(view, i, trigger) or view.norm(i).startswith(("post ", "pre "))
+        if _in_front(view, i, trigger)
+        or _behind_causal_preposition(view, i, trigger)
+        or view.norm(i).startswith(("post ", "pre "))
     ]
     if not causes or describes_disease_state(view, trigger):
         return False
@@ -48,7 +66,25 @@ def caused_by_treatment(view: SentenceView, trigger: Mark, taxon: Mark, context:
 
 
 _VERB_ENDINGS = ("ed", "es")
-_OBJECT_HEADS = {"the", "abundance", "abundances", "relative", "levels", "level", "proportion", "proportions", "number", "numbers", "amount", "amounts", "growth", "population", "populations", "colonization", "load"}
+_OBJECT_HEADS = {
+    "the",
+    "abundance",
+    "abundances",
+    "relative",
+    "levels",
+    "level",
+    "proportion",
+    "proportions",
+    "number",
+    "numbers",
+    "amount",
+    "amounts",
+    "growth",
+    "population",
+    "populations",
+    "colonization",
+    "load",
+}
 _CONJUNCTIONS = {"and", "but", "while", "whereas", "as well as", "yet"}
 _PRONOUN_SUBJECTS = {"it", "they", "this", "these", "which"}
 _RISK_WORDS = {"risk", "risks", "odds", "likelihood", "susceptibility", "incidence", "onset"}
@@ -66,7 +102,11 @@ def agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
     previous: Mark | None = None
     for trigger in view.kinds("trigger"):
         verb = view.norm(trigger.end - 1)
-        if trigger.trigger.kind != "change" or not verb.endswith(_VERB_ENDINGS + ("ing",)) or not _has_object(view, trigger):
+        if (
+            trigger.trigger.kind != "change"
+            or not verb.endswith(_VERB_ENDINGS + ("ing",))
+            or not _has_object(view, trigger)
+        ):
             previous = trigger
             continue
         if verb.endswith("ing"):
@@ -85,15 +125,22 @@ def agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
             agent = False  # a taxon, the disorder, its model or the controls as subject
         elif subject in _CONJUNCTIONS or view.text(i) == ",":
             # "… increased A and decreased B", "FMT upregulated A but downregulated B"
-            agent = previous is not None and (previous.start in found or _treatment_named(view, view.clause(previous.start)[0], previous.start, context))
+            agent = previous is not None and (
+                previous.start in found
+                or _treatment_named(view, view.clause(previous.start)[0], previous.start, context)
+            )
         elif subject in _PRONOUN_SUBJECTS:
             agent = subject != "which" and _names_treatment(view, view.sentence.start, trigger.start)
         else:
             # a noun before the verb, not a preposition, article, verb or participle ("improved decreased
             # levels"), and not what creates the disease ("chronic stress exposure", "MPTP injection")
             agent = (
-                trigger_role(view, trigger) == "both" and view.text(i)[:1].isalpha() and not subject.endswith(("ing", "ed"))
-                and subject not in _NOT_AGENTS and not _is_cue_word(view, subject) and not _disease_before(view, i)
+                trigger_role(view, trigger) == "both"
+                and view.text(i)[:1].isalpha()
+                and not subject.endswith(("ing", "ed"))
+                and subject not in _NOT_AGENTS
+                and not _is_cue_word(view, subject)
+                and not _disease_before(view, i)
             )
         if agent:
             found.add(trigger.start)
@@ -101,7 +148,20 @@ def agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
     return found
 
 
-_NOT_AGENTS = {"we", "study", "studies", "analysis", "analyses", "results", "data", "sequencing", "which", "that", "also", "significantly"}
+_NOT_AGENTS = {
+    "we",
+    "study",
+    "studies",
+    "analysis",
+    "analyses",
+    "results",
+    "data",
+    "sequencing",
+    "which",
+    "that",
+    "also",
+    "significantly",
+}
 
 
 def _disease_before(view: SentenceView, i: int) -> bool:
@@ -115,7 +175,13 @@ def _disease_before(view: SentenceView, i: int) -> bool:
 
 def _is_cue_word(view: SentenceView, word: str) -> bool:
     cues = view.cues
-    return word in cues["copulas"] or word in cues["person_nouns"] or word in cues["patient_words"] or word in cues["blockers"] or word in cues["list_words"]
+    return (
+        word in cues["copulas"]
+        or word in cues["person_nouns"]
+        or word in cues["patient_words"]
+        or word in cues["blockers"]
+        or word in cues["list_words"]
+    )
 
 
 def _has_object(view: SentenceView, trigger: Mark) -> bool:
@@ -159,17 +225,21 @@ def _in_front(view: SentenceView, i: int, trigger: Mark) -> bool:
 
 
 def _makes_the_model(view: SentenceView, i: int) -> bool:
-    """"MPTP-treated", "MPTP treatment", "treated with MPTP", "injection of LPS"."""
+    """ "MPTP-treated", "MPTP treatment", "treated with MPTP", "injection of LPS"."""
     for model in view.kinds("model"):
         if model.start <= i < model.end or model.end == i:
             return True
-        if i < model.start and all(view.norm(k) in ("with", "by", "of") for k in range(i + 1, model.start)) and model.start - i <= 2:
+        if (
+            i < model.start
+            and all(view.norm(k) in ("with", "by", "of") for k in range(i + 1, model.start))
+            and model.start - i <= 2
+        ):
             return True
     return False
 
 
 def _after_intervention(view: SentenceView, stems, context: DocContext) -> bool:
-    """"… in PD patients after FMT, while …": a time after a treatment frames the whole sentence."""
+    """ "… in PD patients after FMT, while …": a time after a treatment frames the whole sentence."""
     for i in range(view.sentence.start, view.sentence.end - 1):
         if view.norm(i) in ("after", "following", "upon", "post"):
             for k in range(i + 1, min(view.sentence.end, i + 4)):
@@ -179,7 +249,7 @@ def _after_intervention(view: SentenceView, stems, context: DocContext) -> bool:
 
 
 def describes_disease_state(view: SentenceView, trigger: Mark) -> bool:
-    """"improved the decreased levels of X", "reversed the MPTP-induced increase in X", "the
+    """ "improved the decreased levels of X", "reversed the MPTP-induced increase in X", "the
     stress-induced elevation of X": the trigger is the disease's own change."""
     before = [view.norm(i) for i in range(max(view.sentence.start, trigger.start - 3), trigger.start)]
     if set(before) & view.cues["reversal_verbs"]:

@@ -10,6 +10,7 @@ studies a treatment (and which agent), and whether its subjects are humans or an
 - subject: the title's animals or people, else the majority of the abstract's cue words.
 Imports: spaCy types, stdlib, `miner.reviews`, `miner.extract.{attributes,phrases,lexicon,disorders}`.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,12 +40,60 @@ _AGENT_BEFORE_VERB = re.compile(
     re.IGNORECASE,
 )
 _AGENT_AFTER_OF = re.compile(
-    r"\b(?:effects?|impacts?|efficacy|benefits?|influence|role) of (?P<agent>.+?) (?:on|in|against|for|to)\b", re.IGNORECASE
+    r"\b(?:effects?|impacts?|efficacy|benefits?|influence|role) of (?P<agent>.+?) (?:on|in|against|for|to)\b",
+    re.IGNORECASE,
 )
-_STOP = {"the", "a", "an", "of", "and", "or", "in", "on", "with", "by", "oral", "dietary", "gut", "microbiota", "microbiome",
-         "its", "their", "intestinal", "fecal", "faecal", "brain", "effects", "effect", "role", "patients", "mice", "rats",
-         "model", "models", "disease", "diseases", "disorder", "disorders", "long", "term", "short", "chronic", "early", "life",
-         "protective", "beneficial", "potential", "novel", "new", "combined", "low", "high", "dose", "daily"}
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "or",
+    "in",
+    "on",
+    "with",
+    "by",
+    "oral",
+    "dietary",
+    "gut",
+    "microbiota",
+    "microbiome",
+    "its",
+    "their",
+    "intestinal",
+    "fecal",
+    "faecal",
+    "brain",
+    "effects",
+    "effect",
+    "role",
+    "patients",
+    "mice",
+    "rats",
+    "model",
+    "models",
+    "disease",
+    "diseases",
+    "disorder",
+    "disorders",
+    "long",
+    "term",
+    "short",
+    "chronic",
+    "early",
+    "life",
+    "protective",
+    "beneficial",
+    "potential",
+    "novel",
+    "new",
+    "combined",
+    "low",
+    "high",
+    "dose",
+    "daily",
+}
 
 
 @dataclass(frozen=True)
@@ -61,8 +110,15 @@ class DocContext:
 def doc_context(doc: Doc, disorders: list[Span], models: list[Span], cues: Cues) -> DocContext:
     title_end = _title_end(doc)
     # words of the title that name a disorder, a model or a taxon are never the treatment
-    named = {word for span in (*disorders, *models, *doc.spans.get("taxa", [])) if span.end_char <= title_end for word in normalize(span.text).split()}
-    treatment_study = bool(_TREATMENT_TITLE.search(doc_text(doc)[:title_end]) or _TREATMENT_DESIGN.search(doc_text(doc)))
+    named = {
+        word
+        for span in (*disorders, *models, *doc.spans.get("taxa", []))
+        if span.end_char <= title_end
+        for word in normalize(span.text).split()
+    }
+    treatment_study = bool(
+        _TREATMENT_TITLE.search(doc_text(doc)[:title_end]) or _TREATMENT_DESIGN.search(doc_text(doc))
+    )
     return DocContext(
         focus=focus_disorders(disorders, models, title_end),
         subject=_subject(doc, models, cues, title_end),
@@ -70,7 +126,9 @@ def doc_context(doc: Doc, disorders: list[Span], models: list[Span], cues: Cues)
         agent_tokens=_agent_tokens(doc, title_end, named) if treatment_study else frozenset(),
         review=is_review_text(doc_text(doc)[:title_end], doc_text(doc)[title_end:]),
         title_end=title_end,
-        title_meshes=frozenset(ref.mesh for span in disorders if span.end_char <= title_end for ref in span._.disorders),
+        title_meshes=frozenset(
+            ref.mesh for span in disorders if span.end_char <= title_end for ref in span._.disorders
+        ),
     )
 
 
@@ -88,7 +146,11 @@ def focus_disorders(disorders: list[Span], models: list[Span], title_end: int) -
         return ()
     counts = Counter(ref.mesh for span in disorders for ref in span._.disorders)
     in_title = [span for span in disorders if span.end_char <= title_end]
-    pool = in_title or _listed_together(disorders) or [max(disorders, key=lambda s: (max(counts[r.mesh] for r in s._.disorders), -s.start))]
+    pool = (
+        in_title
+        or _listed_together(disorders)
+        or [max(disorders, key=lambda s: (max(counts[r.mesh] for r in s._.disorders), -s.start))]
+    )
     by_group: dict[str, DisorderRef] = {}
     for span in pool:
         for ref in span._.disorders:
@@ -145,7 +207,9 @@ def _agent_tokens(doc: Doc, title_end: int, named: set[str]) -> frozenset[int]:
     if not match:
         return frozenset()
     agent_words = {
-        w for w in normalize(re.sub(r"[()\[\],:]", " ", match.group("agent"))).split() if w not in _STOP and w not in named and len(w) > 2
+        w
+        for w in normalize(re.sub(r"[()\[\],:]", " ", match.group("agent"))).split()
+        if w not in _STOP and w not in named and len(w) > 2
     }
     if not agent_words:
         return frozenset()
@@ -167,7 +231,7 @@ def _agent_tokens(doc: Doc, title_end: int, named: set[str]) -> frozenset[int]:
 
 
 def _acronym(phrase: str) -> str:
-    """"Fibroblast growth factor 21" → "FGF21"; "Gastrodia elata polysaccharide" → "GEP"."""
+    """ "Fibroblast growth factor 21" → "FGF21"; "Gastrodia elata polysaccharide" → "GEP"."""
     words = [w for w in re.split(r"[\s\-]+", phrase) if w and w.lower() not in _STOP]
     if len(words) < 2:
         return ""

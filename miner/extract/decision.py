@@ -13,6 +13,7 @@ to `doc._.findings` with that probability as their confidence:
   by cross-validation, unless the config sets one.
 Imports: spaCy, stdlib, `miner.extract.relations`.
 """
+
 from __future__ import annotations
 
 import json

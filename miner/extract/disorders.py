@@ -14,6 +14,7 @@ them to MeSH descriptors, following the contract in `pipelines/DISORDERS.md`:
 Mentions go to `doc.spans["disorders"]`; each span carries `span._.disorders`, a tuple of
 `DisorderRef`. Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon}`.
 """
+
 from __future__ import annotations
 
 import re
@@ -107,17 +108,23 @@ def find_disorders(doc: Doc, lexicon: DisorderLexicon, cues: Cues) -> list[Menti
 
 def _other_long_forms(doc: Doc) -> dict[str, str]:
     """Abbreviations the abstract defines (whatever as): short form → long form text."""
-    return {short.text: short._.long_form.text for short in getattr(doc._, "abbreviations", None) or [] if short._.long_form is not None}
+    return {
+        short.text: short._.long_form.text
+        for short in getattr(doc._, "abbreviations", None) or []
+        if short._.long_form is not None
+    }
 
 
 def _through_long_form(doc: Doc, lexicon: DisorderLexicon, i: int, long_form: str) -> list[Mention]:
-    """"METH users" where METH is defined as methamphetamine: the long form plus the next one or
+    """ "METH users" where METH is defined as methamphetamine: the long form plus the next one or
     two words may be a term ("methamphetamine users")."""
     norms = token_norms(doc)
     for width in (2, 1):
         if i + width >= len(doc):
             continue
-        concepts = [c for c in lexicon.terms.get(long_form + " " + " ".join(norms[i + 1 : i + 1 + width])) if c is not EXCLUDED]
+        concepts = [
+            c for c in lexicon.terms.get(long_form + " " + " ".join(norms[i + 1 : i + 1 + width])) if c is not EXCLUDED
+        ]
         if concepts:
             return [(i, i + 1 + width, tuple(_ref(c, "abbreviation") for c in concepts))]
     return []
@@ -130,7 +137,7 @@ def _has_head_noun(norms: list[str], i: int, heads: frozenset[str]) -> bool:
 
 
 def _suspended_coordination(doc: Doc, lexicon: DisorderLexicon, found: list[Mention]) -> list[Mention]:
-    """"W and|or <term>": W plus the term's tail is itself a term → W names that descriptor
+    """ "W and|or <term>": W plus the term's tail is itself a term → W names that descriptor
     ("depressive- and anxiety-like behaviours", "psychotic and affective disorders")."""
     norms = token_norms(doc)
     taken = {i for start, end, _ in found for i in range(start, end)}

@@ -12,6 +12,7 @@ relation quotes are clipped to what the database holds (`miner.record_checks`).
 Imports: spaCy, stdlib, `miner.errors`, `miner.records`, `miner.record_checks`,
 `miner.extract.{attributes,phrases,pieces,pipeline,relations}`.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -76,7 +77,15 @@ def prepared_docs(nlp: Language, articles: Iterable[records.Article]) -> Iterato
 class Extractor:
     """Extract relations from articles with the pipeline named by `config_path`."""
 
-    def __init__(self, config_path: str | Path, *, batch_size: int = 64, n_process: int = 1, min_confidence: float = 0.0, overrides: dict | None = None):
+    def __init__(
+        self,
+        config_path: str | Path,
+        *,
+        batch_size: int = 64,
+        n_process: int = 1,
+        min_confidence: float = 0.0,
+        overrides: dict | None = None,
+    ):
         self.config_path = str(config_path)
         self.overrides = dict(overrides or {})
         self.batch_size = max(1, batch_size)
@@ -91,7 +100,9 @@ class Extractor:
             self._nlp = load_pipeline(self.config_path, overrides=self.overrides)
         return self._nlp
 
-    def extract(self, articles: Iterable[records.Article]) -> Iterator[tuple[records.Article, list[records.Relation] | Failed]]:
+    def extract(
+        self, articles: Iterable[records.Article]
+    ) -> Iterator[tuple[records.Article, list[records.Relation] | Failed]]:
         """(article, its relations) in input order; an article the pipeline fails on comes back
         with a `Failed` (the reason) instead, and the rest go on."""
         if self.n_process == 1:
@@ -106,13 +117,17 @@ class Extractor:
             raise PipelineError(f"PMID {article.pmid}: {found.reason}")
         return found
 
-    def _extract_here(self, articles: Iterable[records.Article]) -> Iterator[tuple[records.Article, list[records.Relation] | Failed]]:
+    def _extract_here(
+        self, articles: Iterable[records.Article]
+    ) -> Iterator[tuple[records.Article, list[records.Relation] | Failed]]:
         """Batch by batch; when a batch fails, its articles are read one by one so only the
         article that fails is lost (as a `Failed`)."""
         iterator = iter(articles)
         while batch := list(islice(iterator, self.batch_size)):
             try:
-                done: list[tuple[records.Article, list[records.Relation] | Failed]] = list(zip(batch, self._read(batch)))
+                done: list[tuple[records.Article, list[records.Relation] | Failed]] = list(
+                    zip(batch, self._read(batch))
+                )
             except Exception:
                 done = [(article, self._read_alone(article)) for article in batch]
             yield from done
@@ -128,7 +143,9 @@ class Extractor:
         nlp = self.nlp
         cut = [(index, piece) for index, article in enumerate(articles) for piece in pieces(article)]
         found: list[list[records.Relation]] = [[] for _ in articles]
-        docs = nlp.pipe(prepared_docs(nlp, (piece.article for _, piece in cut)), as_tuples=True, batch_size=self.batch_size)
+        docs = nlp.pipe(
+            prepared_docs(nlp, (piece.article for _, piece in cut)), as_tuples=True, batch_size=self.batch_size
+        )
         for (index, piece), (doc, _) in zip(cut, docs):
             found[index] += [_placed(relation, piece) for relation in self.relations_of(doc, articles[index])]
         return [unique_relations(relations) for relations in found]
@@ -137,7 +154,9 @@ class Extractor:
         iterator = iter(articles)
         context = multiprocessing.get_context("fork")
         options = (self.config_path, self.batch_size, self.min_confidence, self.overrides)
-        with concurrent.futures.ProcessPoolExecutor(self.n_process, mp_context=context, initializer=_start_worker, initargs=options) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            self.n_process, mp_context=context, initializer=_start_worker, initargs=options
+        ) as pool:
             pending: list[tuple[list[records.Article], concurrent.futures.Future]] = []
             while True:
                 while len(pending) < self.n_process * 2:

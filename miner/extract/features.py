@@ -10,6 +10,7 @@ cross-validated F1, so there are none.) The names are stable strings, so a model
 a plain name → weight table.
 Imports: stdlib, `miner.extract.{attributes,scope,frame,context}`.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -26,14 +27,17 @@ _SECTIONS = (
     ("title", ("TITLE",)),
     ("background", ("BACKGROUND", "INTRODUCTION", "CONTEXT", "RATIONALE")),
     ("objective", ("OBJECTIVE", "AIM", "PURPOSE", "GOAL")),
-    ("methods", ("METHOD", "DESIGN", "SETTING", "PARTICIPANT", "PATIENT", "SUBJECT", "MATERIAL", "MEASURE", "PROCEDURE")),
+    (
+        "methods",
+        ("METHOD", "DESIGN", "SETTING", "PARTICIPANT", "PATIENT", "SUBJECT", "MATERIAL", "MEASURE", "PROCEDURE"),
+    ),
     ("results", ("RESULT", "FINDING", "OUTCOME")),
     ("conclusions", ("CONCLUSION", "INTERPRETATION", "IMPLICATION", "DISCUSSION", "SIGNIFICANCE", "SUMMARY")),
 )
 
 
 def section_kind(label: str) -> str:
-    """"CONCLUSIONS AND RELEVANCE" → conclusions; "" → unlabeled."""
+    """ "CONCLUSIONS AND RELEVANCE" → conclusions; "" → unlabeled."""
     upper = label.upper()
     for kind, stems in _SECTIONS:
         if any(stem in upper for stem in stems):
@@ -41,7 +45,9 @@ def section_kind(label: str) -> str:
     return "other" if label else "unlabeled"
 
 
-def candidate_features(view: SentenceView, context: DocContext, taxon: Mark, reading: "Reading", option: "DisorderOption", aim: bool) -> tuple[str, ...]:
+def candidate_features(
+    view: SentenceView, context: DocContext, taxon: Mark, reading: "Reading", option: "DisorderOption", aim: bool
+) -> tuple[str, ...]:
     trigger = reading.trigger
     features = [
         "bias",
@@ -64,7 +70,11 @@ def candidate_features(view: SentenceView, context: DocContext, taxon: Mark, rea
         features.append(f"option_reject={option.reject}")
     if trigger is not None:
         meaning = trigger.trigger
-        features += [f"kind={meaning.kind}", f"trigger={_phrase(view, trigger)}", f"kind_how={meaning.kind}|{reading.how}"]
+        features += [
+            f"kind={meaning.kind}",
+            f"trigger={_phrase(view, trigger)}",
+            f"kind_how={meaning.kind}|{reading.how}",
+        ]
         if reading.direction != meaning.direction:
             features.append("flipped" if reading.direction != "unchanged" else "negated")
         features.append(f"locus={locus(view, trigger).kind}")
@@ -95,7 +105,9 @@ def _doc_features(view: SentenceView, context: DocContext, option: "DisorderOpti
     sentence = view.sentence
     features.append(f"section={section_kind(section_of(view.doc, sentence.start_char))}")
     first = sentence.start_char <= (context.title_end + 2)
-    features.append("first_sentence" if first else "last_sentence" if sentence.end == len(view.doc) else "middle_sentence")
+    features.append(
+        "first_sentence" if first else "last_sentence" if sentence.end == len(view.doc) else "middle_sentence"
+    )
     groups = {ref.group for mark in view.kinds("disorder") for ref in mark.span._.disorders}
     features.append(f"sentence_groups={min(len(groups), 3)}")
     return features

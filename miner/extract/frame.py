@@ -13,6 +13,7 @@
 - ratios ("Firmicutes/Bacteroidetes ratio") are not findings about either taxon.
 Imports: stdlib, `miner.extract.{scope,phrases}`.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,17 +22,77 @@ from dataclasses import dataclass, field
 from miner.extract.scope import PUNCT, Mark, SentenceView
 
 _REFERENCE = {"than", "compared", "versus", "vs", "vs.", "relative", "comparison", "against", "over", "contrast"}
-_OWNER_VERBS = {"had", "has", "have", "showed", "show", "shows", "exhibited", "exhibit", "displayed", "display", "presented", "harbored", "harboured", "harbor", "harbour", "demonstrated", "revealed", "possessed", "carried"}
+_OWNER_VERBS = {
+    "had",
+    "has",
+    "have",
+    "showed",
+    "show",
+    "shows",
+    "exhibited",
+    "exhibit",
+    "displayed",
+    "display",
+    "presented",
+    "harbored",
+    "harboured",
+    "harbor",
+    "harbour",
+    "demonstrated",
+    "revealed",
+    "possessed",
+    "carried",
+}
 _LOCUS_PREPOSITIONS = {"in", "among", "within", "for", "from", "between", "across"}
 _LOCUS_LINKS = {"linked to", "associated with", "related to", "in relation to"}  # "… linked to non-TD subtypes"
 _SUBGROUP = {"with", "without", "who", "having"}
 _ABSENCE = {"without", "no", "non"}  # a group named by the disorder's absence is the comparison group
-_LOCUS_STOP = {",", ";", "than", "compared", "versus", "vs", "vs.", "relative", "when", "while", "whereas", "which", "that", "who", "but", "after", "before", "following", "during", "whilst"}
+_LOCUS_STOP = {
+    ",",
+    ";",
+    "than",
+    "compared",
+    "versus",
+    "vs",
+    "vs.",
+    "relative",
+    "when",
+    "while",
+    "whereas",
+    "which",
+    "that",
+    "who",
+    "but",
+    "after",
+    "before",
+    "following",
+    "during",
+    "whilst",
+}
 _ODDS_RATIO = re.compile(r"\b(?:OR|odds ratio|IVW[- ]OR|ORIVW)\b[^0-9]{0,12}?(\d+(?:\.\d+)?)", re.IGNORECASE)
-_NO_SIGNIFICANCE = ("not statistically significant", "did not reach statistical significance", "did not reach significance",
-                    "failed to reach significance", "failed to reach statistical significance", "no statistically significant",
-                    "difference was not significant", "differences were not significant", "was not significant", "were not significant")
-_NOT_SIGNIFICANT = ("not significant", "not significantly", "non significant", "non significantly", "nonsignificant", "nonsignificantly", "insignificant", "n.s.", "ns")
+_NO_SIGNIFICANCE = (
+    "not statistically significant",
+    "did not reach statistical significance",
+    "did not reach significance",
+    "failed to reach significance",
+    "failed to reach statistical significance",
+    "no statistically significant",
+    "difference was not significant",
+    "differences were not significant",
+    "was not significant",
+    "were not significant",
+)
+_NOT_SIGNIFICANT = (
+    "not significant",
+    "not significantly",
+    "non significant",
+    "non significantly",
+    "nonsignificant",
+    "nonsignificantly",
+    "insignificant",
+    "n.s.",
+    "ns",
+)
 
 
 def is_reference(view: SentenceView, i: int) -> bool:
@@ -69,11 +130,30 @@ def direction(view: SentenceView, trigger: Mark) -> str:
 
 
 _LINKS = {"associated with", "correlated with", "linked to", "related to", "accompanied by", "linked with"}
-_IMPROVEMENT = {"improvement", "improvements", "improved", "alleviation", "alleviated", "amelioration", "remission", "recovery", "milder", "better", "fewer", "less", "lower", "reduced", "reduction", "reductions", "decreased", "decrease"}
+_IMPROVEMENT = {
+    "improvement",
+    "improvements",
+    "improved",
+    "alleviation",
+    "alleviated",
+    "amelioration",
+    "remission",
+    "recovery",
+    "milder",
+    "better",
+    "fewer",
+    "less",
+    "lower",
+    "reduced",
+    "reduction",
+    "reductions",
+    "decreased",
+    "decrease",
+}
 
 
 def _tied_to_improvement(view: SentenceView, trigger: Mark) -> bool:
-    """"Increases in X were associated with improvements in depressive symptoms": a change that
+    """ "Increases in X were associated with improvements in depressive symptoms": a change that
     goes with the disorder getting better runs against it (X is decreased in depression)."""
     start, end = view.clause(trigger.start)
     for i in range(trigger.end, end - 2):
@@ -90,7 +170,7 @@ def _negated(view: SentenceView, trigger: Mark) -> bool:
 
 
 def _not_significant(view: SentenceView, trigger: Mark) -> bool:
-    """"decreased, but not significantly" (the qualifier may stand past a clause break);
+    """ "decreased, but not significantly" (the qualifier may stand past a clause break);
     "Although Prevotella was decreased …, the difference was not statistically significant"."""
     end = min(view.sentence.end, trigger.end + 5)
     words = " ".join(view.norm(i) for i in range(trigger.end, end))
@@ -118,7 +198,11 @@ def _locus(view: SentenceView, trigger: Mark) -> Locus:
     if found.kind != "none":
         return found
     start, end = view.clause(trigger.start)
-    others = [m for m in view.kinds("trigger") if m is not trigger and start <= m.start < end and m.trigger.kind not in ("correlation", "undirected")]
+    others = [
+        m
+        for m in view.kinds("trigger")
+        if m is not trigger and start <= m.start < end and m.trigger.kind not in ("correlation", "undirected")
+    ]
     for other in sorted(others, key=lambda m: abs(m.start - trigger.start)):
         found = _own_locus(view, other)
         if found.kind != "none":
@@ -161,9 +245,22 @@ def _locus_after(view: SentenceView, trigger: Mark) -> Locus:
 
 
 def _introduces_taxon(view: SentenceView, i: int) -> bool:
-    """"an increase in Enterobacteriaceae": the preposition opens the trigger's object."""
+    """ "an increase in Enterobacteriaceae": the preposition opens the trigger's object."""
     k = i + 1
-    while k < view.sentence.end and view.norm(k) in ("the", "a", "an", "relative", "abundance", "abundances", "levels", "of", "genus", "genera", "family", "phylum"):
+    while k < view.sentence.end and view.norm(k) in (
+        "the",
+        "a",
+        "an",
+        "relative",
+        "abundance",
+        "abundances",
+        "levels",
+        "of",
+        "genus",
+        "genera",
+        "family",
+        "phylum",
+    ):
         k += 1
     mark = view.at.get(k)
     return mark is not None and mark.kind == "taxon"
@@ -174,7 +271,12 @@ def _owner_before(view: SentenceView, trigger: Mark) -> Locus:
     for i in range(trigger.start - 1, max(clause_start, trigger.start - 4) - 1, -1):
         if view.norm(i) in _OWNER_VERBS:
             start = i - 1
-            while start > clause_start and i - start < 8 and not is_reference(view, start - 1) and view.text(start - 1) not in (",", ";"):
+            while (
+                start > clause_start
+                and i - start < 8
+                and not is_reference(view, start - 1)
+                and view.text(start - 1) not in (",", ";")
+            ):
                 start -= 1
             if _after_reference(view, start, clause_start):
                 return Locus("none")
@@ -212,7 +314,12 @@ def _classify(view: SentenceView, start: int, limit: int) -> Locus:
                 kinds.add(mark.kind)
             i = mark.end
             continue
-        if norm in _SUBGROUP and not view.has_controls and (disorders or "patient" in kinds) and _qualifies_otherwise(view, i + 1, limit):
+        if (
+            norm in _SUBGROUP
+            and not view.has_controls
+            and (disorders or "patient" in kinds)
+            and _qualifies_otherwise(view, i + 1, limit)
+        ):
             # without a control group, "PD patients with motor complications" or "patients with
             # wearing-off" are compared with other patients: a finding about something else
             return Locus("other")
@@ -243,11 +350,23 @@ def _qualifies_otherwise(view: SentenceView, start: int, limit: int) -> bool:
 
 
 def association_subject_elsewhere(view: SentenceView, trigger: Mark) -> bool:
-    """"Higher added sugar intake was associated with an increase in Klebsiella": the change is
+    """ "Higher added sugar intake was associated with an increase in Klebsiella": the change is
     associated with something that is not the disorder."""
     words = [view.norm(i) for i in range(max(view.sentence.start, trigger.start - 5), trigger.start)]
     joined = " ".join(words)
-    links = ("associated with", "linked to", "related to", "correlated with", "accompanied by", "risk for", "risks for", "risk factor for", "predictor of", "predictors of", "determinant of")
+    links = (
+        "associated with",
+        "linked to",
+        "related to",
+        "correlated with",
+        "accompanied by",
+        "risk for",
+        "risks for",
+        "risk factor for",
+        "predictor of",
+        "predictors of",
+        "determinant of",
+    )
     if not any(link in joined for link in links):
         return False
     start = view.clause(trigger.start)[0]
@@ -302,7 +421,7 @@ def odds_ratios(view: SentenceView) -> dict[int, str]:
 
 
 def is_ratio(view: SentenceView, taxon: Mark) -> bool:
-    """"Firmicutes/Bacteroidetes ratio", "the ratio of Firmicutes to Bacteroidetes"."""
+    """ "Firmicutes/Bacteroidetes ratio", "the ratio of Firmicutes to Bacteroidetes"."""
     end = view.sentence.end
     i, steps = taxon.end, 0
     while i < end and steps < 4:
@@ -336,12 +455,18 @@ def coordinated(view: SentenceView, first: Mark) -> list[Mark]:
     for direction_ in (1, -1):
         current = first
         while True:
-            candidates = [d for d in disorders if (d.start >= current.end if direction_ > 0 else d.end <= current.start)]
+            candidates = [
+                d for d in disorders if (d.start >= current.end if direction_ > 0 else d.end <= current.start)
+            ]
             if not candidates:
                 break
             nxt = min(candidates, key=lambda d: d.start) if direction_ > 0 else max(candidates, key=lambda d: d.end)
             gap = range(current.end, nxt.start) if direction_ > 0 else range(nxt.end, current.start)
-            if len(gap) > 4 or any(view.norm(i) not in view.cues["coordination_words"] and view.text(i) not in (",", "+", "/", "&", "(", ")") for i in gap):
+            if len(gap) > 4 or any(
+                view.norm(i) not in view.cues["coordination_words"]
+                and view.text(i) not in (",", "+", "/", "&", "(", ")")
+                for i in gap
+            ):
                 break
             group.append(nxt)
             current = nxt

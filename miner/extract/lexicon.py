@@ -3,6 +3,7 @@ triggers (`directions.jsonl`) and the cue word lists (`cues.json`). Formats are 
 `pipelines/README.md`. Each file is read once per process.
 Imports: stdlib, `miner.errors`, `miner.extract.phrases`.
 """
+
 from __future__ import annotations
 
 import json

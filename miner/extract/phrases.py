@@ -9,6 +9,7 @@ on token lists means the index works whatever the tokenizer does inside a name
 computed once per Doc (`token_norms`) and shared by every index.
 Imports: stdlib and spaCy types only.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ from spacy.tokens import Doc
 
 V = TypeVar("V")
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2212": "-"})
+_QUOTES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2212": "-"}
+)
 _DROP = re.compile(r"[\[\]]")
 _SPACES = re.compile(r"[\s\-/_]+")
 _PLAIN = re.compile(r"[a-z0-9.,;:()%+=<>']*")

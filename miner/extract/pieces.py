@@ -8,6 +8,7 @@ Real abstracts are a few thousand characters; pieces exist so a record of up to
 refused by spaCy (its `max_length`) or exhausting memory.
 Imports: stdlib, `miner.records`.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -7,6 +7,7 @@ pipeline made them. Nothing here downloads anything.
 Imports: spaCy, scispaCy, stdlib, `miner` (version), `miner.errors`, `miner.resources`,
 `miner.extract` components (imported for their factory registration).
 """
+
 from __future__ import annotations
 
 import ast
@@ -71,7 +72,9 @@ def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = (), overri
     if not path.is_file():
         raise PipelineError(f"pipeline config not found: {path}")
     try:
-        config = spacy.util.load_config(path, overrides={"paths.pipelines": str(path.parent), **(overrides or {})}, interpolate=True)
+        config = spacy.util.load_config(
+            path, overrides={"paths.pipelines": str(path.parent), **(overrides or {})}, interpolate=True
+        )
         if exclude:
             config["nlp"]["pipeline"] = [name for name in config["nlp"]["pipeline"] if name not in exclude]
             for name in exclude:
@@ -86,7 +89,7 @@ def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = (), overri
 
 
 def pipeline_version(config_path: str | Path, overrides: dict | None = None) -> str:
-    """"<package version>+<12 hex digits>": a hash of everything that decides the output."""
+    """ "<package version>+<12 hex digits>": a hash of everything that decides the output."""
     path = resolve(config_path)
     return _version(str(path), json.dumps(overrides or {}, sort_keys=True), _stamp(path.parent))
 
@@ -103,10 +106,16 @@ def _version(config_path: str, overrides: str, stamp: tuple) -> str:
     (followed through their imports), and the spaCy and scispaCy versions."""
     path = Path(config_path)
     folder = str(path.parent)
-    config = spacy.util.load_config(path, overrides={"paths.pipelines": folder, **json.loads(overrides)}, interpolate=True)
+    config = spacy.util.load_config(
+        path, overrides={"paths.pipelines": folder, **json.loads(overrides)}, interpolate=True
+    )
     digest = hashlib.sha256()
     resolved = {name: _with_defaults(block) for name, block in config["components"].items()}
-    digest.update(json.dumps([config["nlp"], resolved, config["initialize"]], sort_keys=True, default=str).replace(folder, "${paths.pipelines}").encode())
+    digest.update(
+        json.dumps([config["nlp"], resolved, config["initialize"]], sort_keys=True, default=str)
+        .replace(folder, "${paths.pipelines}")
+        .encode()
+    )
     for name, file in sorted(_data_files(config["initialize"], folder).items()):
         digest.update(name.encode())
         digest.update(file.read_bytes())
@@ -155,7 +164,11 @@ def code_files() -> list[Path]:
                 names = [alias.name for alias in node.names]
             else:
                 continue
-            todo += [found for name in names if name.split(".")[0] == "miner" and (found := _module_file(package, name)) is not None]
+            todo += [
+                found
+                for name in names
+                if name.split(".")[0] == "miner" and (found := _module_file(package, name)) is not None
+            ]
     return sorted(seen)
 
 

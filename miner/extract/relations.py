@@ -18,6 +18,7 @@ Per sentence:
 Findings go to `doc._.findings` as `Finding` objects; the extractor makes plain records of them.
 Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon,disorders,taxa,scope,frame,context,causes,features}`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from miner.extract.scope import Mark, SentenceView, bindings
 Doc.set_extension("findings", default=None, force=True)
 Doc.set_extension("candidates", default=None, force=True)
 
+
 @dataclass(frozen=True)
 class Tuning:
     """The rules' tuning values, from the component's config (`default_config` below): the
@@ -66,10 +68,41 @@ class Tuning:
 
 
 DEFAULT_TUNING = {
-    "confidence": {"strong": 0.92, "respectively": 0.85, "pre": 0.9, "post": 0.85, "subject": 0.7, "odds": 0.85, "nearest": 0.5},
-    "far_distance": 8, "far_factor": 0.85, "hedge_factor": 0.85, "focus_factor": 0.8, "max_scope": 45, "unknown_budget": 5,
+    "confidence": {
+        "strong": 0.92,
+        "respectively": 0.85,
+        "pre": 0.9,
+        "post": 0.85,
+        "subject": 0.7,
+        "odds": 0.85,
+        "nearest": 0.5,
+    },
+    "far_distance": 8,
+    "far_factor": 0.85,
+    "hedge_factor": 0.85,
+    "focus_factor": 0.8,
+    "max_scope": 45,
+    "unknown_budget": 5,
 }
-_NUMBER_WORDS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "multiple", "many", "some", "various", "unclassified", "unidentified", "uncultured"}
+_NUMBER_WORDS = {
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "several",
+    "multiple",
+    "many",
+    "some",
+    "various",
+    "unclassified",
+    "unidentified",
+    "uncultured",
+}
 
 
 @dataclass
@@ -117,8 +150,17 @@ class RelationFinder:
     assigns=["doc._.candidates", "doc._.findings"],
     default_config=DEFAULT_TUNING,
 )
-def make_relation_finder(nlp: Language, name: str, confidence: dict[str, float], far_distance: int, far_factor: float, hedge_factor: float,
-                         focus_factor: float, max_scope: int, unknown_budget: int) -> RelationFinder:
+def make_relation_finder(
+    nlp: Language,
+    name: str,
+    confidence: dict[str, float],
+    far_distance: int,
+    far_factor: float,
+    hedge_factor: float,
+    focus_factor: float,
+    max_scope: int,
+    unknown_budget: int,
+) -> RelationFinder:
     tuning = Tuning(dict(confidence), far_distance, far_factor, hedge_factor, focus_factor, max_scope, unknown_budget)
     return RelationFinder(nlp, name, tuning)
 
@@ -133,7 +175,9 @@ def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues, tuning:
     context = doc_context(doc, disorders, models, cues)
     has_controls = any(True for _ in cues.phrases("control_words").find(doc))
     # agents that create a model of several disorders (LPS, valproic acid, corticosterone)
-    models += [doc[s:e] for s, e, _ in cues.phrases("model_agents").find(doc) if not any(m.start <= s < m.end for m in models)]
+    models += [
+        doc[s:e] for s, e, _ in cues.phrases("model_agents").find(doc) if not any(m.start <= s < m.end for m in models)
+    ]
     findings: list[Finding] = []
     for sentence in doc.sents:
         sentence_taxa = [t for t in taxa if sentence.start <= t.start < sentence.end]
@@ -180,9 +224,17 @@ def _sentence_findings(view: SentenceView, context: DocContext, tuning: Tuning) 
             reject = "aim" if aim else reading.reject or option.reject
             findings.append(
                 Finding(
-                    taxon.span, option.ref, option.span, reading.direction, subject,
-                    round(confidence * (tuning.focus_factor if option.source == "focus" else 1.0), 3), trigger_span, view.sentence,
-                    reject=reject, how=reading.how, source=option.source,
+                    taxon.span,
+                    option.ref,
+                    option.span,
+                    reading.direction,
+                    subject,
+                    round(confidence * (tuning.focus_factor if option.source == "focus" else 1.0), 3),
+                    trigger_span,
+                    view.sentence,
+                    reject=reject,
+                    how=reading.how,
+                    source=option.source,
                     features=candidate_features(view, context, taxon, reading, option, aim),
                 )
             )
@@ -228,7 +280,9 @@ def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocConte
             reject = "agent"  # "PM exposure increased the abundance of …", "EA decreased …"
         elif taxon.start < trigger.start and acts_on_disorder(view, trigger):
             reject = "agent"  # "B. licheniformis reduced the depressive-like behaviours"
-    confidence = tuning.confidence[binding.how] * (1.0 if binding.distance <= tuning.far_distance else tuning.far_factor)
+    confidence = tuning.confidence[binding.how] * (
+        1.0 if binding.distance <= tuning.far_distance else tuning.far_factor
+    )
     return Reading(trigger, direction(view, trigger), confidence, trigger, binding.how, reject)
 
 
@@ -245,7 +299,7 @@ def _nearest_reading(view: SentenceView, taxon: Mark, tuning: Tuning) -> Reading
 
 
 def _unnamed_members(view: SentenceView, taxon: Mark) -> bool:
-    """"two Ruminococcaceae", "an unidentified genus within Clostridiales": unnamed members of a
+    """ "two Ruminococcaceae", "an unidentified genus within Clostridiales": unnamed members of a
     higher taxon, not the taxon itself."""
     if taxon.start == view.sentence.start or taxon.span._.taxon.rank in ("genus", "species", ""):
         return False
@@ -256,11 +310,21 @@ def _unnamed_members(view: SentenceView, taxon: Mark) -> bool:
     return before in ("within", "of", "in") and bool(window & {"unidentified", "unclassified", "uncultured", "unknown"})
 
 
-_LINEAGE_LINKS = {("of",), ("of", "the"), ("belonging", "to"), ("belonging", "to", "the"), ("among",), ("within",), ("within", "the"), ("from", "the"), ("in", "the")}
+_LINEAGE_LINKS = {
+    ("of",),
+    ("of", "the"),
+    ("belonging", "to"),
+    ("belonging", "to", "the"),
+    ("among",),
+    ("within",),
+    ("within", "the"),
+    ("from", "the"),
+    ("in", "the"),
+}
 
 
 def _lineage_of_another(view: SentenceView, taxon: Mark) -> bool:
-    """"Prevotella of the Phylum: Bacteroidetes", "Morganella belonging to Pseudomonadota",
+    """ "Prevotella of the Phylum: Bacteroidetes", "Morganella belonging to Pseudomonadota",
     "class Corynebacteria among phylum Actinobacteria": a higher taxon named only to place the
     one before it, not a finding of its own."""
     i = taxon.start - 1
@@ -272,17 +336,21 @@ def _lineage_of_another(view: SentenceView, taxon: Mark) -> bool:
         i -= 1
         if tuple(words) in _LINEAGE_LINKS and words[0] != "the":
             before = view.at.get(i)
-            if before is not None and before.kind == "taxon" and before.span._.taxon.rank in _BELOW.get(taxon.span._.taxon.rank, ()):
+            if (
+                before is not None
+                and before.kind == "taxon"
+                and before.span._.taxon.rank in _BELOW.get(taxon.span._.taxon.rank, ())
+            ):
                 return True
     return False
 
 
 _RANKS = ("species", "genus", "family", "order", "class", "phylum")
-_BELOW = {rank: _RANKS[: i] for i, rank in enumerate(_RANKS)}
+_BELOW = {rank: _RANKS[:i] for i, rank in enumerate(_RANKS)}
 
 
 def _coordinated_correlation(view: SentenceView, trigger: Mark, taxon: Mark) -> Mark | None:
-    """"X were positively related with TLCA …, and were negatively correlated with HAMD score":
+    """ "X were positively related with TLCA …, and were negatively correlated with HAMD score":
     the taxa are also the subject of a later, coordinated correlation."""
     for other in view.kinds("trigger"):
         if other.start <= trigger.end or other.trigger.kind != "correlation":
@@ -290,7 +358,9 @@ def _coordinated_correlation(view: SentenceView, trigger: Mark, taxon: Mark) -> 
         between = [view.at.get(i) for i in range(trigger.end, other.start)]
         if any(m is not None and m.kind in ("taxon", "break") for m in between):
             return None
-        if "and" in {view.norm(i) for i in range(max(trigger.end, other.start - 4), other.start)} and correlate_ok(view, other, taxon):
+        if "and" in {view.norm(i) for i in range(max(trigger.end, other.start - 4), other.start)} and correlate_ok(
+            view, other, taxon
+        ):
             return other
     return None
 
@@ -330,7 +400,9 @@ def disorder_options(view: SentenceView, taxon: Mark, anchor: Mark, context: Doc
     return options
 
 
-def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocContext) -> tuple[list[tuple[DisorderRef, Span | None, str]], str]:
+def _disorders_for(
+    view: SentenceView, taxon: Mark, anchor: Mark, context: DocContext
+) -> tuple[list[tuple[DisorderRef, Span | None, str]], str]:
     """The rules' disorders for a reading, with their source, or none and why."""
     where = locus(view, anchor) if anchor.kind == "trigger" else None
     clause_start, clause_end = view.clause(anchor.start)
@@ -345,11 +417,20 @@ def _disorders_for(view: SentenceView, taxon: Mark, anchor: Mark, context: DocCo
         if chosen is where.disorders[0] and _against_those(view, anchor):
             return [], "subgroup"  # "… in PD patients who improved, compared to those with a small response"
         return refs, ""
-    if where is not None and where.kind == "other" and not (anchor.kind == "trigger" and anchor.trigger.kind == "correlation"):
+    if (
+        where is not None
+        and where.kind == "other"
+        and not (anchor.kind == "trigger" and anchor.trigger.kind == "correlation")
+    ):
         return [], "other group"  # a correlation with symptom scores holds in any sample
     anywhere = in_clause or view.kinds("disorder")
     if anywhere:
-        if in_clause and all(_in_reference(view, d) for d in in_clause) and (where is None or where.kind != "control") and _names_a_group(view, anchor):
+        if (
+            in_clause
+            and all(_in_reference(view, d) for d in in_clause)
+            and (where is None or where.kind != "control")
+            and _names_a_group(view, anchor)
+        ):
             return [], "reference"  # "increased in AET mice compared to PD mice": the disorder is the baseline
         nearest = min(anywhere, key=lambda d: abs(d.start - anchor.start))
         return _refs(view, nearest, "clause" if in_clause else "sentence"), ""
@@ -369,7 +450,14 @@ def _against_those(view: SentenceView, anchor: Mark) -> bool:
     for i in range(anchor.end, view.sentence.end - 1):
         if is_reference(view, i):
             nxt = [view.norm(k) for k in range(i + 1, min(view.sentence.end, i + 4))]
-            people = "those" in nxt and nxt[nxt.index("those") + 1 :][:1] in (["with"], ["without"], ["who"], ["whose"], ["having"], ["not"])
+            people = "those" in nxt and nxt[nxt.index("those") + 1 :][:1] in (
+                ["with"],
+                ["without"],
+                ["who"],
+                ["whose"],
+                ["having"],
+                ["not"],
+            )
             if people or any(word in heads and word not in ("group", "groups") for word in nxt[1:]):
                 return True
     return False
@@ -398,7 +486,7 @@ def _names_a_group(view: SentenceView, anchor: Mark) -> bool:
 
 
 def _subgroup_qualifier(view: SentenceView, disorders: list[Mark]) -> Mark | None:
-    """"PD patients with MCI had lower … than those without": the condition that tells two
+    """ "PD patients with MCI had lower … than those without": the condition that tells two
     groups of patients apart is what the comparison is about."""
     if len(disorders) < 2 or view.kinds("control"):
         return None

@@ -13,6 +13,7 @@ that binds it most closely: a trigger right after it ("Akkermansia was increased
 the nearest. "respectively" pairs taxa and triggers in order.
 Imports: spaCy types, stdlib, `miner.extract.{phrases,lexicon}`.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,12 @@ from miner.extract.phrases import PhraseIndex, token_norms, token_texts
 
 PUNCT = {",", "(", ")", "[", "]", ":", "=", "<", ">", "≤", "≥", "±", "-", "/", "%", "'", '"', "+", "·"}
 _SEQUENCE_ID = re.compile(r"^(?:asv|otu|zotu|sv)\d+$")
-_STATISTIC = re.compile(r"^(?:[pqr]|fdr|lda|log|or|ci|auc|d|n|se|sd|β|fc|ns|n\.s\.)?[<>=≤≥]?[-+]?\d*\.?\d+(?:e-?\d+)?%?$|^[pqr]$")
-_MODIFIER = re.compile(r"(?:producing|producers?|degrading|degraders?|forming|fermenting|utili[sz]ing|metaboli[sz]ing|reducing|associated|related|positive|negative|dependent|derived|inflammatory|like)$")
+_STATISTIC = re.compile(
+    r"^(?:[pqr]|fdr|lda|log|or|ci|auc|d|n|se|sd|β|fc|ns|n\.s\.)?[<>=≤≥]?[-+]?\d*\.?\d+(?:e-?\d+)?%?$|^[pqr]$"
+)
+_MODIFIER = re.compile(
+    r"(?:producing|producers?|degrading|degraders?|forming|fermenting|utili[sz]ing|metaboli[sz]ing|reducing|associated|related|positive|negative|dependent|derived|inflammatory|like)$"
+)
 
 
 @dataclass
@@ -61,13 +66,25 @@ class SentenceView:
     unknown_budget: int = 5  # words of no known kind a scope passes over
 
     @classmethod
-    def build(cls, sentence: Span, taxa, disorders, models, triggers: PhraseIndex[Trigger], cues: Cues, has_controls: bool = True,
-              max_scope: int = 45, unknown_budget: int = 5) -> "SentenceView":
+    def build(
+        cls,
+        sentence: Span,
+        taxa,
+        disorders,
+        models,
+        triggers: PhraseIndex[Trigger],
+        cues: Cues,
+        has_controls: bool = True,
+        max_scope: int = 45,
+        unknown_budget: int = 5,
+    ) -> "SentenceView":
         doc = sentence.doc
         marks = [Mark(t.start, t.end, "taxon", span=t) for t in taxa]
         marks += [Mark(d.start, d.end, "disorder", span=d) for d in disorders]
         taken = {i for m in marks for i in range(m.start, m.end)}
-        marks += [Mark(m.start, m.end, "model", span=m) for m in models if not taken.intersection(range(m.start, m.end))]
+        marks += [
+            Mark(m.start, m.end, "model", span=m) for m in models if not taken.intersection(range(m.start, m.end))
+        ]
         taken |= {i for m in marks for i in range(m.start, m.end)}
         for start, end, values in triggers.find(doc, sentence.start, sentence.end):
             if not taken.intersection(range(start, end)) and not _not_a_comparison(doc, start, end, sentence.end):
@@ -82,7 +99,15 @@ class SentenceView:
         listed = _enumeration_start(sentence)
         marks += [Mark(t.i, t.i + 1, "break") for t in sentence if t.text == ";" and t.i < listed]
         marks.sort(key=lambda m: m.start)
-        view = cls(sentence, marks, cues, has_controls=has_controls, enumeration=listed, max_scope=max_scope, unknown_budget=unknown_budget)
+        view = cls(
+            sentence,
+            marks,
+            cues,
+            has_controls=has_controls,
+            enumeration=listed,
+            max_scope=max_scope,
+            unknown_budget=unknown_budget,
+        )
         view.at = {i: m for m in marks for i in range(m.start, m.end)}
         view.norms = token_norms(doc)
         view.texts = token_texts(doc)
@@ -146,16 +171,58 @@ class SentenceView:
             return "blocker"
         if norm in cues["copulas"]:
             return "copula"
-        if norm in cues["list_words"] or norm in cues["person_nouns"] or norm in cues["rank_words"] or _MODIFIER.search(norm):
+        if (
+            norm in cues["list_words"]
+            or norm in cues["person_nouns"]
+            or norm in cues["rank_words"]
+            or _MODIFIER.search(norm)
+        ):
             return "material"
         return "unknown"
 
 
 _BARE_COMPARATIVES = {"more", "less", "fewer", "most", "least"}
-_NOT_ABUNDANCE = {"likely", "unlikely", "often", "frequent", "frequently", "commonly", "important", "severe", "pronounced",
-                  "studied", "researched", "investigated", "reported", "explored", "examined", "cited", "used", "effective", "prone",
-                  "susceptible", "vulnerable", "sensitive", "resistant", "similar", "diverse", "variable", "stable", "complex",
-                  "specific", "accurate", "robust", "consistent", "evident", "apparent", "closely", "strongly", "rapidly", "quickly", "easily"}
+_NOT_ABUNDANCE = {
+    "likely",
+    "unlikely",
+    "often",
+    "frequent",
+    "frequently",
+    "commonly",
+    "important",
+    "severe",
+    "pronounced",
+    "studied",
+    "researched",
+    "investigated",
+    "reported",
+    "explored",
+    "examined",
+    "cited",
+    "used",
+    "effective",
+    "prone",
+    "susceptible",
+    "vulnerable",
+    "sensitive",
+    "resistant",
+    "similar",
+    "diverse",
+    "variable",
+    "stable",
+    "complex",
+    "specific",
+    "accurate",
+    "robust",
+    "consistent",
+    "evident",
+    "apparent",
+    "closely",
+    "strongly",
+    "rapidly",
+    "quickly",
+    "easily",
+}
 
 
 _DESCRIPTIVE = {"abundant", "dominant", "predominant", "prevalent", "common"}
@@ -168,15 +235,30 @@ def _not_a_comparison(doc, start: int, end: int, stop: int) -> bool:
     words = [token.lower_ for token in doc[start:end]]
     if words[-1] in _DESCRIPTIVE and start > 0:
         before = [doc[start - 1].lower_] + words[:-1]
-        if before[-1] in ("highly", "most", "normally", "naturally", "very") and (len(before) == 1 or before[0] in ("the", "a", "an")):
+        if before[-1] in ("highly", "most", "normally", "naturally", "very") and (
+            len(before) == 1 or before[0] in ("the", "a", "an")
+        ):
             return True
     if end - start != 1 or doc[start].lower_ not in _BARE_COMPARATIVES or end >= stop:
         return False
     nxt = doc[end].lower_
     if nxt == "than":
         # "more than 50%", "there is more than Helicobacter pylori"; "more than in controls" compares
-        return end + 1 < stop and doc[end + 1].lower_ not in ("in", "among", "that", "those", "controls", "healthy", "the", "for")
-    return nxt in _NOT_ABUNDANCE or (nxt.endswith(("ed", "ly")) and nxt not in ("elevated", "increased", "decreased", "reduced", "represented", "enriched", "depleted", "abundantly"))
+        return end + 1 < stop and doc[end + 1].lower_ not in (
+            "in",
+            "among",
+            "that",
+            "those",
+            "controls",
+            "healthy",
+            "the",
+            "for",
+        )
+    return nxt in _NOT_ABUNDANCE or (
+        nxt.endswith(("ed", "ly"))
+        and nxt
+        not in ("elevated", "increased", "decreased", "reduced", "represented", "enriched", "depleted", "abundantly")
+    )
 
 
 _LIST_MARKER = re.compile(r"^(?:\d{1,2}|[ivx]{1,4}|[a-h])$")
@@ -198,18 +280,116 @@ def _enumeration_start(sentence: Span) -> int:
     return 1 << 30
 
 
-_PREDICATE_BEFORE = {"was", "were", "is", "are", "be", "been", "being", "became", "become", "remained", "remain", "get", "got"}
-_MODIFIER_BEFORE = {"a", "an", "the", "and", "or", "but", "with", "by", "of", "found", "observed", "identified", "noted",
-                    "reported", "detected", "indicated", "including", "such as", "e.g.", "i.e.", "whereas", "while", "whilst", "to",
-                    "towards", "toward", "into", "in", "from", "for", "on", "at", "as"}
-_MEASURES = {"levels", "level", "abundance", "abundances", "concentrations", "amounts", "proportions", "frequencies", "counts", "numbers"}
-_OWNER_BEFORE = {"showed", "show", "shows", "had", "has", "have", "exhibited", "displayed", "revealed", "demonstrated",
-                 "presented", "harbored", "harboured", "possessed"}
+_PREDICATE_BEFORE = {
+    "was",
+    "were",
+    "is",
+    "are",
+    "be",
+    "been",
+    "being",
+    "became",
+    "become",
+    "remained",
+    "remain",
+    "get",
+    "got",
+}
+_MODIFIER_BEFORE = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "with",
+    "by",
+    "of",
+    "found",
+    "observed",
+    "identified",
+    "noted",
+    "reported",
+    "detected",
+    "indicated",
+    "including",
+    "such as",
+    "e.g.",
+    "i.e.",
+    "whereas",
+    "while",
+    "whilst",
+    "to",
+    "towards",
+    "toward",
+    "into",
+    "in",
+    "from",
+    "for",
+    "on",
+    "at",
+    "as",
+}
+_MEASURES = {
+    "levels",
+    "level",
+    "abundance",
+    "abundances",
+    "concentrations",
+    "amounts",
+    "proportions",
+    "frequencies",
+    "counts",
+    "numbers",
+}
+_OWNER_BEFORE = {
+    "showed",
+    "show",
+    "shows",
+    "had",
+    "has",
+    "have",
+    "exhibited",
+    "displayed",
+    "revealed",
+    "demonstrated",
+    "presented",
+    "harbored",
+    "harboured",
+    "possessed",
+}
 
 
-_PASSIVE_VERBS = {"found", "observed", "identified", "noted", "reported", "detected", "seen", "shown", "present", "confirmed", "considered"}
+_PASSIVE_VERBS = {
+    "found",
+    "observed",
+    "identified",
+    "noted",
+    "reported",
+    "detected",
+    "seen",
+    "shown",
+    "present",
+    "confirmed",
+    "considered",
+}
 _PREDICATE_PREPOSITIONS = {"in", "at", "as", "with", "to"}  # "were found in higher …", "present at higher levels"
-_NOUN_PHRASE_LEAD = {"a", "an", "the", "tendency", "trend", "trends", "towards", "toward", "of", "to", "slight", "marked", "significant", "clear"}
+_NOUN_PHRASE_LEAD = {
+    "a",
+    "an",
+    "the",
+    "tendency",
+    "trend",
+    "trends",
+    "towards",
+    "toward",
+    "of",
+    "to",
+    "slight",
+    "marked",
+    "significant",
+    "clear",
+}
 
 
 def trigger_role(view: SentenceView, trigger: Mark) -> str:
@@ -224,7 +404,11 @@ def trigger_role(view: SentenceView, trigger: Mark) -> str:
     ("Proteobacteria had significantly higher abundance"); else "both"."""
     if trigger.end < view.sentence.end and view.text(trigger.end) == ":":
         return "forward"  # "7 genera (4 increased: Aerococcus, …)"
-    if trigger.end < view.sentence.end and view.norm(trigger.end) in view.cues["rank_words"] and not _superlative_predicate(view, trigger):
+    if (
+        trigger.end < view.sentence.end
+        and view.norm(trigger.end) in view.cues["rank_words"]
+        and not _superlative_predicate(view, trigger)
+    ):
         return "forward"  # attributive: "five decreased genera (Roseburia, …)", "enriched taxa included …"
     i = _before(view, trigger.start - 1, view.level(trigger.start))
     if i < view.sentence.start:
@@ -257,7 +441,9 @@ def trigger_role(view: SentenceView, trigger: Mark) -> str:
 
 def _before(view: SentenceView, i: int, level: int) -> int:
     """The nearest token at or before `i` that is not an adverb, an aside or a closing bracket."""
-    while i >= view.sentence.start and (view.norm(i) in view.cues["adverbs"] or view.aside(i, level) or view.text(i) in (")", "]")):
+    while i >= view.sentence.start and (
+        view.norm(i) in view.cues["adverbs"] or view.aside(i, level) or view.text(i) in (")", "]")
+    ):
         i -= 1
     return i
 
@@ -273,13 +459,20 @@ def _passive_before(view: SentenceView, i: int) -> bool:
 
 
 def _superlative_predicate(view: SentenceView, trigger: Mark) -> bool:
-    """"Firmicutes is the most significantly decreased phylum": a change word after "the most"
+    """ "Firmicutes is the most significantly decreased phylum": a change word after "the most"
     (or "the least") and a copula predicates the subject."""
     if trigger.trigger is None or trigger.trigger.kind != "change":
         return False
     i = _before(view, trigger.start - 1, view.level(trigger.start))
     words = []
-    while i >= view.sentence.start and view.norm(i) in ("the", "most", "least", "significantly", "strongly", "markedly"):
+    while i >= view.sentence.start and view.norm(i) in (
+        "the",
+        "most",
+        "least",
+        "significantly",
+        "strongly",
+        "markedly",
+    ):
         words.append(view.norm(i))
         i -= 1
     return "the" in words and i >= view.sentence.start and view.norm(i) in _PREDICATE_BEFORE
@@ -316,8 +509,10 @@ def bindings(view: SentenceView) -> dict[int, Binding]:
     return chosen
 
 
-def _subject_fallback(view: SentenceView, taxa: list[Mark], triggers: list[Mark], chosen: dict[int, Binding]) -> dict[int, Binding]:
-    """"The species Coprococcus eutactus has … and has been found to be depleted in …": a
+def _subject_fallback(
+    view: SentenceView, taxa: list[Mark], triggers: list[Mark], chosen: dict[int, Binding]
+) -> dict[int, Binding]:
+    """ "The species Coprococcus eutactus has … and has been found to be depleted in …": a
     predicate trigger too far from its subject still governs a taxon that opens the clause."""
     result: dict[int, Binding] = {}
     for trigger in triggers:
@@ -325,7 +520,9 @@ def _subject_fallback(view: SentenceView, taxa: list[Mark], triggers: list[Mark]
             continue
         start = view.clause(trigger.start)[0]
         i = start
-        while i < trigger.start and (view.norm(i) in ("the", "a", "an", "this") or view.norm(i) in view.cues["rank_words"]):
+        while i < trigger.start and (
+            view.norm(i) in ("the", "a", "an", "this") or view.norm(i) in view.cues["rank_words"]
+        ):
             i += 1
         subject = view.at.get(i)
         if subject is None or subject.kind != "taxon" or subject.start in chosen:
@@ -342,7 +539,11 @@ def _forward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int]]:
     """Taxa a trigger governs forward: only when a list starts right after it."""
     end = view.sentence.end
     i = trigger.end
-    if i >= end or view.text(i) in (",", ";", ".") or view.norm(i) in ("and", "or", "but", "while", "whereas", "respectively"):
+    if (
+        i >= end
+        or view.text(i) in (",", ";", ".")
+        or view.norm(i) in ("and", "or", "but", "while", "whereas", "respectively")
+    ):
         return []
     found: list[tuple[Mark, int]] = []
     unknown = distance = 0
@@ -419,7 +620,7 @@ def _backward(view: SentenceView, trigger: Mark) -> list[tuple[Mark, int, bool]]
 
 
 def _relative_after_taxon(view: SentenceView, i: int) -> bool:
-    """"Akkermansia, which is increased in PD": a relative pronoun right after a taxon."""
+    """ "Akkermansia, which is increased in PD": a relative pronoun right after a taxon."""
     if view.norm(i) not in ("which", "that"):
         return False
     k = i - 1
@@ -433,7 +634,7 @@ _SUMMARY_WORDS = {"both", "all", "each", "all of them", "which", "were", "are", 
 
 
 def _summed_up(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) -> dict[int, Binding]:
-    """"two phyla (Synergistetes and Proteobacteria; both increased in PwP)": a trigger after a
+    """ "two phyla (Synergistetes and Proteobacteria; both increased in PwP)": a trigger after a
     semicolon inside parentheses, led by "both"/"all", sums up the list before it."""
     result: dict[int, Binding] = {}
     for trigger in triggers:
@@ -443,7 +644,9 @@ def _summed_up(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) -> di
         i = trigger.start - 1
         while i > view.sentence.start and (view.norm(i) in _SUMMARY_WORDS or view.norm(i) in view.cues["adverbs"]):
             i -= 1
-        if view.text(i) not in (";", ":") or not any(view.norm(k) in ("both", "all", "each") for k in range(i + 1, trigger.start)):
+        if view.text(i) not in (";", ":") or not any(
+            view.norm(k) in ("both", "all", "each") for k in range(i + 1, trigger.start)
+        ):
             continue
         k = i - 1
         while k >= view.sentence.start and view.level(k) >= level and view.text(k) not in ("(", "["):
@@ -455,7 +658,7 @@ def _summed_up(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) -> di
 
 
 def _respectively(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) -> dict[int, Binding]:
-    """"A and B were increased and decreased, respectively": pair them in order."""
+    """ "A and B were increased and decreased, respectively": pair them in order."""
     if not any(view.norm(t.i) == "respectively" for t in view.sentence):
         return {}
     result: dict[int, Binding] = {}

@@ -32,6 +32,7 @@ word, and a reference number glued to the full stop ("…in PD.12 Results…") s
 sentence. Whitespace tokens stay at the end of the sentence before them.
 Imports: spaCy, numpy (a spaCy dependency), stdlib.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -44,10 +45,58 @@ from spacy.tokens import Doc
 # Abbreviations after which a sentence never ends (as written, without their final full stop).
 NEVER_BEFORE_ANYTHING = frozenset(
     {
-        "e.g", "E.g", "eg", "i.e", "I.e", "ie", "viz", "cf", "Cf", "vs", "Vs", "v.s", "approx", "Approx",
-        "ca", "resp", "incl", "Fig", "fig", "Figs", "figs", "Tab", "tab", "Tabs", "Eq", "Eqs", "Ref", "ref",
-        "Refs", "refs", "Vol", "vol", "pp", "No", "no", "Nos", "nos", "Dr", "Drs", "Prof", "Mr", "Mrs", "Ms",
-        "St", "Co", "subsp", "ssp", "var", "str", "cv", "n.s", "a.k.a",
+        "e.g",
+        "E.g",
+        "eg",
+        "i.e",
+        "I.e",
+        "ie",
+        "viz",
+        "cf",
+        "Cf",
+        "vs",
+        "Vs",
+        "v.s",
+        "approx",
+        "Approx",
+        "ca",
+        "resp",
+        "incl",
+        "Fig",
+        "fig",
+        "Figs",
+        "figs",
+        "Tab",
+        "tab",
+        "Tabs",
+        "Eq",
+        "Eqs",
+        "Ref",
+        "ref",
+        "Refs",
+        "refs",
+        "Vol",
+        "vol",
+        "pp",
+        "No",
+        "no",
+        "Nos",
+        "nos",
+        "Dr",
+        "Drs",
+        "Prof",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "St",
+        "Co",
+        "subsp",
+        "ssp",
+        "var",
+        "str",
+        "cv",
+        "n.s",
+        "a.k.a",
     }
 )
 # "Clostridium sp. BR31", "Lactobacillus spp. (L. reuteri…)": end only before a plain capitalised word.
@@ -55,8 +104,28 @@ SPECIES_ABBREVIATIONS = frozenset({"sp", "spp"})
 # "…et al. The metabolism…": "et al." ends a sentence only before one of these.
 OPENERS_AFTER_ET_AL = frozenset(
     {
-        "The", "This", "These", "That", "Those", "There", "It", "Its", "We", "Our", "In", "A", "An", "However",
-        "Moreover", "Furthermore", "Additionally", "Thus", "Therefore", "Here", "Finally", "Overall",
+        "The",
+        "This",
+        "These",
+        "That",
+        "Those",
+        "There",
+        "It",
+        "Its",
+        "We",
+        "Our",
+        "In",
+        "A",
+        "An",
+        "However",
+        "Moreover",
+        "Furthermore",
+        "Additionally",
+        "Thus",
+        "Therefore",
+        "Here",
+        "Finally",
+        "Overall",
     }
 )
 # "in Sept. 2019": month abbreviations end no sentence before a number.
@@ -186,7 +255,7 @@ def _ends_sentence(left: str, before: str, right: str, after: str, starts_senten
 
 
 def _is_list_marker(word: str) -> bool:
-    """"1.", "ii.", "a." (with its full stop removed)."""
+    """ "1.", "ii.", "a." (with its full stop removed)."""
     return word in LIST_MARKERS or (len(word) <= 2 and word.isdigit()) or (len(word) == 1 and word.isalpha())
 
 
@@ -198,7 +267,11 @@ def _can_start(right: str, after: str, after_word: bool) -> bool:
     if first in _OPENERS:
         inner = right.lstrip(_OPENERS) or after
         return bool(inner) and (
-            inner[0].isupper() or inner[0] in _DIGITS or _is_greek(inner[0]) or _is_link(inner) or _is_list_marker(inner)
+            inner[0].isupper()
+            or inner[0] in _DIGITS
+            or _is_greek(inner[0])
+            or _is_link(inner)
+            or _is_list_marker(inner)
         )
     if _is_list_marker(right) and after == ")":  # "…extent? ii) What…"
         return True
@@ -210,7 +283,7 @@ def _can_start(right: str, after: str, after_word: bool) -> bool:
 
 
 def _is_link(word: str) -> bool:
-    """"https://…", "www.…", "clinicaltrials.gov": not "e.g" or "i.p"."""
+    """ "https://…", "www.…", "clinicaltrials.gov": not "e.g" or "i.p"."""
     if word.startswith(("http:", "https:", "www.")):
         return True
     head, dot, tail = word.partition(".")
@@ -222,7 +295,7 @@ def _is_greek(char: str) -> bool:
 
 
 def _is_plain_capitalised(word: str) -> bool:
-    """"After", "Prevotella", "A": not a strain designation such as "BR31" or "CAG-977"."""
+    """ "After", "Prevotella", "A": not a strain designation such as "BR31" or "CAG-977"."""
     return word[0].isupper() and word.isalpha() and (len(word) == 1 or word[1:].islower())
 
 

@@ -18,6 +18,7 @@ italics, or a capitalised form beside a rank word or another taxon of the same l
 Results go to `doc.spans["taxa"]`, each span carrying a `TaxonRef` in `span._.taxon`.
 Imports: spaCy, stdlib, `miner.extract.{attributes,phrases,taxonomy,lexicon}`.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,7 +56,9 @@ Span.set_extension("taxon", default=None, force=True)
 
 _UNDERSCORE_NUMBER = re.compile(r"^([A-Z][a-z]{3,})_(\d{1,2})$")
 _GLUED_NUMBER = re.compile(r"^([A-Z][a-z]{3,})-?(\d{1,2})$")
-_GLUED_LABEL = re.compile(r"^([A-Z][a-z]{3,}(?:aceae|ales|ia))(UCG|NK\d+[A-Z]\d+)[-_]?(\d*)$")  # "RuminococcaceaeUCG002"
+_GLUED_LABEL = re.compile(
+    r"^([A-Z][a-z]{3,}(?:aceae|ales|ia))(UCG|NK\d+[A-Z]\d+)[-_]?(\d*)$"
+)  # "RuminococcaceaeUCG002"
 _STANDALONE_LABEL = re.compile(r"^(?:CAG|UBA|UCG|HGM|SFMI|RUG|MGYG|QALR|QAMH|RF|SIG|HGM|DTU|PeH|UMGS|MGS)[-_]?\d{2,9}$")
 _GTDB_SPECIES = re.compile(r"^sp\d{6,12}$")  # "CAG-269 sp002372935"
 _GTDB_SUFFIX = re.compile(r"^ [A-Z](?![\w-])")  # "Firmicutes E", "Desulfobacterota A"
@@ -74,7 +77,25 @@ _LABEL_TAIL = re.compile(
 )
 _ROMAN = re.compile(r"^(?:cluster )?[IVXl]{1,5}[a-z]?$")
 _NUMBERED_GENUS = re.compile(r"^\d{1,2}$")
-_UNITS = {"%", "week", "weeks", "day", "days", "month", "months", "year", "years", "mg", "g", "h", "hours", "patients", "subjects", "mice", "rats"}
+_UNITS = {
+    "%",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "month",
+    "months",
+    "year",
+    "years",
+    "mg",
+    "g",
+    "h",
+    "hours",
+    "patients",
+    "subjects",
+    "mice",
+    "rats",
+}
 _STRONG_SUFFIX = re.compile(r"(?:aceae|acea|ales|etes|ota|bacter|bacterium|coccus|bacillus|monas)$")
 _WEAK_SUFFIX = re.compile(r"(?:ella|illa|ia|ium|ae|us)$")
 
@@ -200,7 +221,7 @@ def _beside_rank_word(doc: Doc, mention: Mention, cues: Cues) -> bool:
 
 
 def _merge_compounds(doc: Doc, mentions: list[Mention], taxonomy: Taxonomy) -> list[Mention]:
-    """"Escherichia-Shigella", "Escherichia/Shigella", "Escherichia Shigella": two genera joined
+    """ "Escherichia-Shigella", "Escherichia/Shigella", "Escherichia Shigella": two genera joined
     by a hyphen, a slash or one space → one label, as written."""
     text, texts, starts = doc_text(doc), token_texts(doc), token_starts(doc)
     merged: list[Mention] = []
@@ -226,7 +247,7 @@ def _merge_compounds(doc: Doc, mentions: list[Mention], taxonomy: Taxonomy) -> l
 
 
 def _abbreviated_species(doc: Doc, taxonomy: Taxonomy, found: list[Mention]) -> list[Mention]:
-    """"F. prausnitzii" → Faecalibacterium prausnitzii: the species of a genus the text names in
+    """ "F. prausnitzii" → Faecalibacterium prausnitzii: the species of a genus the text names in
     full, else the only bacterial species with that initial and epithet."""
     genera_in_text = {taxonomy.genus_of(m.ref.taxid) for m in found if m.ref.taxid} | {
         m.ref.taxid for m in found if m.ref.rank == "genus"
@@ -257,7 +278,11 @@ def _abbreviated_species(doc: Doc, taxonomy: Taxonomy, found: list[Mention]) -> 
 
 def _standalone_labels(doc: Doc, found: list[Mention]) -> list[Mention]:
     covered = {i for m in found for i in range(m.start, m.end)}
-    return [Mention(i, i + 1, TaxonRef(None, w, "")) for i, w in enumerate(token_texts(doc)) if i not in covered and _STANDALONE_LABEL.match(w)]
+    return [
+        Mention(i, i + 1, TaxonRef(None, w, ""))
+        for i, w in enumerate(token_texts(doc))
+        if i not in covered and _STANDALONE_LABEL.match(w)
+    ]
 
 
 def _typo_corrections(doc: Doc, taxonomy: Taxonomy, cues: Cues, found: list[Mention], italics, depth) -> list[Mention]:
@@ -292,7 +317,7 @@ def _typo_corrections(doc: Doc, taxonomy: Taxonomy, cues: Cues, found: list[Ment
 
 
 def _numbered_genera(doc: Doc, taxonomy: Taxonomy, taken: set[int]) -> list[Mention]:
-    """"Prevotella7", "Ruminococcus-2": SILVA's numbered genera glued to their number are
+    """ "Prevotella7", "Ruminococcus-2": SILVA's numbered genera glued to their number are
     labels, kept as written; "RuminococcaceaeUCG002" is the label "Ruminococcaceae UCG-002"."""
     found = []
     for i, word in enumerate(token_texts(doc)):
@@ -301,7 +326,9 @@ def _numbered_genera(doc: Doc, taxonomy: Taxonomy, taken: set[int]) -> list[Ment
         apart = _UNDERSCORE_NUMBER.match(word)
         if apart and normalize(apart.group(1)) in taxonomy.genus_names:
             node = taxonomy.node(taxonomy.genus_names[normalize(apart.group(1))])
-            found.append(Mention(i, i + 1, TaxonRef(node.taxid, node.name, node.rank)))  # "Coprococcus_2", as "Coprococcus 2"
+            found.append(
+                Mention(i, i + 1, TaxonRef(node.taxid, node.name, node.rank))
+            )  # "Coprococcus_2", as "Coprococcus 2"
             continue
         match = _GLUED_NUMBER.match(word)
         if match and normalize(match.group(1)) in taxonomy.genus_names:
@@ -321,19 +348,26 @@ def _qualify(doc: Doc, mention: Mention) -> Mention:
         stop = end + 1
         if stop < len(doc) and doc[stop].text == "." and nxt in ("sp", "spp"):
             stop += 1
-        if nxt.startswith("sp") and not nxt.startswith("spp") and stop < len(doc) and _STRAIN_CODE.match(doc[stop].text):
+        if (
+            nxt.startswith("sp")
+            and not nxt.startswith("spp")
+            and stop < len(doc)
+            and _STRAIN_CODE.match(doc[stop].text)
+        ):
             name = f"{ref.name} sp. {doc[stop].text}"
             return Mention(mention.start, stop + 1, TaxonRef(None, name, "species"))
         return Mention(mention.start, stop, ref)
     if ref.rank == "species" and nxt == "group":
         # SILVA's species groups are labels of their own: "Eubacterium hallii group"
-        return Mention(mention.start, end + 1, TaxonRef(None, _label_name(f"{doc[mention.start:end].text} group"), ""))
+        return Mention(
+            mention.start, end + 1, TaxonRef(None, _label_name(f"{doc[mention.start : end].text} group"), "")
+        )
     if ref.rank == "genus" and _NUMBERED_GENUS.match(nxt):
         following = doc[end + 1] if end + 1 < len(doc) else None
         if following is None or (following.lower_ not in _UNITS and not following.like_num):
             return Mention(mention.start, end + 1, ref)
     if end < len(doc) and _GTDB_SPECIES.match(doc[end].text):
-        name = f"{doc[mention.start:end].text} {doc[end].text}"
+        name = f"{doc[mention.start : end].text} {doc[end].text}"
         return Mention(mention.start, end + 1, TaxonRef(None, name, "species"))
     span = doc[mention.start : end]
     text = doc_text(doc)

@@ -5,6 +5,7 @@ at them, read from `pipelines/taxa/taxa.tsv.gz` and `names.tsv.gz` (built by
 Loaded once per process and shared by every pipeline that names the same files.
 Imports: stdlib, `miner.errors`, `miner.extract.phrases`, `miner.taxon_tree`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -128,7 +129,12 @@ def _typo_buckets(taxonomy: Taxonomy) -> dict[tuple[str, int], list[tuple[str, i
             continue
         for entry in taxonomy.names.get(key):
             node = taxonomy.nodes.get(entry.taxid)
-            if node is None or node.rank not in _TYPO_RANKS or entry.needs_evidence or entry.kind not in ("scientific", "current", "synonym"):
+            if (
+                node is None
+                or node.rank not in _TYPO_RANKS
+                or entry.needs_evidence
+                or entry.kind not in ("scientific", "current", "synonym")
+            ):
                 continue
             buckets.setdefault((key[0], len(key)), []).append((key, entry.taxid, _bigrams(key)))
     return buckets

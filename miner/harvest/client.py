@@ -12,6 +12,7 @@ a size cap. Server text quoted in an error or a log line goes through `redact` f
 client is passed in (tests point it at a loopback server). Errors leave as `HarvestError`.
 Imports: httpx, lxml, stdlib, `miner.errors`, `miner.harvest.ratelimit`.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -98,7 +99,9 @@ class EutilsClient:
         rng: random.Random | None = None,
     ):
         if not email:
-            raise HarvestError("NCBI asks every E-utilities user for a contact e-mail: set [pubmed] email or MINER_PUBMED_EMAIL")
+            raise HarvestError(
+                "NCBI asks every E-utilities user for a contact e-mail: set [pubmed] email or MINER_PUBMED_EMAIL"
+            )
         self.http = http
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.identity = {"tool": tool, "email": email, **({"api_key": api_key} if api_key else {})}
@@ -158,13 +161,22 @@ class EutilsClient:
         """PubmedArticleSet XML of records retstart … retstart+retmax-1 of a stored search."""
         return self._post(
             "efetch.fcgi",
-            {"db": "pubmed", "WebEnv": search.webenv, "query_key": search.query_key, "retstart": str(retstart), "retmax": str(retmax), "retmode": "xml"},
+            {
+                "db": "pubmed",
+                "WebEnv": search.webenv,
+                "query_key": search.query_key,
+                "retstart": str(retstart),
+                "retmax": str(retmax),
+                "retmode": "xml",
+            },
             root="PubmedArticleSet",
         )
 
     def efetch_ids(self, pmids: Sequence[str]) -> bytes:
         """PubmedArticleSet XML of the given PMIDs (POSTed: the list can be long)."""
-        return self._post("efetch.fcgi", {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml"}, root="PubmedArticleSet")
+        return self._post(
+            "efetch.fcgi", {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml"}, root="PubmedArticleSet"
+        )
 
     def _post(self, endpoint: str, params: dict[str, str], *, root: str, read: Callable[[bytes], object] | None = None):
         url = self.base_url + endpoint
@@ -204,7 +216,12 @@ class EutilsClient:
         watchdog.start()
         try:
             with self.http.stream(
-                "POST", url, data=form, timeout=self._timeouts, follow_redirects=False, extensions={"trace": self._trace}
+                "POST",
+                url,
+                data=form,
+                timeout=self._timeouts,
+                follow_redirects=False,
+                extensions={"trace": self._trace},
             ) as response:
                 return response, self._body(response, due)
         except httpx.TransportError:
@@ -290,9 +307,13 @@ class EutilsClient:
         try:
             target = httpx.URL(self.base_url).join(location)
         except (httpx.InvalidURL, ValueError):
-            return f"E-utilities answered with a redirect ({response.status_code}) to an unreadable address: not followed"
+            return (
+                f"E-utilities answered with a redirect ({response.status_code}) to an unreadable address: not followed"
+            )
         if target.host != httpx.URL(self.base_url).host:
-            return f"E-utilities answered with a redirect to another host ({self.quote(target.host, 100)}): not followed"
+            return (
+                f"E-utilities answered with a redirect to another host ({self.quote(target.host, 100)}): not followed"
+            )
         return (
             f"E-utilities answered with a redirect ({response.status_code}) to {self.quote(str(target.copy_with(query=None)), 200)}: "
             "not followed; set [pubmed] base_url to the address it names"
@@ -324,10 +345,13 @@ class EutilsClient:
 def _capped(timeout: httpx.Timeout, deadline: float) -> httpx.Timeout:
     """The client's own timeouts, none longer than the deadline (the watchdog cannot cut a
     connection that is not open yet)."""
+
     def cap(value: float | None) -> float:
         return deadline if value is None else min(value, deadline)
 
-    return httpx.Timeout(connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool))
+    return httpx.Timeout(
+        connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
+    )
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -5,6 +5,7 @@ blocks until one more request fits in the last second; it is thread-safe, and `s
 returns one limiter per rate for the whole process, so two clients cannot add up to more.
 The clock and sleep are injectable for tests. Imports: stdlib only.
 """
+
 from __future__ import annotations
 
 import threading
@@ -21,7 +22,13 @@ class RateLimiter:
     # second as the server counts it
     WINDOW = 1.05
 
-    def __init__(self, per_second: int, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        per_second: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if per_second < 1:
             raise ValueError("per_second must be at least 1")
         self.per_second = per_second

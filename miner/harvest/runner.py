@@ -16,6 +16,7 @@ client's secrets redacted, and an efetch answer `miner.parse` cannot open is a H
 Imports: stdlib, SQLAlchemy, `miner.errors`, `miner.records`, `miner.parse`, `miner.ingest`,
 `miner.store`, `miner.extract`, `miner.harvest.{client,windows}`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -203,7 +204,9 @@ def _source(window: Window) -> str:
     return f"pubmed {window.datetype} {window.start}..{window.end}"
 
 
-def _store(database, extractor, items: list, stored: RunSummary, summary: HarvestSummary, window: Window, progress) -> None:
+def _store(
+    database, extractor, items: list, stored: RunSummary, summary: HarvestSummary, window: Window, progress
+) -> None:
     store_batch(database, extractor, items, stored, _source(window))
     fetched = sum(1 for item in items if isinstance(item, records.Article))
     summary.fetched += fetched
@@ -216,7 +219,17 @@ def _record_missing(database: Database, stored: RunSummary, window: Window, lack
         return
     with database.session() as session:
         for pmid in lacking:
-            session.add(IngestProblem(run_id=stored.run_id, source=_source(window), pmid=pmid, severity="error", message="listed by esearch, not returned by efetch"))
+            session.add(
+                IngestProblem(
+                    run_id=stored.run_id,
+                    source=_source(window),
+                    pmid=pmid,
+                    severity="error",
+                    message="listed by esearch, not returned by efetch",
+                )
+            )
+
+
 def read_watermark(database: Database, key: str) -> date | None:
     with database.session() as session:
         row = session.get(Watermark, key)
@@ -243,7 +256,15 @@ def _open_run(database: Database, key: str, start: date, end: date) -> int:
         return run.id
 
 
-def _close(database, summary: HarvestSummary, client: EutilsClient, requests: int, retries: int, started: float, error: str | None) -> None:
+def _close(
+    database,
+    summary: HarvestSummary,
+    client: EutilsClient,
+    requests: int,
+    retries: int,
+    started: float,
+    error: str | None,
+) -> None:
     summary.requests = client.stats.requests - requests
     summary.retries = client.stats.retries - retries
     summary.seconds = time.monotonic() - started
@@ -254,4 +275,10 @@ def _close(database, summary: HarvestSummary, client: EutilsClient, requests: in
         run.found, run.fetched, run.failed = summary.found, summary.fetched, summary.failed
         run.requests, run.retries, run.duration_seconds = summary.requests, summary.retries, round(summary.seconds, 3)
         if stored is not None:
-            run.new, run.updated, run.unchanged, run.deleted, run.ingest_run_id = stored.new, stored.updated, stored.unchanged, stored.deleted, stored.run_id
+            run.new, run.updated, run.unchanged, run.deleted, run.ingest_run_id = (
+                stored.new,
+                stored.updated,
+                stored.unchanged,
+                stored.deleted,
+                stored.run_id,
+            )

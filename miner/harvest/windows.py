@@ -5,6 +5,7 @@ and again, until each part fits; the windows come out in date order, each with i
 result on the history server, one at a time (history sessions expire, so each is fetched soon
 after it is searched). Imports: stdlib, `miner.errors`, `miner.harvest.client`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -10,6 +10,7 @@ Nothing here writes.
 - `summary`: counts, top lists, articles for export.
 Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.resources`, `miner.store`, `miner.taxon_tree`.
 """
+
 from miner.query.entities import article_detail, disorder_detail, disorders, most_reported, suggest, taxon_detail
 from miner.query.filters import RelationFilter
 from miner.query.pairs import PairOptions, consensus, pairs
@@ -18,7 +19,25 @@ from miner.query.signatures import SIGNATURE_COLUMNS, signature_rows
 from miner.query.summary import ARTICLE_COLUMNS, article_rows, stats, top_disorders, top_taxa
 
 __all__ = [
-    "ARTICLE_COLUMNS", "RELATION_COLUMNS", "SIGNATURE_COLUMNS", "Page", "PairOptions", "RelationFilter", "article_detail", "article_rows",
-    "consensus", "disorder_detail", "disorders", "most_reported", "pairs", "relation_page", "relation_rows", "signature_rows", "stats",
-    "suggest", "taxon_detail", "top_disorders", "top_taxa",
+    "ARTICLE_COLUMNS",
+    "RELATION_COLUMNS",
+    "SIGNATURE_COLUMNS",
+    "Page",
+    "PairOptions",
+    "RelationFilter",
+    "article_detail",
+    "article_rows",
+    "consensus",
+    "disorder_detail",
+    "disorders",
+    "most_reported",
+    "pairs",
+    "relation_page",
+    "relation_rows",
+    "signature_rows",
+    "stats",
+    "suggest",
+    "taxon_detail",
+    "top_disorders",
+    "top_taxa",
 ]

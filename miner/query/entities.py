@@ -3,6 +3,7 @@ disorder (its terms and the taxa most reported up and down), one article with it
 name suggestions for the search box.
 Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.taxon_tree`, `miner.query.*`.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -20,11 +21,14 @@ from miner.store.claims import not_rejected
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon
 from miner.taxon_tree import taxon_tree
 
+
 def taxon_detail(session: Session, taxid: int, *, descendants: bool = False, evidence: str = "primary") -> dict:
     """A taxon by NCBI taxid: name, rank, lineage, names, what is reported of it by disorder
     (with its descendants' findings too when asked) and which descendants have claims. Kept per
     state of the data (a phylum's descendants' claims are hundreds of thousands to count)."""
-    return kept(session, ("taxon", taxid, descendants, evidence), lambda: _taxon_detail(session, taxid, descendants, evidence))
+    return kept(
+        session, ("taxon", taxid, descendants, evidence), lambda: _taxon_detail(session, taxid, descendants, evidence)
+    )
 
 
 def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str) -> dict:
@@ -35,17 +39,39 @@ def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str
         raise NotFound(f"no taxon with NCBI taxid {taxid}")
     lineage = [{"taxid": n.taxid, "name": n.name, "rank": n.rank} for n in tree.lineage(taxid)]
     name = stored.name if stored else node.name
-    written = session.execute(
-        select(Relation.taxon_text, func.count()).where(Relation.taxon_id == stored.id).group_by(Relation.taxon_text).order_by(func.count().desc()).limit(20)
-    ).all() if stored else []
-    below = session.execute(select(Taxon.id, Taxon.name, Taxon.taxid, Taxon.rank).where(Taxon.lineage.like(f"%/{taxid}/%"), Taxon.taxid != taxid)).all()
-    claims = dict(
+    written = (
         session.execute(
-            select(Relation.taxon_id, func.count()).where(Relation.taxon_id.in_([row.id for row in below]), not_rejected()).group_by(Relation.taxon_id)
+            select(Relation.taxon_text, func.count())
+            .where(Relation.taxon_id == stored.id)
+            .group_by(Relation.taxon_text)
+            .order_by(func.count().desc())
+            .limit(20)
         ).all()
-    ) if below else {}
+        if stored
+        else []
+    )
+    below = session.execute(
+        select(Taxon.id, Taxon.name, Taxon.taxid, Taxon.rank).where(
+            Taxon.lineage.like(f"%/{taxid}/%"), Taxon.taxid != taxid
+        )
+    ).all()
+    claims = (
+        dict(
+            session.execute(
+                select(Relation.taxon_id, func.count())
+                .where(Relation.taxon_id.in_([row.id for row in below]), not_rejected())
+                .group_by(Relation.taxon_id)
+            ).all()
+        )
+        if below
+        else {}
+    )
     found_below = sorted(
-        ({"taxon": row.name, "taxid": row.taxid, "rank": row.rank, "claims": claims[row.id]} for row in below if claims.get(row.id)),
+        (
+            {"taxon": row.name, "taxid": row.taxid, "rank": row.rank, "claims": claims[row.id]}
+            for row in below
+            if claims.get(row.id)
+        ),
         key=lambda item: (-item["claims"], item["taxon"]),
     )
     return {
@@ -55,7 +81,12 @@ def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str
         "lineage": lineage,
         "names": sorted(set(tree.names_of(taxid)) - {name}),
         "written_as": [{"text": text, "claims": n} for text, n in written],
-        "findings": pairs(session, RelationFilter(taxon=str(taxid), descendants=descendants), limit=None, options=PairOptions(evidence)),
+        "findings": pairs(
+            session,
+            RelationFilter(taxon=str(taxid), descendants=descendants),
+            limit=None,
+            options=PairOptions(evidence),
+        ),
         "findings_include_descendants": descendants,
         "descendants_with_findings": found_below[:100],
     }
@@ -63,8 +94,12 @@ def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str
 
 def disorders(session: Session) -> list[dict]:
     """Every disorder descriptor with its group and how many claims name it (through verdicts)."""
-    counts = dict(session.execute(select(Relation.mesh, func.count()).where(not_rejected()).group_by(Relation.mesh)).all())
-    rows = session.execute(select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.group, Disorder.name)).all()
+    counts = dict(
+        session.execute(select(Relation.mesh, func.count()).where(not_rejected()).group_by(Relation.mesh)).all()
+    )
+    rows = session.execute(
+        select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.group, Disorder.name)
+    ).all()
     return [{"mesh": mesh, "name": name, "group": group, "claims": counts.get(mesh, 0)} for mesh, name, group in rows]
 
 
@@ -90,7 +125,9 @@ def disorder_detail(session: Session, mesh: str, top: int = 15, evidence: str = 
         "most_decreased": sorted(voted, key=lambda p: (p["score"], -p["papers"], p["taxon"]))[:top],
         "most_studied": found[:top],
         "conflicts": session.scalar(
-            select(func.count()).select_from(Conflict).where(Conflict.disorder_group == row.group, Conflict.status.in_(("open", "confirmed")))
+            select(func.count())
+            .select_from(Conflict)
+            .where(Conflict.disorder_group == row.group, Conflict.status.in_(("open", "confirmed")))
         ),
     }
 
@@ -103,10 +140,20 @@ def article_detail(session: Session, pmid: str) -> dict:
         raise NotFound(f"no article with PMID {pmid} is stored")
     claims = relation_page(session, RelationFilter(pmid=pmid, verdict="any"), sort="id", limit=500).items
     return {
-        "pmid": article.pmid, "title": article.title, "journal": article.journal, "year": article.year, "doi": article.doi,
-        "publication_types": article.publication_types, "secondary": article.is_review, "retracted": article.is_retracted,
-        "authors": article.authors, "mesh": [m["ui"] for m in article.mesh], "abstract": article.abstract,
-        "pipeline_version": article.pipeline_version, "study": study_of(session, [pmid]).get(pmid) or empty_study(), "claims": claims,
+        "pmid": article.pmid,
+        "title": article.title,
+        "journal": article.journal,
+        "year": article.year,
+        "doi": article.doi,
+        "publication_types": article.publication_types,
+        "secondary": article.is_review,
+        "retracted": article.is_retracted,
+        "authors": article.authors,
+        "mesh": [m["ui"] for m in article.mesh],
+        "abstract": article.abstract,
+        "pipeline_version": article.pipeline_version,
+        "study": study_of(session, [pmid]).get(pmid) or empty_study(),
+        "claims": claims,
     }
 
 
@@ -115,13 +162,24 @@ def most_reported(session: Session, top: int = 12) -> dict:
     (`miner.query.estimates`, at most ten minutes old): where a search can start."""
     known = counts(session)
     taxa_ids = sorted(known.by_taxon, key=lambda i: -known.by_taxon[i])[:top]
-    names = {i: (n, t) for i, n, t in session.execute(select(Taxon.id, Taxon.name, Taxon.taxid).where(Taxon.id.in_(taxa_ids)))} if taxa_ids else {}
+    names = (
+        {
+            i: (n, t)
+            for i, n, t in session.execute(select(Taxon.id, Taxon.name, Taxon.taxid).where(Taxon.id.in_(taxa_ids)))
+        }
+        if taxa_ids
+        else {}
+    )
     groups: dict[str, int] = {}
     for mesh, group in session.execute(select(Disorder.mesh, Disorder.group)):
         groups[group] = groups.get(group, 0) + known.by_mesh.get(mesh, 0)
     return {
-        "taxa": [{"name": names[i][0], "taxid": names[i][1], "claims": known.by_taxon[i]} for i in taxa_ids if i in names],
-        "disorders": [{"group": g, "claims": n} for g, n in sorted(groups.items(), key=lambda item: -item[1]) if n][:top],
+        "taxa": [
+            {"name": names[i][0], "taxid": names[i][1], "claims": known.by_taxon[i]} for i in taxa_ids if i in names
+        ],
+        "disorders": [{"group": g, "claims": n} for g, n in sorted(groups.items(), key=lambda item: -item[1]) if n][
+            :top
+        ],
     }
 
 
@@ -157,7 +215,12 @@ def _taxa_by_other_names(session: Session, text: str, seen: set, limit: int) -> 
                 matches.setdefault(taxid, written)
     if not matches:
         return []
-    stored = {taxid: (n, r) for taxid, n, r in session.execute(select(Taxon.taxid, Taxon.name, Taxon.rank).where(Taxon.taxid.in_(list(matches)[:2000])))}
+    stored = {
+        taxid: (n, r)
+        for taxid, n, r in session.execute(
+            select(Taxon.taxid, Taxon.name, Taxon.rank).where(Taxon.taxid.in_(list(matches)[:2000]))
+        )
+    }
     ordered = sorted(matches, key=lambda taxid: (taxid not in stored, len(matches[taxid])))[:limit]
     found = []
     for taxid in ordered:
@@ -171,7 +234,9 @@ def _disorders_named(session: Session, text: str, limit: int) -> list[dict]:
     wanted = folded(text)
     lexicon = disorder_lexicon()
     found = []
-    for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.group, Disorder.name)):
+    for mesh, name, group in session.execute(
+        select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.group, Disorder.name)
+    ):
         entry = lexicon.get(mesh)
         written = [name, group, *(entry.terms if entry else ()), *(entry.abbreviations if entry else ())]
         matched = next((w for w in written if wanted in folded(w)), None)

@@ -7,6 +7,7 @@ per-descriptor claim counts, counted once and kept for ten minutes per database 
 only cost speed, never correctness).
 Imports: SQLAlchemy, `miner.store`.
 """
+
 from __future__ import annotations
 
 import threading
@@ -44,7 +45,12 @@ def counts(session: Session) -> Counts:
             by_taxon = dict(session.execute(select(Relation.taxon_id, func.count()).group_by(Relation.taxon_id)).all())
             by_mesh = dict(session.execute(select(Relation.mesh, func.count()).group_by(Relation.mesh)).all())
             articles = session.scalar(select(func.count()).select_from(Article)) or 0
-            by_fact = {(k, v): n for k, v, n in session.execute(select(StudyFact.kind, StudyFact.value, func.count()).group_by(StudyFact.kind, StudyFact.value))}
+            by_fact = {
+                (k, v): n
+                for k, v, n in session.execute(
+                    select(StudyFact.kind, StudyFact.value, func.count()).group_by(StudyFact.kind, StudyFact.value)
+                )
+            }
             found = _cache[key] = Counts(sum(by_taxon.values()), by_taxon, by_mesh, time.monotonic(), articles, by_fact)
     return found
 
@@ -75,7 +81,13 @@ def study_share(session: Session, asked: dict[str, list]) -> float:
     return share
 
 
-def walk_is_cheaper(session: Session, taxon_ids: list[int] | None, meshes: list[str] | None, page: int, study: dict[str, list] | None = None) -> bool:
+def walk_is_cheaper(
+    session: Session,
+    taxon_ids: list[int] | None,
+    meshes: list[str] | None,
+    page: int,
+    study: dict[str, list] | None = None,
+) -> bool:
     """Walking in order reads about page/share claims, share being what all the restrictions keep;
     seeking reads the claims of the index it seeks (the taxon or descriptor index, else the papers
     whose study facts match) and sorts them."""

@@ -10,6 +10,7 @@ Claims can also be chosen by what the paper's own study is (`miner.study_facts`:
 body site, method, country, participants).
 Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.store`, `miner.study_facts`, `miner.query.names`.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -58,8 +59,13 @@ class RelationFilter:
         return all(getattr(self, f.name) in (None, False) for f in fields(self))
 
     def described(self) -> str:
-        """"taxon=Faecalibacterium, disorder=depression": for logs, pages and file names."""
-        return ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name) not in (None, False)) or "everything"
+        """ "taxon=Faecalibacterium, disorder=depression": for logs, pages and file names."""
+        return (
+            ", ".join(
+                f"{f.name}={getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name) not in (None, False)
+            )
+            or "everything"
+        )
 
 
 @dataclass
@@ -228,7 +234,9 @@ def _study_tests(asked: dict[str, list]) -> list[ColumnElement]:
         if kind == "min_sample_size":
             found = select(literal(1)).where(Article.pmid == Relation.pmid, Article.sample_size >= values[0])
         else:
-            found = select(literal(1)).where(StudyFact.pmid == Relation.pmid, StudyFact.kind == kind, StudyFact.value.in_(values))
+            found = select(literal(1)).where(
+                StudyFact.pmid == Relation.pmid, StudyFact.kind == kind, StudyFact.value.in_(values)
+            )
         tests.append(found.limit(1).scalar_subquery().is_not(None))
     return tests
 
@@ -253,7 +261,11 @@ def _reads_as(direction: str) -> ColumnElement:
     """The claim reads as `direction` through its verdict: extracted so and not turned round, or
     turned round to it."""
     turned = _judged(("wrong direction",))
-    turned_to = select(Relation.id).join(Verdict, verdict_on_relation).where(Verdict.verdict == "wrong direction", effective_direction == direction)
+    turned_to = (
+        select(Relation.id)
+        .join(Verdict, verdict_on_relation)
+        .where(Verdict.verdict == "wrong direction", effective_direction == direction)
+    )
     return or_(and_(Relation.direction == direction, Relation.id.not_in(turned)), Relation.id.in_(turned_to))
 
 
@@ -288,7 +300,9 @@ def taxon_ids(session: Session, taxon: str, descendants: bool = False) -> list[i
         if not taxids:  # a name without an NCBI id, stored as such
             query = select(Taxon.id).where(func.lower(Taxon.name) == " ".join(value.lower().split()))
         elif descendants:
-            query = select(Taxon.id).where(or_(*(Taxon.lineage.like(f"%/{taxid}/%") for taxid in taxids), Taxon.taxid.in_(taxids)))
+            query = select(Taxon.id).where(
+                or_(*(Taxon.lineage.like(f"%/{taxid}/%") for taxid in taxids), Taxon.taxid.in_(taxids))
+            )
         else:
             query = select(Taxon.id).where(Taxon.taxid.in_(taxids))
         found.update(session.scalars(query))

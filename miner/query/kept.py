@@ -7,6 +7,7 @@ millisecond to validate. At most `MAX_KEPT` answers are kept per process, the le
 used dropped first. Callers must not change what they get back.
 Imports: SQLAlchemy, `miner.store`.
 """
+
 from __future__ import annotations
 
 import threading

@@ -9,6 +9,7 @@
 - An unknown name is `NotFound` carrying "did you mean" candidates (`NotFound.candidates`).
 Imports: stdlib, SQLAlchemy, `miner.errors`, `miner.resources`, `miner.store`, `miner.taxon_tree`.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -32,12 +33,12 @@ _FOLD = re.compile(r"'s\b|[^a-z0-9]+")
 
 
 def folded(name: str) -> str:
-    """"Parkinson's disease", "Parkinson Disease" and "parkinson-disease" alike."""
+    """ "Parkinson's disease", "Parkinson Disease" and "parkinson-disease" alike."""
     return " ".join(_FOLD.sub(" ", name.lower()).split())
 
 
 def split_values(text: str) -> list[str]:
-    """"schizophrenia, psychosis" → the names, blanks dropped, duplicates once, order kept."""
+    """ "schizophrenia, psychosis" → the names, blanks dropped, duplicates once, order kept."""
     values = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     if not values:
         raise InvalidValue("an empty name")
@@ -63,7 +64,9 @@ def disorder_lexicon() -> dict[str, LexiconEntry]:
             if line.strip():
                 row = json.loads(line)
                 abbreviations = tuple(item["abbr"] for item in row.get("abbreviations", []))
-                entries[row["mesh"]] = LexiconEntry(row["mesh"], row["group"], (row["name"], *row.get("terms", [])), abbreviations)
+                entries[row["mesh"]] = LexiconEntry(
+                    row["mesh"], row["group"], (row["name"], *row.get("terms", [])), abbreviations
+                )
     return entries
 
 
@@ -87,7 +90,10 @@ def _disorder_index(rows: tuple[tuple[str, str, str], ...]) -> dict[str, set[str
 def known_disorders(session: Session) -> list[tuple[str, str, str]]:
     """(MeSH, name, group) of every descriptor stored or in the lexicon: a disorder nobody has
     reported yet is still a name that means something (an empty answer, not an unknown name)."""
-    rows = {mesh: (mesh, name, group) for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group))}
+    rows = {
+        mesh: (mesh, name, group)
+        for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group))
+    }
     for mesh, entry in disorder_lexicon().items():
         rows.setdefault(mesh, (mesh, entry.terms[0], entry.group))
     return sorted(rows.values())
@@ -135,7 +141,11 @@ def taxids(session: Session, taxon: str) -> list[int]:
         if session.scalar(select(Taxon.id).where(Taxon.taxid == taxid)) is None and taxon_tree().node(taxid) is None:
             raise NotFound(f"no taxon with NCBI taxid {taxid}")
         return [taxid]
-    stored = session.execute(select(Taxon.taxid).where(func.lower(Taxon.name) == " ".join(text.lower().split()))).scalars().all()
+    stored = (
+        session.execute(select(Taxon.taxid).where(func.lower(Taxon.name) == " ".join(text.lower().split())))
+        .scalars()
+        .all()
+    )
     if stored:
         return sorted({t for t in stored if t is not None})
     known = taxon_tree().taxids(text)
@@ -159,10 +169,14 @@ def one_taxid(session: Session, taxon: str) -> int:
     """The one NCBI taxid a taxid or taxon name means; a name several taxa share names them."""
     found = taxids(session, taxon)
     if not found:
-        raise NotFound(f"{taxon.strip()!r} is a reference database's label without an NCBI taxid; search claims with taxon={taxon.strip()}")
+        raise NotFound(
+            f"{taxon.strip()!r} is a reference database's label without an NCBI taxid; search claims with taxon={taxon.strip()}"
+        )
     if len(found) > 1:
         stored = session.scalars(select(Taxon.taxid).where(Taxon.taxid.in_(found))).all()
         if len(stored) != 1:
-            raise InvalidValue(f"{taxon.strip()!r} names several taxa: NCBI taxids {', '.join(map(str, found))}; use one of them")
+            raise InvalidValue(
+                f"{taxon.strip()!r} names several taxa: NCBI taxids {', '.join(map(str, found))}; use one of them"
+            )
         return stored[0]
     return found[0]

@@ -24,6 +24,7 @@ DISTINCT query of their keys, and sorting and paging are done on the table.
 Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.taxon_tree`, `miner.query.filters`,
 `miner.query.kept`.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -59,9 +60,27 @@ EVIDENCE = ("primary", "all")
 ROLL_UP_RANKS = ("phylum", "class", "order", "family", "genus", "species")
 DIRECTED = ("increased", "decreased", "unchanged")
 PAIR_COLUMNS = (
-    "taxon", "taxid", "rank", "disorder_group", "subject", "increased", "decreased", "unchanged", "papers", "claims",
-    "score", "consensus", "conflict", "first_year", "latest_year", "evidence", "reviews_increased", "reviews_decreased",
-    "reviews_unchanged", "reviews_papers", "pooled_taxa",
+    "taxon",
+    "taxid",
+    "rank",
+    "disorder_group",
+    "subject",
+    "increased",
+    "decreased",
+    "unchanged",
+    "papers",
+    "claims",
+    "score",
+    "consensus",
+    "conflict",
+    "first_year",
+    "latest_year",
+    "evidence",
+    "reviews_increased",
+    "reviews_decreased",
+    "reviews_unchanged",
+    "reviews_papers",
+    "pooled_taxa",
 )
 
 
@@ -93,7 +112,13 @@ def _kept() -> ColumnElement:
 
 
 def pairs(
-    session: Session, f: RelationFilter, *, sort: str = "papers", limit: int | None = 100, offset: int = 0, options: PairOptions = PairOptions()
+    session: Session,
+    f: RelationFilter,
+    *,
+    sort: str = "papers",
+    limit: int | None = 100,
+    offset: int = 0,
+    options: PairOptions = PairOptions(),
 ) -> list[dict]:
     """The pairs the filter chooses with their consensus; `limit=None` (exports) gives them all."""
     if sort not in PAIR_SORTS:
@@ -101,7 +126,10 @@ def pairs(
     if (limit is not None and not 1 <= limit <= MAX_PAIRS) or offset < 0:
         raise InvalidValue(f"limit is between 1 and {MAX_PAIRS} and offset at least 0")
     options.check()
-    descriptors = {mesh: (name, group) for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group))}
+    descriptors = {
+        mesh: (name, group)
+        for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group))
+    }
     resolved = resolve(session, f)
     group_meshes = _group_meshes(descriptors, resolved.meshes)
     table = _table(session, f, resolved, group_meshes, descriptors, options)
@@ -110,16 +138,19 @@ def pairs(
         chosen = _chosen(session, resolved, group_meshes, chooser, descriptors, options)
         table = [row for row in table if row["key"] in chosen]
     table = [row for row in table if row["papers"] >= options.min_papers]
-    rows = [dict(row) for row in _ordered(table, sort)[offset: None if limit is None else offset + limit]]
+    rows = [dict(row) for row in _ordered(table, sort)[offset : None if limit is None else offset + limit]]
     for row in rows:
         del row["key"]
     return _finished(session, rows, descriptors, options)
 
 
-def _table(session: Session, f: RelationFilter, resolved: Resolved, group_meshes, descriptors, options: PairOptions) -> list[dict]:
+def _table(
+    session: Session, f: RelationFilter, resolved: Resolved, group_meshes, descriptors, options: PairOptions
+) -> list[dict]:
     """Every pair the filter's pair-level conditions allow (taxa, descriptors' groups, rank,
     subject, conflict), counted over all their claims, with names; kept per state of the data
     (`miner.query.kept`) except under `conflict_only`, which curators' statuses change."""
+
     def compute() -> list[dict]:
         claims = _claims(session, resolved, group_meshes)
         if options.roll_up:
@@ -128,7 +159,11 @@ def _table(session: Session, f: RelationFilter, resolved: Resolved, group_meshes
             tree = taxon_tree()
             for row in rows:
                 node = tree.node(row["taxid"])
-                row["taxon"], row["rank"], row["taxon_id"] = node.name if node else str(row["taxid"]), options.roll_up, None
+                row["taxon"], row["rank"], row["taxon_id"] = (
+                    node.name if node else str(row["taxid"]),
+                    options.roll_up,
+                    None,
+                )
             return rows
         rows = _pooled(claims, lambda taxon_id: taxon_id, descriptors, options.evidence)
         taxa = _taxa(session, {row["taxid"] for row in rows})
@@ -140,10 +175,24 @@ def _table(session: Session, f: RelationFilter, resolved: Resolved, group_meshes
     if f.conflict_only:
         return compute()
     taxa = tuple(resolved.taxon_ids) if resolved.taxon_ids is not None else None
-    return kept(session, ("pairs", taxa, tuple(group_meshes) if group_meshes is not None else None, f.rank, f.subject, options.evidence, options.roll_up), compute)
+    return kept(
+        session,
+        (
+            "pairs",
+            taxa,
+            tuple(group_meshes) if group_meshes is not None else None,
+            f.rank,
+            f.subject,
+            options.evidence,
+            options.roll_up,
+        ),
+        compute,
+    )
 
 
-def _chosen(session: Session, resolved: Resolved, group_meshes, chooser: ColumnElement, descriptors, options: PairOptions) -> set[tuple]:
+def _chosen(
+    session: Session, resolved: Resolved, group_meshes, chooser: ColumnElement, descriptors, options: PairOptions
+) -> set[tuple]:
     """The keys (taxon or ancestor, group, subject) of the pairs with a claim that passes `chooser`."""
     found = session.execute(
         select(Relation.taxon_id, Relation.mesh, Relation.subject)
@@ -176,12 +225,23 @@ def _claims(session: Session, resolved: Resolved, group_meshes: list[str] | None
     relation table, its verdict by an outer join on the verdict's unique key, the review flag
     from one list of the reviews' PMIDs (`ix_article_review_pmid`); counted in Python."""
     query = (
-        select(Relation.taxon_id, Relation.mesh, Relation.subject, Relation.pmid, effective_direction, Relation.year, _kept(), secondary())
+        select(
+            Relation.taxon_id,
+            Relation.mesh,
+            Relation.subject,
+            Relation.pmid,
+            effective_direction,
+            Relation.year,
+            _kept(),
+            secondary(),
+        )
         .select_from(Relation)
         .outerjoin(Verdict, verdict_on_relation)
         .where(*resolved.pair_conditions(meshes=group_meshes))
     )
-    return session.connection().execute(query).all()  # Core rows, no ORM processing: a pair can have thousands of claims
+    return (
+        session.connection().execute(query).all()
+    )  # Core rows, no ORM processing: a pair can have thousands of claims
 
 
 def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElement | None:
@@ -206,7 +266,13 @@ def _pooled(claims: list, key_of, descriptors: dict[str, tuple[str, str]], evide
         pair = (key, descriptors[mesh][1] if mesh in descriptors else mesh, subject)
         entry = pooled.get(pair)
         if entry is None:
-            entry = pooled[pair] = {"votes": defaultdict(set), "reviews": defaultdict(set), "claims": 0, "years": [], "taxa": set()}
+            entry = pooled[pair] = {
+                "votes": defaultdict(set),
+                "reviews": defaultdict(set),
+                "claims": 0,
+                "years": [],
+                "taxa": set(),
+            }
         entry["taxa"].add(taxon_id)
         if review:
             entry["reviews"][direction].add(pmid)
@@ -221,13 +287,22 @@ def _pooled(claims: list, key_of, descriptors: dict[str, tuple[str, str]], evide
         if not papers:
             continue
         reviews = entry["reviews"]
-        found.append({
-            "key": pair, "taxid": pair[0], "disorder_group": pair[1], "subject": pair[2], "papers": len(papers), "claims": entry["claims"],
-            **{direction: len(entry["votes"][direction]) for direction in DIRECTED},
-            "first_year": min(entry["years"], default=None), "latest_year": max(entry["years"], default=None),
-            **{f"reviews_{direction}": len(reviews[direction]) for direction in DIRECTED},
-            "reviews_papers": len(set().union(*reviews.values())) if reviews else 0, "pooled_taxa": len(entry["taxa"]),
-        })
+        found.append(
+            {
+                "key": pair,
+                "taxid": pair[0],
+                "disorder_group": pair[1],
+                "subject": pair[2],
+                "papers": len(papers),
+                "claims": entry["claims"],
+                **{direction: len(entry["votes"][direction]) for direction in DIRECTED},
+                "first_year": min(entry["years"], default=None),
+                "latest_year": max(entry["years"], default=None),
+                **{f"reviews_{direction}": len(reviews[direction]) for direction in DIRECTED},
+                "reviews_papers": len(set().union(*reviews.values())) if reviews else 0,
+                "pooled_taxa": len(entry["taxa"]),
+            }
+        )
     return found
 
 
@@ -248,6 +323,7 @@ def _ancestors(session: Session, taxon_ids: set[int], rank: str) -> dict[int, in
 
 def _ordered(rows: list[dict], sort: str) -> list[dict]:
     """`PAIR_SORTS` in Python, for pooled rows (the same keys as the SQL orders)."""
+
     def score(row: dict) -> float:
         return consensus(row["increased"], row["decreased"], row["unchanged"])["score"] or 0.0
 
@@ -273,14 +349,21 @@ def _finished(session: Session, rows: list[dict], descriptors, options: PairOpti
         row["disorder"] = names.get(row["disorder_group"], row["disorder_group"])
         row["evidence"] = options.evidence
         row.update(consensus(row["increased"], row["decreased"], row["unchanged"]))
-        row["conflict"], row["conflict_id"] = statuses.get((row["taxon_id"], row["disorder_group"], row["subject"]), (None, None))
+        row["conflict"], row["conflict_id"] = statuses.get(
+            (row["taxon_id"], row["disorder_group"], row["subject"]), (None, None)
+        )
     return rows
 
 
 def _taxa(session: Session, ids: set[int]) -> dict[int, tuple]:
     if not ids:
         return {}
-    return {i: (name, taxid, rank) for i, name, taxid, rank in session.execute(select(Taxon.id, Taxon.name, Taxon.taxid, Taxon.rank).where(Taxon.id.in_(ids)))}
+    return {
+        i: (name, taxid, rank)
+        for i, name, taxid, rank in session.execute(
+            select(Taxon.id, Taxon.name, Taxon.taxid, Taxon.rank).where(Taxon.id.in_(ids))
+        )
+    }
 
 
 def consensus(increased: int, decreased: int, unchanged: int) -> dict:
@@ -309,4 +392,6 @@ def _conflict_statuses(session: Session, rows: list[dict]) -> dict[tuple, tuple[
     query = select(Conflict.taxon_id, Conflict.disorder_group, Conflict.subject, Conflict.status, Conflict.id).where(
         Conflict.taxon_id.in_({key[0] for key in keys})
     )
-    return {(t, g, s): (status, conflict_id) for t, g, s, status, conflict_id in session.execute(query) if (t, g, s) in keys}
+    return {
+        (t, g, s): (status, conflict_id) for t, g, s, status, conflict_id in session.execute(query) if (t, g, s) in keys
+    }

@@ -12,6 +12,7 @@ verdict or a finished ingest run makes the next read compute it again.
 Imports: SQLAlchemy, `miner.errors`, `miner.query.filters`, `miner.query.kept`, `miner.query.names`,
 `miner.query.pairs`.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -25,13 +26,23 @@ from miner.query.kept import kept
 from miner.query.pairs import PairOptions, pairs
 
 MAX_TAXA = 200
-PROFILE_SORTS = {"agreement": "most disorders agreeing first", "papers": "most papers first", "taxon": "taxon name A → Z"}
+PROFILE_SORTS = {
+    "agreement": "most disorders agreeing first",
+    "papers": "most papers first",
+    "taxon": "taxon name A → Z",
+}
 AGREEING = ("increased", "decreased")
 
 
 def profile(
-    session: Session, disorders: str, *, taxa: str | None = None, subject: str = "human", options: PairOptions = PairOptions(),
-    sort: str = "agreement", limit: int = 50,
+    session: Session,
+    disorders: str,
+    *,
+    taxa: str | None = None,
+    subject: str = "human",
+    options: PairOptions = PairOptions(),
+    sort: str = "agreement",
+    limit: int = 50,
 ) -> dict:
     """The matrix for the named taxa (comma-separated; with `taxa` None, the `limit` taxa with the
     most papers over the groups)."""
@@ -48,10 +59,25 @@ def profile(
         "taxon": lambda r: (r["taxon"],),
     }
     rows = sorted(rows, key=keys[sort])
-    return {"disorders": groups, "subject": subject, "evidence": options.evidence, "roll_up": options.roll_up, "sort": sort, "rows": [_shown(row) for row in rows[:limit]]}
+    return {
+        "disorders": groups,
+        "subject": subject,
+        "evidence": options.evidence,
+        "roll_up": options.roll_up,
+        "sort": sort,
+        "rows": [_shown(row) for row in rows[:limit]],
+    }
 
 
-def shared(session: Session, disorders: str, *, k: int | None = None, subject: str = "human", options: PairOptions = PairOptions(), limit: int = 100) -> dict:
+def shared(
+    session: Session,
+    disorders: str,
+    *,
+    k: int | None = None,
+    subject: str = "human",
+    options: PairOptions = PairOptions(),
+    limit: int = 100,
+) -> dict:
     """Taxa whose consensus agrees in at least `k` of the groups (default: all of them, at least 2)."""
     groups = disorder_groups(session, disorders)
     if len(groups) < 2:
@@ -61,12 +87,23 @@ def shared(session: Session, disorders: str, *, k: int | None = None, subject: s
         raise InvalidValue(f"k is between 2 and the number of groups named ({len(groups)}), not {k}")
     rows = [row for row in _matrix(session, groups, subject, options) if row["agreeing"] >= k]
     rows.sort(key=lambda r: (-r["agreeing"], -r["papers"], r["taxon"]))
-    return {"disorders": groups, "k": k, "subject": subject, "evidence": options.evidence, "roll_up": options.roll_up, "items": [_shown(row) for row in rows[:limit]]}
+    return {
+        "disorders": groups,
+        "k": k,
+        "subject": subject,
+        "evidence": options.evidence,
+        "roll_up": options.roll_up,
+        "items": [_shown(row) for row in rows[:limit]],
+    }
 
 
 def _matrix(session: Session, groups: list[str], subject: str, options: PairOptions) -> list[dict]:
     """The rows of every taxon reported in the groups, kept per state of the data."""
-    return kept(session, ("profile", tuple(groups), subject, options), lambda: _rows(_pair_table(session, groups, subject, options), groups))
+    return kept(
+        session,
+        ("profile", tuple(groups), subject, options),
+        lambda: _rows(_pair_table(session, groups, subject, options), groups),
+    )
 
 
 def _wanted_taxa(session: Session, taxa: str, options: PairOptions) -> set:
@@ -92,11 +129,29 @@ def _rows(table: list[dict], groups: list[str]) -> list[dict]:
     by_taxon: dict[tuple, dict] = {}
     for pair in table:
         key = (pair["taxon_id"], pair["taxid"], pair["taxon"])
-        row = by_taxon.setdefault(key, {
-            "taxon_id": pair["taxon_id"], "taxon": pair["taxon"], "taxid": pair["taxid"], "rank": pair["rank"], "cells": {g: None for g in groups}, "papers": 0,
-        })
+        row = by_taxon.setdefault(
+            key,
+            {
+                "taxon_id": pair["taxon_id"],
+                "taxon": pair["taxon"],
+                "taxid": pair["taxid"],
+                "rank": pair["rank"],
+                "cells": {g: None for g in groups},
+                "papers": 0,
+            },
+        )
         row["cells"][pair["disorder_group"]] = {
-            name: pair[name] for name in ("increased", "decreased", "unchanged", "papers", "score", "consensus", "reviews_papers", "conflict")
+            name: pair[name]
+            for name in (
+                "increased",
+                "decreased",
+                "unchanged",
+                "papers",
+                "score",
+                "consensus",
+                "reviews_papers",
+                "conflict",
+            )
         }
         row["papers"] += pair["papers"]
     for row in by_taxon.values():
@@ -106,7 +161,11 @@ def _rows(table: list[dict], groups: list[str]) -> list[dict]:
             direction = None  # as many groups up as down: no shared direction
         row["direction"], row["agreeing"] = direction, agreeing if direction else 0
         row["agree"] = [g for g, cell in row["cells"].items() if cell and direction and cell["consensus"] == direction]
-        row["disagree"] = [g for g, cell in row["cells"].items() if cell and cell["consensus"] in AGREEING and cell["consensus"] != direction]
+        row["disagree"] = [
+            g
+            for g, cell in row["cells"].items()
+            if cell and cell["consensus"] in AGREEING and cell["consensus"] != direction
+        ]
         row["reported_in"] = sum(1 for cell in row["cells"].values() if cell)
     return list(by_taxon.values())
 

@@ -7,6 +7,7 @@ Pagination is by keyset: the cursor holds the last row's sort value and id, so p
 skip nor repeat rows when claims are added meanwhile.
 Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.query.filters`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,9 +28,33 @@ from miner.store.claims import effective_direction, joined_claims
 from miner.store.models import Article, Disorder, Relation, Taxon, Verdict
 
 RELATION_COLUMNS = (
-    "id", "pmid", "taxon", "taxid", "rank", "disorder", "mesh", "disorder_group", "direction", "extracted_direction",
-    "verdict", "subject", "confidence", "evidence", "taxon_text", "taxon_start", "taxon_end", "disorder_text",
-    "disorder_start", "disorder_end", "trigger", "trigger_start", "trigger_end", "section", "journal", "year", "doi",
+    "id",
+    "pmid",
+    "taxon",
+    "taxid",
+    "rank",
+    "disorder",
+    "mesh",
+    "disorder_group",
+    "direction",
+    "extracted_direction",
+    "verdict",
+    "subject",
+    "confidence",
+    "evidence",
+    "taxon_text",
+    "taxon_start",
+    "taxon_end",
+    "disorder_text",
+    "disorder_start",
+    "disorder_end",
+    "trigger",
+    "trigger_start",
+    "trigger_end",
+    "section",
+    "journal",
+    "year",
+    "doi",
     "pipeline_version",
 )
 MAX_PAGE = 500
@@ -48,12 +73,33 @@ def with_columns(query: Select) -> Select:
     """Every column of RELATION_COLUMNS for the relations `query` (over Relation) selects."""
     return joined_claims(
         query.add_columns(
-            Relation.pmid, Taxon.name.label("taxon"), Taxon.taxid, Taxon.rank, Disorder.name.label("disorder"),
-            Relation.mesh, Disorder.group.label("disorder_group"), effective_direction.label("direction"),
-            Relation.direction.label("extracted_direction"), Verdict.verdict, Relation.subject, Relation.confidence,
-            Relation.evidence, Relation.taxon_text, Relation.taxon_start, Relation.taxon_end, Relation.disorder_text,
-            Relation.disorder_start, Relation.disorder_end, Relation.trigger, Relation.trigger_start, Relation.trigger_end,
-            Relation.section, Article.journal, Article.year, Article.doi, Relation.pipeline_version,
+            Relation.pmid,
+            Taxon.name.label("taxon"),
+            Taxon.taxid,
+            Taxon.rank,
+            Disorder.name.label("disorder"),
+            Relation.mesh,
+            Disorder.group.label("disorder_group"),
+            effective_direction.label("direction"),
+            Relation.direction.label("extracted_direction"),
+            Verdict.verdict,
+            Relation.subject,
+            Relation.confidence,
+            Relation.evidence,
+            Relation.taxon_text,
+            Relation.taxon_start,
+            Relation.taxon_end,
+            Relation.disorder_text,
+            Relation.disorder_start,
+            Relation.disorder_end,
+            Relation.trigger,
+            Relation.trigger_start,
+            Relation.trigger_end,
+            Relation.section,
+            Article.journal,
+            Article.year,
+            Article.doi,
+            Relation.pipeline_version,
         )
     )
 
@@ -71,7 +117,9 @@ class Page:
     limit: int
 
 
-def relation_page(session: Session, f: RelationFilter, *, sort: str = "-id", limit: int = 50, cursor: str | None = None) -> Page:
+def relation_page(
+    session: Session, f: RelationFilter, *, sort: str = "-id", limit: int = 50, cursor: str | None = None
+) -> Page:
     """One page of claims, each with its paper's study facts (`study`). The ids are chosen first, from the relation table alone (walking the
     sort order or seeking the filter's index, whichever reads less), then those rows are joined
     with their taxon, disorder, article and verdict."""
@@ -81,20 +129,35 @@ def relation_page(session: Session, f: RelationFilter, *, sort: str = "-id", lim
         raise InvalidValue(f"limit is between 1 and {MAX_PAGE}, not {limit}")
     key, descending = SORTS[sort]
     resolved = resolve(session, f)
-    walk = sort in _WALKABLE and not f.pmid and walk_is_cheaper(session, resolved.taxon_ids, resolved.meshes, limit + 1, resolved.study_values)
+    walk = (
+        sort in _WALKABLE
+        and not f.pmid
+        and walk_is_cheaper(session, resolved.taxon_ids, resolved.meshes, limit + 1, resolved.study_values)
+    )
     ids = select(Relation.id, key.label("sort_key")).where(*resolved.conditions(seek=not walk))
     if cursor:
         value, last_id = _read_cursor(cursor, sort)
         if key is Relation.id:
             ids = ids.where(Relation.id < last_id if descending else Relation.id > last_id)
         else:
-            ids = ids.where(tuple_(key, Relation.id) < tuple_(value, last_id) if descending else tuple_(key, Relation.id) > tuple_(value, last_id))
+            ids = ids.where(
+                tuple_(key, Relation.id) < tuple_(value, last_id)
+                if descending
+                else tuple_(key, Relation.id) > tuple_(value, last_id)
+            )
     order = [key.desc() if descending else key.asc()]
     if key is not Relation.id:
         order.append(Relation.id.desc() if descending else Relation.id.asc())
     chosen = session.execute(ids.order_by(*order).limit(limit + 1)).all()
     wanted = [row.id for row in chosen[:limit]]
-    rows = {row["id"]: dict(row) for row in session.execute(with_columns(select(Relation.id).where(Relation.id.in_(wanted)))).mappings()} if wanted else {}
+    rows = (
+        {
+            row["id"]: dict(row)
+            for row in session.execute(with_columns(select(Relation.id).where(Relation.id.in_(wanted)))).mappings()
+        }
+        if wanted
+        else {}
+    )
     items = [rows[i] for i in wanted]
     studies = study_of(session, (item["pmid"] for item in items))
     for item in items:
@@ -103,7 +166,9 @@ def relation_page(session: Session, f: RelationFilter, *, sort: str = "-id", lim
     return Page(items, next_cursor, sort, limit)
 
 
-def relation_rows(session: Session, f: RelationFilter | None = None, batch: int = 5000, *, as_tuples: bool = False) -> Iterator:
+def relation_rows(
+    session: Session, f: RelationFilter | None = None, batch: int = 5000, *, as_tuples: bool = False
+) -> Iterator:
     """Every claim the filter matches, in id order, streamed (server-side cursor on PostgreSQL):
     dicts, or with `as_tuples` plain tuples in RELATION_COLUMNS order (exports: no dict per row)."""
     f = f or RelationFilter()
@@ -111,7 +176,11 @@ def relation_rows(session: Session, f: RelationFilter | None = None, batch: int 
     walk = not f.pmid and walk_is_cheaper(session, resolved.taxon_ids, resolved.meshes, batch, resolved.study_values)
     query = with_columns(select(Relation.id).where(*resolved.conditions(seek=not walk)))
     # Core execution on the session's connection: no ORM result processing, ~2× the rows/s
-    result = session.connection().execution_options(stream_results=True, yield_per=batch).execute(query.order_by(Relation.id))
+    result = (
+        session.connection()
+        .execution_options(stream_results=True, yield_per=batch)
+        .execute(query.order_by(Relation.id))
+    )
     keys = list(result.keys())
     assert tuple(keys) == RELATION_COLUMNS, keys
     if as_tuples:
@@ -119,6 +188,8 @@ def relation_rows(session: Session, f: RelationFilter | None = None, batch: int 
         return
     for row in result:
         yield dict(zip(keys, row))
+
+
 def _write_cursor(sort: str, value, last_id: int) -> str:
     raw = json.dumps([sort, value, last_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

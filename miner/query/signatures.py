@@ -21,6 +21,7 @@ next); signatures are 1 for increased and 2 for decreased. The study columns (de
 body site, sequencing type, group sizes) come from the article's study facts in BugSigDB's words.
 Imports: `miner.store`, `miner.taxon_tree`, `miner.query.*`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,26 +39,90 @@ from miner.store.models import Article, Relation
 from miner.taxon_tree import TreeNode, taxon_tree
 
 SIGNATURE_COLUMNS = (
-    "signature", "pmid", "doi", "journal", "year", "condition", "mesh", "disorder_group", "host", "abundance_in_group_1",
-    "taxa", "ncbi_taxids", "ncbi_lineages", "metaphlan_names", "claims",
+    "signature",
+    "pmid",
+    "doi",
+    "journal",
+    "year",
+    "condition",
+    "mesh",
+    "disorder_group",
+    "host",
+    "abundance_in_group_1",
+    "taxa",
+    "ncbi_taxids",
+    "ncbi_lineages",
+    "metaphlan_names",
+    "claims",
 )
 HOSTS = {"human": "Homo sapiens", "animal": "animal model"}
 
 # The header of BugSigDB's full_dump.csv (waldronlab/BugSigDBExports, 2025-08-05 export)
 BUGSIGDB_COLUMNS = (
-    "BSDB ID", "Study", "Study design", "PMID", "DOI", "URL", "Authors list", "Title", "Journal", "Year", "Keywords",
-    "Experiment", "Location of subjects", "Host species", "Body site", "UBERON ID", "Condition", "EFO ID", "Group 0 name",
-    "Group 1 name", "Group 1 definition", "Group 0 sample size", "Group 1 sample size", "Antibiotics exclusion",
-    "Sequencing type", "16S variable region", "Sequencing platform", "Statistical test", "Significance threshold",
-    "MHT correction", "LDA Score above", "Matched on", "Confounders controlled for", "Pielou", "Shannon", "Chao1", "Simpson",
-    "Inverse Simpson", "Richness", "Signature page name", "Source", "Curated date", "Curator", "Revision editor",
-    "Description", "Abundance in Group 1", "MetaPhlAn taxon names", "NCBI Taxonomy IDs", "State", "Reviewer",
+    "BSDB ID",
+    "Study",
+    "Study design",
+    "PMID",
+    "DOI",
+    "URL",
+    "Authors list",
+    "Title",
+    "Journal",
+    "Year",
+    "Keywords",
+    "Experiment",
+    "Location of subjects",
+    "Host species",
+    "Body site",
+    "UBERON ID",
+    "Condition",
+    "EFO ID",
+    "Group 0 name",
+    "Group 1 name",
+    "Group 1 definition",
+    "Group 0 sample size",
+    "Group 1 sample size",
+    "Antibiotics exclusion",
+    "Sequencing type",
+    "16S variable region",
+    "Sequencing platform",
+    "Statistical test",
+    "Significance threshold",
+    "MHT correction",
+    "LDA Score above",
+    "Matched on",
+    "Confounders controlled for",
+    "Pielou",
+    "Shannon",
+    "Chao1",
+    "Simpson",
+    "Inverse Simpson",
+    "Richness",
+    "Signature page name",
+    "Source",
+    "Curated date",
+    "Curator",
+    "Revision editor",
+    "Description",
+    "Abundance in Group 1",
+    "MetaPhlAn taxon names",
+    "NCBI Taxonomy IDs",
+    "State",
+    "Reviewer",
 )
 MISSING = "NA"
 MEMBER_SEPARATOR = {"MetaPhlAn taxon names": ",", "NCBI Taxonomy IDs": ";"}  # as bugsigdbr splits them
 METAPHLAN_RANKS = {
-    "superkingdom": "k", "domain": "k", "kingdom": "k", "phylum": "p", "class": "c", "order": "o", "family": "f", "genus": "g",
-    "species": "s", "strain": "t",
+    "superkingdom": "k",
+    "domain": "k",
+    "kingdom": "k",
+    "phylum": "p",
+    "class": "c",
+    "order": "o",
+    "family": "f",
+    "genus": "g",
+    "species": "s",
+    "strain": "t",
 }
 SIGNATURE_NUMBER = {"increased": 1, "decreased": 2}
 UP_DOWN = {"increased": "UP", "decreased": "DOWN"}
@@ -89,8 +154,14 @@ def signature_rows(session: Session, f: RelationFilter | None = None) -> Iterato
         first, known = s.first, [m for m in s.members if m["taxid"] is not None]
         yield {
             "signature": f"{s.pmid}/{s.mesh}/{s.subject}/{UP_DOWN[s.direction]}",
-            "pmid": s.pmid, "doi": first["doi"], "journal": first["journal"], "year": first["year"],
-            "condition": first["disorder"], "mesh": s.mesh, "disorder_group": first["disorder_group"], "host": HOSTS.get(s.subject, s.subject),
+            "pmid": s.pmid,
+            "doi": first["doi"],
+            "journal": first["journal"],
+            "year": first["year"],
+            "condition": first["disorder"],
+            "mesh": s.mesh,
+            "disorder_group": first["disorder_group"],
+            "host": HOSTS.get(s.subject, s.subject),
             "abundance_in_group_1": s.direction,
             "taxa": [m["taxon"] for m in s.members],
             "ncbi_taxids": [m["taxid"] for m in known],
@@ -107,22 +178,39 @@ def bugsigdb_rows(session: Session, f: RelationFilter | None = None) -> Iterator
         first = s.first
         row = dict.fromkeys(BUGSIGDB_COLUMNS, MISSING)
         row.update(_study_columns(study))
-        row.update({
-            "BSDB ID": bsdb_id(s), "Study": f"Study {s.pmid}", "PMID": s.pmid, "DOI": first["doi"] or MISSING,
-            "URL": f"https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/", "Authors list": ", ".join(first["authors"] or ()) or MISSING,
-            "Title": first["title"] or MISSING, "Journal": first["journal"] or MISSING, "Year": first["year"] or MISSING,
-            "Experiment": f"Experiment {s.experiment}", "Host species": HOSTS.get(s.subject, s.subject),
-            "Condition": condition(s), "Group 0 name": GROUP_0, "Group 1 name": group_1(s),
-            "Signature page name": f"Signature {SIGNATURE_NUMBER[s.direction]}", "Source": _source(s.members),
-            "Curator": f"miner {first['pipeline_version']}", "Description": _description(s, len(lineages)),
-            "Abundance in Group 1": s.direction,
-            "MetaPhlAn taxon names": MEMBER_SEPARATOR["MetaPhlAn taxon names"].join(map(metaphlan_name, lineages)),
-            "NCBI Taxonomy IDs": MEMBER_SEPARATOR["NCBI Taxonomy IDs"].join("|".join(str(n.taxid) for _, n in path) for path in lineages),
-        })
+        row.update(
+            {
+                "BSDB ID": bsdb_id(s),
+                "Study": f"Study {s.pmid}",
+                "PMID": s.pmid,
+                "DOI": first["doi"] or MISSING,
+                "URL": f"https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/",
+                "Authors list": ", ".join(first["authors"] or ()) or MISSING,
+                "Title": first["title"] or MISSING,
+                "Journal": first["journal"] or MISSING,
+                "Year": first["year"] or MISSING,
+                "Experiment": f"Experiment {s.experiment}",
+                "Host species": HOSTS.get(s.subject, s.subject),
+                "Condition": condition(s),
+                "Group 0 name": GROUP_0,
+                "Group 1 name": group_1(s),
+                "Signature page name": f"Signature {SIGNATURE_NUMBER[s.direction]}",
+                "Source": _source(s.members),
+                "Curator": f"miner {first['pipeline_version']}",
+                "Description": _description(s, len(lineages)),
+                "Abundance in Group 1": s.direction,
+                "MetaPhlAn taxon names": MEMBER_SEPARATOR["MetaPhlAn taxon names"].join(map(metaphlan_name, lineages)),
+                "NCBI Taxonomy IDs": MEMBER_SEPARATOR["NCBI Taxonomy IDs"].join(
+                    "|".join(str(n.taxid) for _, n in path) for path in lineages
+                ),
+            }
+        )
         yield row
 
 
-def gmt_sets(session: Session, f: RelationFilter | None = None, ids: str = "ncbi") -> Iterator[tuple[str, str, list[str]]]:
+def gmt_sets(
+    session: Session, f: RelationFilter | None = None, ids: str = "ncbi"
+) -> Iterator[tuple[str, str, list[str]]]:
     """(name, description, members) per signature as bugsigdbr's writeGMT writes them (the
     description "NA"); members are NCBI taxids, MetaPhlAn names or taxon names (`ids`)."""
     if ids not in GMT_IDS:
@@ -154,7 +242,7 @@ def ranked_lineage(taxid: int | None) -> list[tuple[str, TreeNode]]:
 
 
 def metaphlan_name(path: Sequence[tuple[str, TreeNode]]) -> str:
-    """"k__Bacteria|p__Firmicutes|…|s__Faecalibacterium prausnitzii" (BugSigDB keeps spaces)."""
+    """ "k__Bacteria|p__Firmicutes|…|s__Faecalibacterium prausnitzii" (BugSigDB keeps spaces)."""
     return "|".join(f"{letter}__{_clean(node.name)}" for letter, node in path)
 
 
@@ -180,12 +268,21 @@ def _signatures(session: Session, f: RelationFilter | None, *, numbered: bool = 
     if numbered:
         experiments = _experiments(session, f)
         query = query.join(
-            experiments, and_(experiments.c.pmid == Relation.pmid, experiments.c.mesh == Relation.mesh, experiments.c.subject == Relation.subject)
+            experiments,
+            and_(
+                experiments.c.pmid == Relation.pmid,
+                experiments.c.mesh == Relation.mesh,
+                experiments.c.subject == Relation.subject,
+            ),
         ).add_columns(experiments.c.experiment, Article.title.label("title"), Article.authors.label("authors"))
-    query = query.order_by(Relation.pmid, Relation.mesh, Relation.subject, Relation.id).execution_options(stream_results=True, yield_per=2000)
+    query = query.order_by(Relation.pmid, Relation.mesh, Relation.subject, Relation.id).execution_options(
+        stream_results=True, yield_per=2000
+    )
     rows = (dict(row) for row in session.execute(query).mappings() if row["direction"] in SIGNATURE_NUMBER)
     for (pmid, mesh, subject), paired in groupby(rows, key=lambda r: (r["pmid"], r["mesh"], r["subject"])):
-        for direction, members in groupby(sorted(paired, key=lambda r: (r["direction"], r["taxon"])), key=lambda r: r["direction"]):
+        for direction, members in groupby(
+            sorted(paired, key=lambda r: (r["direction"], r["taxon"])), key=lambda r: r["direction"]
+        ):
             members = _unique_taxa(list(members))
             yield Signature(pmid, mesh, subject, direction, members[0].get("experiment", 0), members)
 
@@ -204,7 +301,9 @@ def _experiments(session: Session, f: RelationFilter):
     )
 
 
-def _ranked_signatures(session: Session, f: RelationFilter | None) -> Iterator[tuple[Signature, list[list[tuple[str, TreeNode]]]]]:
+def _ranked_signatures(
+    session: Session, f: RelationFilter | None
+) -> Iterator[tuple[Signature, list[list[tuple[str, TreeNode]]]]]:
     """Each signature with its members' ranked lineages, those without one left out; signatures
     left with no member are skipped (bugsigdbr drops empty signatures too)."""
     for s in _signatures(session, f, numbered=True):
@@ -215,13 +314,27 @@ def _ranked_signatures(session: Session, f: RelationFilter | None) -> Iterator[t
 
 # miner.study_facts values → BugSigDB's words for them
 BUGSIGDB_DESIGNS = {
-    "case-control": "case-control", "cohort": "prospective cohort", "cross-sectional": "cross-sectional observational, not case-control",
-    "RCT": "randomized controlled trial", "animal model": "laboratory experiment", "in vitro": "laboratory experiment",
-    "Mendelian randomization": "Mendelian randomization", "meta-analysis": "meta-analysis",
+    "case-control": "case-control",
+    "cohort": "prospective cohort",
+    "cross-sectional": "cross-sectional observational, not case-control",
+    "RCT": "randomized controlled trial",
+    "animal model": "laboratory experiment",
+    "in vitro": "laboratory experiment",
+    "Mendelian randomization": "Mendelian randomization",
+    "meta-analysis": "meta-analysis",
 }
 BUGSIGDB_SITES = {
-    "stool": "feces", "oral": "mouth", "nasal": "nasal cavity", "skin": "skin", "vaginal": "vagina", "intestinal mucosa": "intestinal mucosa",
-    "intestinal content": "intestinal content", "blood": "blood", "urine": "urine", "cerebrospinal fluid": "cerebrospinal fluid", "brain": "brain",
+    "stool": "feces",
+    "oral": "mouth",
+    "nasal": "nasal cavity",
+    "skin": "skin",
+    "vaginal": "vagina",
+    "intestinal mucosa": "intestinal mucosa",
+    "intestinal content": "intestinal content",
+    "blood": "blood",
+    "urine": "urine",
+    "cerebrospinal fluid": "cerebrospinal fluid",
+    "brain": "brain",
 }
 BUGSIGDB_SEQUENCING = {"16S rRNA": "16S", "shotgun metagenomics": "WMS", "qPCR": "PCR", "culture": "culture"}
 
@@ -238,11 +351,14 @@ def _study_columns(study: dict) -> dict:
         "Location of subjects": joined(study["countries"]),
         "Body site": joined(BUGSIGDB_SITES.get(site, site) for site in study["body_sites"]),
         "Sequencing type": joined(BUGSIGDB_SEQUENCING.get(method, method) for method in study["methods"]),
-        "Group 1 sample size": number(study["cases"]), "Group 0 sample size": number(study["controls"]),
+        "Group 1 sample size": number(study["cases"]),
+        "Group 0 sample size": number(study["controls"]),
     }
 
 
-def _with_studies(session: Session, items: Iterator[tuple[Signature, list]]) -> Iterator[tuple[tuple[Signature, list], dict]]:
+def _with_studies(
+    session: Session, items: Iterator[tuple[Signature, list]]
+) -> Iterator[tuple[tuple[Signature, list], dict]]:
     """Each (signature, lineages) with its article's study facts, read a chunk of signatures at a time."""
     while chunk := list(islice(items, CHUNK)):
         studies = study_of(session, (s.pmid for s, _ in chunk))

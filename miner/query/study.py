@@ -3,6 +3,7 @@ article's participant counts), read back for many PMIDs at once: for claim pages
 and exports.
 Imports: SQLAlchemy, `miner.store`, `miner.study_facts`.
 """
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -19,7 +20,16 @@ CHUNK = 500  # PMIDs per query
 
 
 def empty_study() -> dict:
-    return {"design": [], "host": [], "sample_size": None, "cases": None, "controls": None, "body_sites": [], "methods": [], "countries": []}
+    return {
+        "design": [],
+        "host": [],
+        "sample_size": None,
+        "cases": None,
+        "controls": None,
+        "body_sites": [],
+        "methods": [],
+        "countries": [],
+    }
 
 
 def study_of(session: Session, pmids: Iterable[str]) -> dict[str, dict]:
@@ -29,16 +39,20 @@ def study_of(session: Session, pmids: Iterable[str]) -> dict[str, dict]:
     wanted = list(dict.fromkeys(pmids))
     found: dict[str, dict] = {}
     for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start:start + CHUNK]
+        chunk = wanted[start : start + CHUNK]
         for pmid, size, cases, controls in session.execute(
             select(Article.pmid, Article.sample_size, Article.cases, Article.controls).where(Article.pmid.in_(chunk))
         ):
             found[pmid] = {**empty_study(), "sample_size": size, "cases": cases, "controls": controls}
-        for pmid, kind, value in session.execute(select(StudyFact.pmid, StudyFact.kind, StudyFact.value).where(StudyFact.pmid.in_(chunk))):
+        for pmid, kind, value in session.execute(
+            select(StudyFact.pmid, StudyFact.kind, StudyFact.value).where(StudyFact.pmid.in_(chunk))
+        ):
             if pmid in found and kind in FIELDS:
                 found[pmid][FIELDS[kind]].append(value)
     for study in found.values():
         for kind, order in _ORDER.items():
-            study[FIELDS[kind]].sort(key=lambda value, order=order: (order.index(value) if value in order else len(order), value))
+            study[FIELDS[kind]].sort(
+                key=lambda value, order=order: (order.index(value) if value in order else len(order), value)
+            )
         study["countries"].sort()
     return found

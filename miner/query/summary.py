@@ -2,6 +2,7 @@
 articles streamed for export, read through the curators' verdicts (`miner.store.claims`).
 Imports: SQLAlchemy, `miner.store`.
 """
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -14,8 +15,20 @@ from miner.store.claims import REJECTING, claim_facts, effective_direction, not_
 from miner.store.models import Article, Conflict, IngestRun, Relation, Verdict
 
 ARTICLE_COLUMNS = (
-    "pmid", "version", "title", "abstract", "journal", "year", "entrez_date", "doi", "language",
-    "publication_types", "mesh", "authors", "relations", "pipeline_version",
+    "pmid",
+    "version",
+    "title",
+    "abstract",
+    "journal",
+    "year",
+    "entrez_date",
+    "doi",
+    "language",
+    "publication_types",
+    "mesh",
+    "authors",
+    "relations",
+    "pipeline_version",
 )
 
 
@@ -24,7 +37,9 @@ def stats(session: Session) -> dict:
     and its indexes; the few judged claims are then moved (turned round) or taken out (rejected)."""
     extracted = dict(session.execute(select(Relation.direction, func.count()).group_by(Relation.direction)).all())
     by_direction = {d: extracted.get(d, 0) for d in DIRECTIONS}
-    judged = session.execute(select(Relation.direction, Verdict.verdict, effective_direction).join(Verdict, verdict_on_relation)).all()
+    judged = session.execute(
+        select(Relation.direction, Verdict.verdict, effective_direction).join(Verdict, verdict_on_relation)
+    ).all()
     for direction, verdict, reads_as in judged:
         if verdict in REJECTING or verdict == "wrong direction":
             by_direction[direction] -= 1
@@ -32,7 +47,11 @@ def stats(session: Session) -> dict:
             by_direction[reads_as] = by_direction.get(reads_as, 0) + 1
     kept = not_rejected()
     last_run = session.scalars(select(IngestRun).order_by(IngestRun.id.desc()).limit(1)).first()
-    by_status = dict(session.execute(select(Conflict.status, func.count()).where(Conflict.contradicted.is_(True)).group_by(Conflict.status)).all())
+    by_status = dict(
+        session.execute(
+            select(Conflict.status, func.count()).where(Conflict.contradicted.is_(True)).group_by(Conflict.status)
+        ).all()
+    )
     return {
         "articles": session.scalar(select(func.count()).select_from(Article)) or 0,
         "articles_with_relations": _distinct(session, Relation.pmid, kept),
@@ -44,7 +63,12 @@ def stats(session: Session) -> dict:
         "conflicts_by_status": by_status,
         "last_run": None
         if last_run is None
-        else {"id": last_run.id, "kind": last_run.kind, "status": last_run.status, "finished_at": last_run.finished_at.isoformat() if last_run.finished_at else None},
+        else {
+            "id": last_run.id,
+            "kind": last_run.kind,
+            "status": last_run.status,
+            "finished_at": last_run.finished_at.isoformat() if last_run.finished_at else None,
+        },
     }
 
 
@@ -90,10 +114,18 @@ def article_rows(session: Session, batch: int = 500) -> Iterator[dict]:
     )
     for article, relations in session.execute(query):
         yield {
-            "pmid": article.pmid, "version": article.version, "title": article.title, "abstract": article.abstract,
-            "journal": article.journal, "year": article.year,
+            "pmid": article.pmid,
+            "version": article.version,
+            "title": article.title,
+            "abstract": article.abstract,
+            "journal": article.journal,
+            "year": article.year,
             "entrez_date": article.entrez_date.isoformat() if article.entrez_date else None,
-            "doi": article.doi, "language": article.language, "publication_types": article.publication_types,
-            "mesh": [m["ui"] for m in article.mesh], "authors": article.authors, "relations": relations,
+            "doi": article.doi,
+            "language": article.language,
+            "publication_types": article.publication_types,
+            "mesh": [m["ui"] for m in article.mesh],
+            "authors": article.authors,
+            "relations": relations,
             "pipeline_version": article.pipeline_version,
         }

@@ -7,6 +7,7 @@ exports and the digest all start from `claims()`, so none can forget the verdict
 is the one condition for claims confident enough to count in conflicts and the digest.
 Imports: SQLAlchemy, `miner.store.models`.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, case, func, or_, select, true
@@ -65,25 +66,23 @@ def claim_facts(*, include_rejected: bool = False, include_retracted: bool = Tru
     relation_id, pmid, taxon_id, taxon, taxid, rank, mesh, disorder, disorder_group, subject,
     direction (read through the verdict), extracted_direction, verdict, confidence, is_review,
     year."""
-    query = (
-        select(
-            Relation.id.label("relation_id"),
-            Relation.pmid.label("pmid"),
-            Relation.taxon_id.label("taxon_id"),
-            Taxon.name.label("taxon"),
-            Taxon.taxid.label("taxid"),
-            Taxon.rank.label("rank"),
-            Relation.mesh.label("mesh"),
-            Disorder.name.label("disorder"),
-            Disorder.group.label("disorder_group"),
-            Relation.subject.label("subject"),
-            effective_direction.label("direction"),
-            Relation.direction.label("extracted_direction"),
-            Verdict.verdict.label("verdict"),
-            Relation.confidence.label("confidence"),
-            Article.is_review.label("is_review"),
-            Article.year.label("year"),
-        )
+    query = select(
+        Relation.id.label("relation_id"),
+        Relation.pmid.label("pmid"),
+        Relation.taxon_id.label("taxon_id"),
+        Taxon.name.label("taxon"),
+        Taxon.taxid.label("taxid"),
+        Taxon.rank.label("rank"),
+        Relation.mesh.label("mesh"),
+        Disorder.name.label("disorder"),
+        Disorder.group.label("disorder_group"),
+        Relation.subject.label("subject"),
+        effective_direction.label("direction"),
+        Relation.direction.label("extracted_direction"),
+        Verdict.verdict.label("verdict"),
+        Relation.confidence.label("confidence"),
+        Article.is_review.label("is_review"),
+        Article.year.label("year"),
     )
     return joined_claims(query, include_rejected=include_rejected, include_retracted=include_retracted)
 
@@ -107,4 +106,6 @@ def joined_claims(query: Select, *, include_rejected: bool = True, include_retra
 
 def not_rejected():
     """SQL over Relation alone: the claim has no rejecting verdict (a subquery of the few that do)."""
-    return Relation.id.not_in(select(Relation.id).join(Verdict, verdict_on_relation).where(Verdict.verdict.in_(REJECTING)))
+    return Relation.id.not_in(
+        select(Relation.id).join(Verdict, verdict_on_relation).where(Verdict.verdict.in_(REJECTING))
+    )

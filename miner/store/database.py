@@ -5,6 +5,7 @@ the head revision by itself; an older schema asks for `miner db upgrade` instead
 silently. SQLite gets foreign keys and WAL; PostgreSQL is reached through psycopg 3.
 Imports: SQLAlchemy, Alembic, `miner.errors`, `miner.resources`.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -10,6 +10,7 @@ release could not be written (a full disk), so a long-lived process (the schedul
 for its own earlier run.
 Imports: stdlib, SQLAlchemy, `miner.errors`, `miner.store.database`, `miner.store.models`.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,7 +36,9 @@ def new_holder(unique: bool = False) -> str:
     return f"{holder}:{uuid.uuid4().hex[:8]}" if unique else holder
 
 
-def acquire(database: Database, name: str, holder: str, stale_seconds: float, what: str, now: datetime | None = None) -> None:
+def acquire(
+    database: Database, name: str, holder: str, stale_seconds: float, what: str, now: datetime | None = None
+) -> None:
     """Take lock `name` for `holder`, or raise Busy ("another {what} (holder, …) is running …")."""
     now = now or utcnow()
     try:
@@ -58,7 +61,11 @@ def acquire(database: Database, name: str, holder: str, stale_seconds: float, wh
 
 def beat(session: Session, name: str, holder: str) -> None:
     """Record a sign of life inside the caller's transaction."""
-    session.execute(update(SchedulerLock).where(SchedulerLock.name == name, SchedulerLock.holder == holder).values(heartbeat_at=utcnow()))
+    session.execute(
+        update(SchedulerLock)
+        .where(SchedulerLock.name == name, SchedulerLock.holder == holder)
+        .values(heartbeat_at=utcnow())
+    )
 
 
 def refresh(database: Database, name: str, holder: str) -> None:

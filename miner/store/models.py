@@ -4,6 +4,7 @@ The schema itself is created by the Alembic migrations in `db/versions/`; these 
 match them (a test compares the two). Timestamps are timezone-aware UTC.
 Imports: SQLAlchemy and stdlib only.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

@@ -7,6 +7,7 @@ study facts come with the record (ingest computes them beside the relations); `i
 facts' (their review design is `miner.reviews`'s decision).
 Imports: SQLAlchemy, `miner.records`, `miner.study_facts`, `miner.store.models`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -134,10 +135,13 @@ def article_record(row: Article) -> records.Article:
     """The plain record back from a stored row (for re-extraction and exports)."""
     section_fields = {f.name for f in dataclasses.fields(records.Section)}
     sections = tuple(
-        records.Section(**{k: _tuples(v) for k, v in section.items() if k in section_fields}) for section in row.sections
+        records.Section(**{k: _tuples(v) for k, v in section.items() if k in section_fields})
+        for section in row.sections
     )
     mesh = tuple(
-        records.MeshHeading(ui=m["ui"], name=m["name"], major=m.get("major", False), qualifiers=tuple(m.get("qualifiers", ())))
+        records.MeshHeading(
+            ui=m["ui"], name=m["name"], major=m.get("major", False), qualifiers=tuple(m.get("qualifiers", ()))
+        )
         for m in row.mesh
     )
     return records.Article(
@@ -163,7 +167,9 @@ def _tuples(value):
     return value
 
 
-def _fill_article(row: Article, article: records.Article, digest: str, pipeline_version: str, source: str, facts: StudyFacts) -> None:
+def _fill_article(
+    row: Article, article: records.Article, digest: str, pipeline_version: str, source: str, facts: StudyFacts
+) -> None:
     row.version = article.version
     row.title = article.title
     row.title_italics = [list(span) for span in article.title_italics]
@@ -190,13 +196,20 @@ def _unique_findings(relations: Iterable[records.Relation], taxon_ids: dict[str,
     """One relation per (taxon, disorder, direction, subject): the most confident one."""
     best: dict[tuple, records.Relation] = {}
     for relation in relations:
-        key = (taxon_ids[taxon_key(relation.taxid, relation.taxon)], relation.mesh, relation.direction, relation.subject)
+        key = (
+            taxon_ids[taxon_key(relation.taxid, relation.taxon)],
+            relation.mesh,
+            relation.direction,
+            relation.subject,
+        )
         if key not in best or relation.confidence > best[key].confidence:
             best[key] = relation
     return list(best.values())
 
 
-def _relation_row(relation: records.Relation, taxon_ids: dict[str, int], pipeline_version: str, year: int | None) -> Relation:
+def _relation_row(
+    relation: records.Relation, taxon_ids: dict[str, int], pipeline_version: str, year: int | None
+) -> Relation:
     return Relation(
         year=year or 0,
         pmid=relation.pmid,

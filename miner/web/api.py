@@ -13,6 +13,7 @@ however many rows match.
 Imports: FastAPI, pydantic, `miner.conflicts`, `miner.exports`, `miner.query`, `miner.web.deps`,
 `miner.web.params`, `miner.web.schemas`.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,19 @@ from miner.conflicts import count_conflicts, find_conflicts
 from miner.errors import InvalidValue
 from miner.exports import MEDIA_TYPES, SIGNATURE_MEDIA_TYPES, commented_csv, formatted, gmt_lines
 from miner.query import (
-    RELATION_COLUMNS, SIGNATURE_COLUMNS, RelationFilter, article_detail, disorder_detail, disorders, pairs, relation_page,
-    relation_rows, signature_rows, stats, suggest, taxon_detail,
+    RELATION_COLUMNS,
+    SIGNATURE_COLUMNS,
+    RelationFilter,
+    article_detail,
+    disorder_detail,
+    disorders,
+    pairs,
+    relation_page,
+    relation_rows,
+    signature_rows,
+    stats,
+    suggest,
+    taxon_detail,
 )
 from miner.query.filters import conditions
 from miner.query.names import one_taxid
@@ -41,6 +53,7 @@ from miner.web import schemas
 from miner.web.deps import DB_SESSION
 from miner.web.params import Evidence, Offset, Text, bounded, pair_options, relation_filter
 
+
 def known_parameters(request: Request) -> None:
     """An unknown query parameter is a 400 naming it and the ones the endpoint takes: a typo
     (`disorders=` for `disorder=`) must not silently answer for everything."""
@@ -48,7 +61,9 @@ def known_parameters(request: Request) -> None:
     allowed = _query_names(route) if isinstance(route, APIRoute) else set()
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
-        raise InvalidValue(f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; this endpoint takes {', '.join(sorted(allowed)) or 'none'}")
+        raise InvalidValue(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; this endpoint takes {', '.join(sorted(allowed)) or 'none'}"
+        )
 
 
 _QUERY_NAMES: dict[str, frozenset[str]] = {}
@@ -78,7 +93,9 @@ ConflictPage = bounded(1, 1000)
 class ErrorDetail(BaseModel):
     status: int
     message: str
-    did_you_mean: list[str] | None = Field(None, description="For an unknown name: names that exist and are spelled alike.")
+    did_you_mean: list[str] | None = Field(
+        None, description="For an unknown name: names that exist and are spelled alike."
+    )
 
 
 class ErrorBody(BaseModel):
@@ -92,14 +109,20 @@ def error_json(status: int, message: str, candidates: list[str] | None = None) -
     return JSONResponse(ErrorBody(error=detail).model_dump(exclude_none=True), status_code=status)
 
 
-BAD = {400: {"model": ErrorBody, "description": "A parameter of the wrong type, out of range, or that cannot mean anything."}}
+BAD = {
+    400: {
+        "model": ErrorBody,
+        "description": "A parameter of the wrong type, out of range, or that cannot mean anything.",
+    }
+}
 UNKNOWN = {404: {"model": ErrorBody, "description": "An unknown taxon, taxid, disorder descriptor or article."}}
 EXPORTED = {
     200: {
         "description": "The rows, streamed: CSV with a header line (`format=csv`) or one JSON object a line (`format=jsonl`).",
         "content": {MEDIA_TYPES[fmt].split(";")[0]: {"schema": {"type": "string"}} for fmt in MEDIA_TYPES},
     },
-    **BAD, **UNKNOWN,
+    **BAD,
+    **UNKNOWN,
 }
 SIGNATURES_EXPORTED = {
     **EXPORTED,
@@ -134,11 +157,16 @@ def _json(payload) -> JSONResponse:
     return JSONResponse(payload)
 
 
-@router.get("/relations", response_model=schemas.ClaimPage, summary="Claims with their evidence", responses={**BAD, **UNKNOWN})
+@router.get(
+    "/relations", response_model=schemas.ClaimPage, summary="Claims with their evidence", responses={**BAD, **UNKNOWN}
+)
 def relations_endpoint(
     request: Request,
     f: RelationFilter = Depends(relation_filter),
-    sort: Annotated[Literal[tuple(SORTS)], Query(description="-id (most recently stored first), id, -year, year, -confidence, confidence.")] = "-id",
+    sort: Annotated[
+        Literal[tuple(SORTS)],
+        Query(description="-id (most recently stored first), id, -year, year, -confidence, confidence."),
+    ] = "-id",
     limit: ClaimPage = 50,
     cursor: Annotated[Text | None, Query(description="`next_cursor` of the previous page.")] = None,
     session: Session = DB_SESSION,
@@ -148,16 +176,27 @@ def relations_endpoint(
     PMID, journal, year, DOI and verdict. Page with `cursor`: pages never skip or repeat claims,
     even while new ones are stored."""
     page = relation_page(session, f, sort=sort, limit=limit, cursor=cursor)
-    response = _json({"items": page.items, "next_cursor": page.next_cursor, "limit": limit, "sort": sort, "filter": f.__dict__})
+    response = _json(
+        {"items": page.items, "next_cursor": page.next_cursor, "limit": limit, "sort": sort, "filter": f.__dict__}
+    )
     if page.next_cursor:
         response.headers["Link"] = f'<{request.url.include_query_params(cursor=page.next_cursor)}>; rel="next"'
     return response
 
 
-PairSort = Annotated[Literal[tuple(PAIR_SORTS)], Query(description="; ".join(f"`{name}`: {what}" for name, what in PAIR_SORTS.items()) + ".")]
+PairSort = Annotated[
+    Literal[tuple(PAIR_SORTS)],
+    Query(description="; ".join(f"`{name}`: {what}" for name, what in PAIR_SORTS.items()) + "."),
+]
 
 
-@router.get("/pairs", response_model=schemas.PairPage, summary="Consensus per taxon–disorder pair", description=CONSENSUS, responses={**BAD, **UNKNOWN})
+@router.get(
+    "/pairs",
+    response_model=schemas.PairPage,
+    summary="Consensus per taxon–disorder pair",
+    description=CONSENSUS,
+    responses={**BAD, **UNKNOWN},
+)
 def pairs_endpoint(
     f: RelationFilter = Depends(relation_filter),
     options: PairOptions = Depends(pair_options),
@@ -167,16 +206,34 @@ def pairs_endpoint(
     session: Session = DB_SESSION,
 ):
     found = pairs(session, f, sort=sort, limit=limit, offset=offset, options=options)
-    return _json({
-        "items": found, "limit": limit, "offset": offset, "sort": sort, "evidence": options.evidence, "min_papers": options.min_papers,
-        "roll_up": options.roll_up, "consensus": CONSENSUS, "filter": f.__dict__,
-    })
+    return _json(
+        {
+            "items": found,
+            "limit": limit,
+            "offset": offset,
+            "sort": sort,
+            "evidence": options.evidence,
+            "min_papers": options.min_papers,
+            "roll_up": options.roll_up,
+            "consensus": CONSENSUS,
+            "filter": f.__dict__,
+        }
+    )
 
 
-@router.get("/taxa/{taxon}", response_model=schemas.TaxonDetail, summary="A taxon by NCBI taxid or any name: lineage, names, findings by disorder", responses={**BAD, **UNKNOWN})
+@router.get(
+    "/taxa/{taxon}",
+    response_model=schemas.TaxonDetail,
+    summary="A taxon by NCBI taxid or any name: lineage, names, findings by disorder",
+    responses={**BAD, **UNKNOWN},
+)
 def taxon_endpoint(
-    taxon: Annotated[Text, Path(description="An NCBI taxid (853) or any name or synonym of the taxon (Faecalibacterium, Bacillota).")],
-    include_descendants: Annotated[bool, Query(description="Count the descendants' findings with the taxon's own.")] = False,
+    taxon: Annotated[
+        Text, Path(description="An NCBI taxid (853) or any name or synonym of the taxon (Faecalibacterium, Bacillota).")
+    ],
+    include_descendants: Annotated[
+        bool, Query(description="Count the descendants' findings with the taxon's own.")
+    ] = False,
     evidence: Evidence = "primary",
     session: Session = DB_SESSION,
 ):
@@ -186,13 +243,28 @@ def taxon_endpoint(
 Subject = Annotated[Literal["human", "animal"], Query(description="Human or animal findings (kept apart).")]
 
 
-@router.get("/profile", response_model=schemas.Profile, summary="Taxon × disorder matrix of consensus (the transdiagnostic view)", responses={**BAD, **UNKNOWN})
+@router.get(
+    "/profile",
+    response_model=schemas.Profile,
+    summary="Taxon × disorder matrix of consensus (the transdiagnostic view)",
+    responses={**BAD, **UNKNOWN},
+)
 def profile_endpoint(
-    disorders: Annotated[Text, Query(description="Disorder groups or any disorder names, comma-separated (depression,bipolar,schizophrenia,anxiety).")],
-    taxa: Annotated[Text | None, Query(description="Taxon names or taxids, comma-separated; default: the taxa with the most papers.")] = None,
+    disorders: Annotated[
+        Text,
+        Query(
+            description="Disorder groups or any disorder names, comma-separated (depression,bipolar,schizophrenia,anxiety)."
+        ),
+    ],
+    taxa: Annotated[
+        Text | None,
+        Query(description="Taxon names or taxids, comma-separated; default: the taxa with the most papers."),
+    ] = None,
     subject: Subject = "human",
     options: PairOptions = Depends(pair_options),
-    sort: Annotated[Literal[tuple(PROFILE_SORTS)], Query(description="; ".join(f"`{k}`: {v}" for k, v in PROFILE_SORTS.items()))] = "agreement",
+    sort: Annotated[
+        Literal[tuple(PROFILE_SORTS)], Query(description="; ".join(f"`{k}`: {v}" for k, v in PROFILE_SORTS.items()))
+    ] = "agreement",
     limit: PairPage = 50,
     session: Session = DB_SESSION,
 ):
@@ -201,10 +273,17 @@ def profile_endpoint(
     return _json(profile(session, disorders, taxa=taxa, subject=subject, options=options, sort=sort, limit=limit))
 
 
-@router.get("/shared", response_model=schemas.Shared, summary="Taxa that move the same way in at least k of the disorders", responses={**BAD, **UNKNOWN})
+@router.get(
+    "/shared",
+    response_model=schemas.Shared,
+    summary="Taxa that move the same way in at least k of the disorders",
+    responses={**BAD, **UNKNOWN},
+)
 def shared_endpoint(
     disorders: Annotated[Text, Query(description="Two or more disorder groups or names, comma-separated.")],
-    k: Annotated[bounded(2, 50) | None, Query(description="In how many of them the consensus must agree (default: all).")] = None,
+    k: Annotated[
+        bounded(2, 50) | None, Query(description="In how many of them the consensus must agree (default: all).")
+    ] = None,
     subject: Subject = "human",
     options: PairOptions = Depends(pair_options),
     limit: PairPage = 100,
@@ -215,22 +294,39 @@ def shared_endpoint(
     return _json(shared(session, disorders, k=k, subject=subject, options=options, limit=limit))
 
 
-@router.get("/disorders", response_model=schemas.Disorders, summary="Every disorder descriptor with its group and counts")
+@router.get(
+    "/disorders", response_model=schemas.Disorders, summary="Every disorder descriptor with its group and counts"
+)
 def disorders_endpoint(session: Session = DB_SESSION):
     return _json({"items": disorders(session)})
 
 
-@router.get("/disorders/{mesh}", response_model=schemas.DisorderDetail, summary="A disorder: terms, taxa most reported up and down", responses={**BAD, **UNKNOWN})
+@router.get(
+    "/disorders/{mesh}",
+    response_model=schemas.DisorderDetail,
+    summary="A disorder: terms, taxa most reported up and down",
+    responses={**BAD, **UNKNOWN},
+)
 def disorder_endpoint(mesh: Text, session: Session = DB_SESSION):
     return _json(disorder_detail(session, mesh))
 
 
-@router.get("/articles/{pmid}", response_model=schemas.ArticleDetail, summary="An article and every claim extracted from it", responses={**BAD, **UNKNOWN})
+@router.get(
+    "/articles/{pmid}",
+    response_model=schemas.ArticleDetail,
+    summary="An article and every claim extracted from it",
+    responses={**BAD, **UNKNOWN},
+)
 def article_endpoint(pmid: Text, session: Session = DB_SESSION):
     return _json(article_detail(session, pmid))
 
 
-@router.get("/conflicts", response_model=schemas.Conflicts, summary="Conflicting findings, most evidence first", responses={**BAD, **UNKNOWN})
+@router.get(
+    "/conflicts",
+    response_model=schemas.Conflicts,
+    summary="Conflicting findings, most evidence first",
+    responses={**BAD, **UNKNOWN},
+)
 def conflicts_endpoint(
     status: Literal["open", "confirmed", "resolved", "dismissed"] | None = None,
     disorder: Annotated[Text | None, Query(description="A disorder group, MeSH descriptor or disorder name.")] = None,
@@ -251,7 +347,12 @@ def stats_endpoint(session: Session = DB_SESSION):
     return _json(stats(session))
 
 
-@router.get("/suggest", response_model=schemas.Suggestions, summary="Taxa and disorders whose names contain the text (for search boxes)", responses=BAD)
+@router.get(
+    "/suggest",
+    response_model=schemas.Suggestions,
+    summary="Taxa and disorders whose names contain the text (for search boxes)",
+    responses=BAD,
+)
 def suggest_endpoint(q: Annotated[Text, Query(min_length=1, max_length=100)], session: Session = DB_SESSION):
     return _json(suggest(session, q))
 
@@ -259,20 +360,44 @@ def suggest_endpoint(q: Annotated[Text, Query(min_length=1, max_length=100)], se
 Format = Annotated[Literal["csv", "jsonl"], Query(description="csv (text/csv) or jsonl (application/x-ndjson).")]
 
 
-@router.get("/export/relations", summary="Every matching claim, streamed as CSV or JSON Lines", response_class=StreamingResponse, responses=EXPORTED)
-def export_relations(request: Request, f: RelationFilter = Depends(relation_filter), format: Format = "csv", session: Session = DB_SESSION):
+@router.get(
+    "/export/relations",
+    summary="Every matching claim, streamed as CSV or JSON Lines",
+    response_class=StreamingResponse,
+    responses=EXPORTED,
+)
+def export_relations(
+    request: Request,
+    f: RelationFilter = Depends(relation_filter),
+    format: Format = "csv",
+    session: Session = DB_SESSION,
+):
     conditions(session, f)  # a bad filter fails here, as a 400, before the stream starts
-    return _stream(request, lambda s: relation_rows(s, f, as_tuples=True), RELATION_COLUMNS, format, f"miner-relations-{_slug(f)}")
+    return _stream(
+        request, lambda s: relation_rows(s, f, as_tuples=True), RELATION_COLUMNS, format, f"miner-relations-{_slug(f)}"
+    )
 
 
-@router.get("/export/signatures", summary="Signatures, streamed as CSV, JSON Lines, BugSigDB CSV or GMT", response_class=StreamingResponse, responses=SIGNATURES_EXPORTED)
+@router.get(
+    "/export/signatures",
+    summary="Signatures, streamed as CSV, JSON Lines, BugSigDB CSV or GMT",
+    response_class=StreamingResponse,
+    responses=SIGNATURES_EXPORTED,
+)
 def export_signatures(
-    request: Request, f: RelationFilter = Depends(relation_filter),
-    format: Annotated[Literal["csv", "jsonl", "bugsigdb", "gmt"], Query(
-        description="csv (text/csv), jsonl (application/x-ndjson), bugsigdb (text/csv: BugSigDB's full_dump.csv, read by "
-                    "bugsigdbr's importBugSigDB/getSignatures) or gmt (text/plain: as bugsigdbr's writeGMT writes)."
-    )] = "csv",
-    gmt_ids: Annotated[Literal["ncbi", "metaphlan", "taxname"], Query(description="GMT members: NCBI taxids, MetaPhlAn names or taxon names.")] = "ncbi",
+    request: Request,
+    f: RelationFilter = Depends(relation_filter),
+    format: Annotated[
+        Literal["csv", "jsonl", "bugsigdb", "gmt"],
+        Query(
+            description="csv (text/csv), jsonl (application/x-ndjson), bugsigdb (text/csv: BugSigDB's full_dump.csv, read by "
+            "bugsigdbr's importBugSigDB/getSignatures) or gmt (text/plain: as bugsigdbr's writeGMT writes)."
+        ),
+    ] = "csv",
+    gmt_ids: Annotated[
+        Literal["ncbi", "metaphlan", "taxname"],
+        Query(description="GMT members: NCBI taxids, MetaPhlAn names or taxon names."),
+    ] = "ncbi",
     session: Session = DB_SESSION,
 ):
     """One signature per (PMID, MeSH descriptor, subject, direction): the taxa reported increased,
@@ -281,25 +406,50 @@ def export_signatures(
     (`k__…|p__…|…|g__…` and the matching taxids). gmt: `name<TAB>NA<TAB>member…` a signature."""
     conditions(session, f)
     if format in ("csv", "jsonl"):
-        return _stream(request, lambda s: signature_rows(s, f), SIGNATURE_COLUMNS, format, f"miner-signatures-{_slug(f)}")
+        return _stream(
+            request, lambda s: signature_rows(s, f), SIGNATURE_COLUMNS, format, f"miner-signatures-{_slug(f)}"
+        )
     database = request.app.state.database
     comment = bugsigdb_comment(f)
 
     def chunks() -> Iterator[str]:
         with database.session() as s:
-            yield from gmt_lines(gmt_sets(s, f, gmt_ids)) if format == "gmt" else commented_csv(bugsigdb_rows(s, f), BUGSIGDB_COLUMNS, comment)
+            yield from (
+                gmt_lines(gmt_sets(s, f, gmt_ids))
+                if format == "gmt"
+                else commented_csv(bugsigdb_rows(s, f), BUGSIGDB_COLUMNS, comment)
+            )
 
-    name = f"miner-signatures-{_slug(f)}-{gmt_ids}.gmt" if format == "gmt" else f"miner-signatures-{_slug(f)}-bugsigdb.csv"
-    return StreamingResponse(chunks(), media_type=SIGNATURE_MEDIA_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    name = (
+        f"miner-signatures-{_slug(f)}-{gmt_ids}.gmt" if format == "gmt" else f"miner-signatures-{_slug(f)}-bugsigdb.csv"
+    )
+    return StreamingResponse(
+        chunks(),
+        media_type=SIGNATURE_MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
-@router.get("/export/pairs", summary="Every matching pair's consensus as CSV or JSON Lines", description=CONSENSUS, response_class=StreamingResponse, responses=EXPORTED)
-def export_pairs(request: Request, f: RelationFilter = Depends(relation_filter), format: Format = "csv", session: Session = DB_SESSION):
+@router.get(
+    "/export/pairs",
+    summary="Every matching pair's consensus as CSV or JSON Lines",
+    description=CONSENSUS,
+    response_class=StreamingResponse,
+    responses=EXPORTED,
+)
+def export_pairs(
+    request: Request,
+    f: RelationFilter = Depends(relation_filter),
+    format: Format = "csv",
+    session: Session = DB_SESSION,
+):
     conditions(session, f)
     return _stream(request, lambda s: iter(pairs(s, f, limit=None)), PAIR_COLUMNS, format, f"miner-pairs-{_slug(f)}")
 
 
-def _stream(request: Request, rows: Callable[[Session], Iterator[dict]], columns, fmt: str, name: str) -> StreamingResponse:
+def _stream(
+    request: Request, rows: Callable[[Session], Iterator[dict]], columns, fmt: str, name: str
+) -> StreamingResponse:
     database = request.app.state.database
 
     def chunks() -> Iterator[str]:

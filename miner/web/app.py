@@ -7,6 +7,7 @@ process (a warning says so). Responses to a logged-in session, and the login pag
 `Cache-Control: no-store`.
 Imports: FastAPI/Starlette, SQLAlchemy (its DataError), `miner.config`, `miner.errors`, `miner.store`, `miner.web.*`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +43,7 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
         version=__version__,
         description=(
             "Taxon–disorder–direction claims extracted from gut–brain PubMed abstracts, each with its evidence sentence and PMID, read through curators' verdicts. "
-            "An empty query value (`?taxon=`) is the same as leaving the parameter out. Errors are `{\"error\": {\"status\", \"message\"}}`: "
+            'An empty query value (`?taxon=`) is the same as leaving the parameter out. Errors are `{"error": {"status", "message"}}`: '
             "400 for a parameter of the wrong type, out of range or meaningless, 404 for an unknown taxon, disorder or article."
         ),
         docs_url=None,
@@ -73,7 +74,11 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
     app.include_router(api.router)
     api.describe(app)
     app.add_api_route("/docs", _docs, include_in_schema=False)
-    app.add_api_route("/favicon.ico", lambda: FileResponse(DOCS_ASSETS / "favicon.png", media_type="image/png"), include_in_schema=False)
+    app.add_api_route(
+        "/favicon.ico",
+        lambda: FileResponse(DOCS_ASSETS / "favicon.png", media_type="image/png"),
+        include_in_schema=False,
+    )
     app.add_exception_handler(MinerError, _miner_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

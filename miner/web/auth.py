@@ -19,6 +19,7 @@ random one is made for the process, with a warning.
 Imports: FastAPI, stdlib, `miner.accounts`, `miner.errors`, `miner.store`, `miner.web.deps`,
 `miner.web.rendering`.
 """
+
 from __future__ import annotations
 
 import math
@@ -108,7 +109,9 @@ class LoginGuard:
     """The throttle of one server process: backoff per user name and per client address, and a
     bound on the passwords checked at once (`in_flight` now, `peak` the most there ever were)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_hashes: int = MAX_HASHES, hash_wait: float = HASH_WAIT):
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_hashes: int = MAX_HASHES, hash_wait: float = HASH_WAIT
+    ):
         self.accounts = Backoff(ACCOUNT_FREE_TRIES, clock)
         self.clients = Backoff(CLIENT_FREE_TRIES, clock)
         self.hash_wait = hash_wait
@@ -203,7 +206,9 @@ def login(
         return _throttled(request, form, wait)
     with guard.hashing() as ready:
         if not ready:
-            return _login_page(request, form, "Too many logins are being checked at once: try again in a moment.", 503, retry_after=1)
+            return _login_page(
+                request, form, "Too many logins are being checked at once: try again in a moment.", 503, retry_after=1
+            )
         if wait := guard.wait(name, client):  # tries that ran meanwhile may have failed
             return _throttled(request, form, wait)
         user = authenticate(session, name, password)

@@ -6,6 +6,7 @@ Reading needs no account; every POST needs a curator and the session's CSRF toke
 JavaScript.
 Imports: FastAPI, `miner.conflicts`, `miner.curation`, `miner.store`, `miner.web.*`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,24 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from miner.conflicts import STATUSES, conflict_claims, count_conflicts, disorder_groups_with_conflicts, find_conflicts, get_conflict, related_claims
-from miner.curation import audit_log, claim_target, give_verdict, history, set_conflict_status, verdicts_for, withdraw_verdict
+from miner.conflicts import (
+    STATUSES,
+    conflict_claims,
+    count_conflicts,
+    disorder_groups_with_conflicts,
+    find_conflicts,
+    get_conflict,
+    related_claims,
+)
+from miner.curation import (
+    audit_log,
+    claim_target,
+    give_verdict,
+    history,
+    set_conflict_status,
+    verdicts_for,
+    withdraw_verdict,
+)
 from miner.records import DIRECTIONS
 from miner.store.claims import REJECTING, VERDICTS
 from miner.store.models import Article, Disorder, Relation, Taxon, User, Verdict
@@ -54,19 +71,32 @@ def conflict_queue(
 ):
     if status not in QUEUES:
         raise HTTPException(400, f"no queue {status!r}; use one of {', '.join(QUEUES)}")
-    chosen = {"status": status if status in STATUSES else None, "disorder": disorder or None, "include_resolved": status != "unresolved"}
+    chosen = {
+        "status": status if status in STATUSES else None,
+        "disorder": disorder or None,
+        "include_resolved": status != "unresolved",
+    }
     page = max(page, 1)
     conflicts = find_conflicts(session, **chosen, limit=QUEUE_PAGE, offset=(page - 1) * QUEUE_PAGE)
     total = count_conflicts(session, **chosen)
     context = {
-        "conflicts": conflicts, "status": status, "disorder": disorder, "queues": QUEUES, "groups": disorder_groups_with_conflicts(session),
-        "total": total, "page": page, "pages": max(1, -(-total // QUEUE_PAGE)), "first": (page - 1) * QUEUE_PAGE + 1,
+        "conflicts": conflicts,
+        "status": status,
+        "disorder": disorder,
+        "queues": QUEUES,
+        "groups": disorder_groups_with_conflicts(session),
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // QUEUE_PAGE)),
+        "first": (page - 1) * QUEUE_PAGE + 1,
     }
     return render(request, "conflicts.html", context)
 
 
 @router.get("/conflicts/{conflict_id}")
-def conflict_page(request: Request, conflict_id: Id, session: Session = DB_SESSION, user: User | None = Depends(current_user)):
+def conflict_page(
+    request: Request, conflict_id: Id, session: Session = DB_SESSION, user: User | None = Depends(current_user)
+):
     conflict = get_conflict(session, conflict_id)
     rows = conflict_claims(session, conflict)
     verdicts = verdicts_for(session, [row[0] for row in rows])
@@ -141,4 +171,6 @@ def audit_page(
     user: User = Depends(require_user),
 ):
     events = audit_log(session, actor=actor or None, action=action or None, before_id=before, limit=100)
-    return render(request, "audit.html", {"events": events, "actor": actor, "action": action, "more": len(events) == 100})
+    return render(
+        request, "audit.html", {"events": events, "actor": actor, "action": action, "more": len(events) == 100}
+    )

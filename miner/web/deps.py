@@ -9,6 +9,7 @@ these take effect at once. Anonymous visitors may read; writes need the curator 
 by browsers or proxies (`Cache-Control: no-store`).
 Imports: FastAPI/Starlette, `miner.accounts`, `miner.store`.
 """
+
 from __future__ import annotations
 
 import secrets

@@ -2,6 +2,7 @@
 (its chart beside it), and the Atom feed at /digest/feed.xml. Anyone may read them.
 Imports: FastAPI, SQLAlchemy, `miner.digest`, `miner.store`, `miner.web.*`.
 """
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -23,7 +24,11 @@ DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; fra
 @router.get("/digest")
 @router.get("/digest/")
 def digest_index(request: Request, session: Session = DB_SESSION, user: User | None = Depends(current_user)):
-    issues = session.execute(select(DigestIssue.week, DigestIssue.title, DigestIssue.summary, DigestIssue.generated_at).order_by(DigestIssue.week.desc())).all()
+    issues = session.execute(
+        select(DigestIssue.week, DigestIssue.title, DigestIssue.summary, DigestIssue.generated_at).order_by(
+            DigestIssue.week.desc()
+        )
+    ).all()
     return render(request, "digests.html", {"issues": issues})
 
 

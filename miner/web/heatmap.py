@@ -5,6 +5,7 @@ its tooltip (<title>) gives the counts. No script: the page is readable as deliv
 Every text placed in the SVG is escaped here.
 Imports: stdlib, markupsafe.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -39,18 +40,23 @@ def cell_colour(score: float | None, papers: int) -> str:
 def heat_map(rows: list[dict], groups: list[str], claims_url: Callable[[dict, str], str]) -> Markup:
     """The SVG of a `miner.query.profile.profile` answer's rows over `groups`; `claims_url(row,
     group)` is where a cell links."""
-    left = max([NAME_WIDTH] + [round(CHARACTER_WIDTH * (len(row["taxon"]) + len(row.get("rank") or "") + 1)) + 16 for row in rows])
+    left = max(
+        [NAME_WIDTH]
+        + [round(CHARACTER_WIDTH * (len(row["taxon"]) + len(row.get("rank") or "") + 1)) + 16 for row in rows]
+    )
     width = left + CELL_WIDTH * len(groups) + AGREE_WIDTH
     height = HEADER + CELL_HEIGHT * len(rows) + 4
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="heatmap-title"><title id="heatmap-title">Consensus of {len(rows)} taxa across '
-        f'{escape(", ".join(groups))}</title>',
+        f"{escape(', '.join(groups))}</title>",
     ]
     for column, group in enumerate(groups):
         x = left + column * CELL_WIDTH + CELL_WIDTH / 2
         parts.append(f'<text class="group" x="{x:.0f}" y="{HEADER - 12}" text-anchor="middle">{escape(group)}</text>')
-    parts.append(f'<text class="group" x="{left + CELL_WIDTH * len(groups) + 10}" y="{HEADER - 12}">groups agreeing</text>')
+    parts.append(
+        f'<text class="group" x="{left + CELL_WIDTH * len(groups) + 10}" y="{HEADER - 12}">groups agreeing</text>'
+    )
     for line, row in enumerate(rows):
         y = HEADER + line * CELL_HEIGHT
         parts.append(
@@ -60,7 +66,11 @@ def heat_map(rows: list[dict], groups: list[str], claims_url: Callable[[dict, st
         for column, group in enumerate(groups):
             parts.append(_cell(row, group, left + column * CELL_WIDTH, y, claims_url))
         direction = row.get("direction")
-        agreeing = f'{ARROWS[direction]} {row["agreeing"]} of {row["reported_in"]}' if direction else f'— of {row["reported_in"]}'
+        agreeing = (
+            f"{ARROWS[direction]} {row['agreeing']} of {row['reported_in']}"
+            if direction
+            else f"— of {row['reported_in']}"
+        )
         parts.append(
             f'<text class="agree {escape(direction or "none")}" x="{left + CELL_WIDTH * len(groups) + 10}" y="{y + 19}">{escape(agreeing)}</text></g>'
         )
@@ -73,10 +83,14 @@ def _cell(row: dict, group: str, x: int, y: int, claims_url: Callable[[dict, str
     box = f'x="{x + 1}" y="{y + 1}" width="{CELL_WIDTH - 2}" height="{CELL_HEIGHT - 2}"'
     if not cell:
         return f'<rect class="cell empty" {box} fill="#ffffff" stroke="#d0d0d0" stroke-dasharray="3 3"><title>{escape(row["taxon"])} in {escape(group)}: not reported</title></rect>'
-    counts = f'↑{cell["increased"]} ↓{cell["decreased"]} ={cell["unchanged"]}'
-    score = "" if cell["score"] is None else f', score {cell["score"]:+.2f}'
-    reviews = f'; {cell["reviews_papers"]} review{"" if cell["reviews_papers"] == 1 else "s"} apart' if cell.get("reviews_papers") else ""
-    tip = f'{row["taxon"]} in {group}: {cell["consensus"]}{score} — {cell["increased"]} increased, {cell["decreased"]} decreased, {cell["unchanged"]} unchanged ({cell["papers"]} papers){reviews}'
+    counts = f"↑{cell['increased']} ↓{cell['decreased']} ={cell['unchanged']}"
+    score = "" if cell["score"] is None else f", score {cell['score']:+.2f}"
+    reviews = (
+        f"; {cell['reviews_papers']} review{'' if cell['reviews_papers'] == 1 else 's'} apart"
+        if cell.get("reviews_papers")
+        else ""
+    )
+    tip = f"{row['taxon']} in {group}: {cell['consensus']}{score} — {cell['increased']} increased, {cell['decreased']} decreased, {cell['unchanged']} unchanged ({cell['papers']} papers){reviews}"
     fill = cell_colour(cell["score"], cell["papers"])
     dark = cell["score"] is not None and abs(cell["score"]) * min(1.0, cell["papers"] / FULL_STRENGTH_PAPERS) > 0.55
     return (
@@ -91,7 +105,12 @@ def claims_link(subject: str, pooled: bool) -> Callable[[dict, str], str]:
     below it when rows pool them) and group."""
 
     def url(row: dict, group: str) -> str:
-        query = {"taxon": row["taxid"] or row["taxon"], "disorder": group, "subject": subject, **({"include_descendants": "true"} if pooled else {})}
+        query = {
+            "taxon": row["taxid"] or row["taxon"],
+            "disorder": group,
+            "subject": subject,
+            **({"include_descendants": "true"} if pooled else {}),
+        }
         return "/search/claims?" + urlencode(query)
 
     return url

@@ -14,6 +14,7 @@
   for /api/v1 and the search pages; `pair_options` how pairs are counted (`PairOptions`).
 Imports: FastAPI, annotated-types, `miner.query`, `miner.study_facts`.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -47,7 +48,9 @@ Year = bounded(*YEARS)
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Evidence = Annotated[
     Literal[EVIDENCE],
-    Query(description="primary: only primary studies vote, reviews and meta-analyses are shown apart; all: they vote too."),
+    Query(
+        description="primary: only primary studies vote, reviews and meta-analyses are shown apart; all: they vote too."
+    ),
 ]
 
 
@@ -77,40 +80,89 @@ def _value(pair: bytes) -> str:
 
 
 def relation_filter(
-    taxon: Annotated[Text | None, Query(description="Taxon names (any NCBI name or synonym) or NCBI taxids, comma-separated.")] = None,
-    include_descendants: Annotated[bool, Query(description="With the taxon, every taxon below it in the NCBI lineage (a family returns its genera's findings).")] = False,
+    taxon: Annotated[
+        Text | None, Query(description="Taxon names (any NCBI name or synonym) or NCBI taxids, comma-separated.")
+    ] = None,
+    include_descendants: Annotated[
+        bool,
+        Query(
+            description="With the taxon, every taxon below it in the NCBI lineage (a family returns its genera's findings)."
+        ),
+    ] = False,
     rank: Annotated[Text | None, Query(description="Only taxa of this rank (genus, species, family…).")] = None,
     disorder: Annotated[
         Text | None,
-        Query(description="MeSH descriptors (D003865), disorder names, terms or abbreviations (MDD, first-episode psychosis) or groups (depression), comma-separated."),
+        Query(
+            description="MeSH descriptors (D003865), disorder names, terms or abbreviations (MDD, first-episode psychosis) or groups (depression), comma-separated."
+        ),
     ] = None,
-    direction: Annotated[Literal["increased", "decreased", "unchanged", "associated"] | None, Query(description="As read through curators' verdicts.")] = None,
+    direction: Annotated[
+        Literal["increased", "decreased", "unchanged", "associated"] | None,
+        Query(description="As read through curators' verdicts."),
+    ] = None,
     subject: Literal["human", "animal"] | None = None,
     year_from: Year | None = None,
     year_to: Year | None = None,
     min_confidence: Annotated[float | None, Query(ge=0, le=1, description="Extraction confidence, 0–1.")] = None,
     pmid: Annotated[str | None, Query(pattern=r"^[0-9]{1,16}$", description="A PubMed id.")] = None,
     conflict_only: Annotated[bool, Query(description="Only pairs with an open or confirmed conflict.")] = False,
-    verdict: Annotated[Text | None, Query(description="unreviewed, reviewed, rejected, any, or one verdict (correct, wrong direction…); default: all but rejected.")] = None,
-    design: Annotated[Text | None, Query(description=f"Study designs of the paper, comma-separated: {', '.join(DESIGNS)}.")] = None,
-    host: Annotated[Text | None, Query(description="Hosts the paper's data come from (human, mouse, rat…), comma-separated.")] = None,
-    body_site: Annotated[Text | None, Query(description=f"Where the samples were taken, comma-separated: {', '.join(BODY_SITES)}.")] = None,
-    method: Annotated[Text | None, Query(description=f"How the microbiota was measured, comma-separated: {', '.join(METHODS)}.")] = None,
-    country: Annotated[Text | None, Query(description="Countries the study was done in (China, United States…), comma-separated.")] = None,
-    min_sample_size: Annotated[bounded(1) | None, Query(description="Only papers stating at least this many participants.")] = None,
+    verdict: Annotated[
+        Text | None,
+        Query(
+            description="unreviewed, reviewed, rejected, any, or one verdict (correct, wrong direction…); default: all but rejected."
+        ),
+    ] = None,
+    design: Annotated[
+        Text | None, Query(description=f"Study designs of the paper, comma-separated: {', '.join(DESIGNS)}.")
+    ] = None,
+    host: Annotated[
+        Text | None, Query(description="Hosts the paper's data come from (human, mouse, rat…), comma-separated.")
+    ] = None,
+    body_site: Annotated[
+        Text | None, Query(description=f"Where the samples were taken, comma-separated: {', '.join(BODY_SITES)}.")
+    ] = None,
+    method: Annotated[
+        Text | None, Query(description=f"How the microbiota was measured, comma-separated: {', '.join(METHODS)}.")
+    ] = None,
+    country: Annotated[
+        Text | None, Query(description="Countries the study was done in (China, United States…), comma-separated.")
+    ] = None,
+    min_sample_size: Annotated[
+        bounded(1) | None, Query(description="Only papers stating at least this many participants.")
+    ] = None,
 ) -> RelationFilter:
     return RelationFilter(
-        taxon, include_descendants, rank, disorder, direction, subject, year_from, year_to, min_confidence, pmid, conflict_only, verdict,
-        design, host, body_site, method, country, min_sample_size,
+        taxon,
+        include_descendants,
+        rank,
+        disorder,
+        direction,
+        subject,
+        year_from,
+        year_to,
+        min_confidence,
+        pmid,
+        conflict_only,
+        verdict,
+        design,
+        host,
+        body_site,
+        method,
+        country,
+        min_sample_size,
     )
 
 
 def pair_options(
     evidence: Evidence = "primary",
-    min_papers: Annotated[bounded(1, 1_000_000), Query(description="Only pairs with at least this many counted papers.")] = 1,
+    min_papers: Annotated[
+        bounded(1, 1_000_000), Query(description="Only pairs with at least this many counted papers.")
+    ] = 1,
     roll_up: Annotated[
         Literal[ROLL_UP_RANKS] | None,
-        Query(description="Pool each taxon into its ancestor at this rank (family: one row per family and disorder, a paper counted once)."),
+        Query(
+            description="Pool each taxon into its ancestor at this rank (family: one row per family and disorder, a paper counted once)."
+        ),
     ] = None,
 ) -> PairOptions:
     return PairOptions(evidence, min_papers, roll_up)

@@ -4,6 +4,7 @@
 under it. A name nobody knows or a value that means nothing is shown on the page with its status.
 Imports: FastAPI, `miner.errors`, `miner.query`, `miner.web.*`.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -39,9 +40,24 @@ def transdiagnostic_page(
     user: User | None = Depends(current_user),
 ):
     context = {
-        "form": {"disorders": disorders, "taxa": taxa or "", "subject": subject, "sort": sort, "k": k, "limit": limit, "options": options},
-        "sorts": PROFILE_SORTS, "evidence_choices": EVIDENCE, "ranks": ROLL_UP_RANKS, "consensus": CONSENSUS_TEXT,
-        "full_strength": FULL_STRENGTH_PAPERS, "problem": None, "matrix": None, "svg": None, "shared": [],
+        "form": {
+            "disorders": disorders,
+            "taxa": taxa or "",
+            "subject": subject,
+            "sort": sort,
+            "k": k,
+            "limit": limit,
+            "options": options,
+        },
+        "sorts": PROFILE_SORTS,
+        "evidence_choices": EVIDENCE,
+        "ranks": ROLL_UP_RANKS,
+        "consensus": CONSENSUS_TEXT,
+        "full_strength": FULL_STRENGTH_PAPERS,
+        "problem": None,
+        "matrix": None,
+        "svg": None,
+        "shared": [],
         "api_url": "/api/v1/profile?" + str(request.query_params),
     }
     status = 200
@@ -51,6 +67,8 @@ def transdiagnostic_page(
         context["problem"], status = str(exc), exc.http_status
     else:
         context["matrix"] = matrix
-        context["svg"] = heat_map(matrix["rows"], matrix["disorders"], claims_link(subject, pooled=options.roll_up is not None))
+        context["svg"] = heat_map(
+            matrix["rows"], matrix["disorders"], claims_link(subject, pooled=options.roll_up is not None)
+        )
         context["shared"] = [row for row in matrix["rows"] if row["agreeing"] >= k]
     return render(request, "transdiagnostic.html", context, status_code=status)

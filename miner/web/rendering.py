@@ -5,6 +5,7 @@ Every piece of text from the database goes through Jinja2's escaping or `markups
 nothing is marked safe before it is escaped.
 Imports: Jinja2/markupsafe, Starlette, `miner`, `miner.web.deps`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,11 @@ from starlette.responses import HTMLResponse
 from miner import __version__
 from miner.web.deps import CSRF_FIELD, csrf_token
 
-TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined))
+TEMPLATES = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined
+    )
+)
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 TAXONOMY = "https://www.ncbi.nlm.nih.gov/Taxonomy/Browser/wwwtax.cgi?id={}"
 MESH = "https://meshb.nlm.nih.gov/record/ui?ui={}"
@@ -54,17 +59,33 @@ def claim_sentence(relation) -> Markup:
     return row_sentence({name: getattr(relation, name) for name in _SPAN_FIELDS})
 
 
-_SPAN_FIELDS = ("evidence", "taxon_start", "taxon_end", "disorder_start", "disorder_end", "trigger_start", "trigger_end")
+_SPAN_FIELDS = (
+    "evidence",
+    "taxon_start",
+    "taxon_end",
+    "disorder_start",
+    "disorder_end",
+    "trigger_start",
+    "trigger_end",
+)
 
 
 def row_sentence(row: dict) -> Markup:
     """The same marks for a claim read as a row (`miner.query.relations`)."""
     return highlight(
         row["evidence"],
-        [(row["taxon_start"], row["taxon_end"], "taxon"), (row["disorder_start"], row["disorder_end"], "disorder"), (row["trigger_start"], row["trigger_end"], "trigger")],
+        [
+            (row["taxon_start"], row["taxon_end"], "taxon"),
+            (row["disorder_start"], row["disorder_end"], "disorder"),
+            (row["trigger_start"], row["trigger_end"], "trigger"),
+        ],
     )
 
 
 TEMPLATES.env.globals.update(
-    pubmed_url=PUBMED.format, taxonomy_url=TAXONOMY.format, mesh_url=MESH.format, claim_sentence=claim_sentence, row_sentence=row_sentence
+    pubmed_url=PUBMED.format,
+    taxonomy_url=TAXONOMY.format,
+    mesh_url=MESH.format,
+    claim_sentence=claim_sentence,
+    row_sentence=row_sentence,
 )

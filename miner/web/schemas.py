@@ -5,6 +5,7 @@ from what the endpoints send. The endpoints still answer with the JSON `miner.qu
 (no second serialisation of 500-row pages); these models describe it.
 Imports: pydantic, `miner.query` (the consensus text).
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -26,12 +27,16 @@ ConflictStatus = Literal["open", "confirmed", "resolved", "dismissed"]
 class Study(Shape):
     """What the claim's paper says of its own study (`miner.study_facts`); empty when it does not say."""
 
-    design: list[str] = Field(description="case-control, cohort, cross-sectional, RCT, animal model, in vitro, Mendelian randomization, review, meta-analysis")
+    design: list[str] = Field(
+        description="case-control, cohort, cross-sectional, RCT, animal model, in vitro, Mendelian randomization, review, meta-analysis"
+    )
     host: list[str] = Field(description="human, mouse, rat…")
     sample_size: int | None = Field(description="Participants (or animals) in all, as stated.")
     cases: int | None
     controls: int | None
-    body_sites: list[str] = Field(description="stool, oral, nasal, skin, vaginal, intestinal mucosa, intestinal content…")
+    body_sites: list[str] = Field(
+        description="stool, oral, nasal, skin, vaginal, intestinal mucosa, intestinal content…"
+    )
     methods: list[str] = Field(description="16S rRNA, shotgun metagenomics, qPCR, culture")
     countries: list[str]
 
@@ -120,7 +125,9 @@ class Pair(Shape):
     claims: int
     first_year: int | None
     latest_year: int | None
-    reviews_increased: int = Field(description="Reviews and meta-analyses reporting it increased (apart with evidence=primary).")
+    reviews_increased: int = Field(
+        description="Reviews and meta-analyses reporting it increased (apart with evidence=primary)."
+    )
     reviews_decreased: int
     reviews_unchanged: int
     reviews_papers: int
@@ -159,9 +166,13 @@ class ProfileRow(Shape):
     taxon: str
     taxid: int | None
     rank: str | None
-    cells: dict[str, Cell | None] = Field(description="Disorder group → its cell; null where the taxon is not reported.")
+    cells: dict[str, Cell | None] = Field(
+        description="Disorder group → its cell; null where the taxon is not reported."
+    )
     papers: int
-    direction: Literal["increased", "decreased"] | None = Field(description="The direction most groups' consensus shares; null on a tie or none.")
+    direction: Literal["increased", "decreased"] | None = Field(
+        description="The direction most groups' consensus shares; null on a tie or none."
+    )
     agreeing: int = Field(description="How many groups' consensus is that direction.")
     agree: list[str]
     disagree: list[str]

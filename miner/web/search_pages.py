@@ -6,6 +6,7 @@ range is the 400 error page; a filter that cannot mean anything (400) or names n
 (404) is shown on the search page, with that status and suggestions.
 Imports: FastAPI, `miner.errors`, `miner.query`, `miner.study_facts`, `miner.store`, `miner.web.*`.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -34,10 +35,19 @@ def home():
 
 @router.get("/search")
 def search_page(
-    request: Request, f: RelationFilter = Depends(relation_filter), session: Session = DB_SESSION, user: User | None = Depends(current_user)
+    request: Request,
+    f: RelationFilter = Depends(relation_filter),
+    session: Session = DB_SESSION,
+    user: User | None = Depends(current_user),
 ):
     context = {
-        "f": f, "pairs": [], "problem": None, "suggestions": None, "consensus": CONSENSUS_TEXT, "query": _query(request), "popular": None,
+        "f": f,
+        "pairs": [],
+        "problem": None,
+        "suggestions": None,
+        "consensus": CONSENSUS_TEXT,
+        "query": _query(request),
+        "popular": None,
         "designs": DESIGNS,
     }
     status = 200
@@ -49,7 +59,9 @@ def search_page(
     except NotFound as exc:
         # the candidates become links; without any, names starting like the taxon
         context["problem"], status = exc.plain, exc.http_status
-        context["suggestions"] = exc.candidates or ([t["name"] for t in suggest(session, f.taxon[:4])["taxa"]] if f.taxon else [])
+        context["suggestions"] = exc.candidates or (
+            [t["name"] for t in suggest(session, f.taxon[:4])["taxa"]] if f.taxon else []
+        )
     except InvalidValue as exc:
         context["problem"], status = str(exc), exc.http_status
     context["shown"] = SHOWN_PAIRS
@@ -67,7 +79,11 @@ def claims_page(
     page = relation_page(session, f, sort="-year", limit=50, cursor=cursor)
     summary = pairs(session, f, limit=5)
     next_url = str(request.url.include_query_params(cursor=page.next_cursor)) if page.next_cursor else None
-    return render(request, "search_claims.html", {"f": f, "page": page, "summary": summary, "next_url": next_url, "query": _query(request)})
+    return render(
+        request,
+        "search_claims.html",
+        {"f": f, "page": page, "summary": summary, "next_url": next_url, "query": _query(request)},
+    )
 
 
 def _query(request: Request) -> str:
