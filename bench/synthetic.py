@@ -35,10 +35,10 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
-from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,7 +61,7 @@ from miner.store.models import (
     Taxon,
     User,
     Verdict,
-)  # noqa: E402
+)
 from miner.taxon_tree import TreeNode as Node  # noqa: E402
 from miner.taxon_tree import read_nodes  # noqa: E402
 
@@ -579,8 +579,8 @@ class Generator:
     def _dated_pmids(self, count: int) -> list[tuple[str, datetime]]:
         rng, asof = self.rng, self.asof
         years = list(range(2005, asof.year + 1))
-        start_of = {y: datetime(y, 1, 1, tzinfo=timezone.utc) for y in years}
-        span = {y: min(asof, datetime(y + 1, 1, 1, tzinfo=timezone.utc)) - start_of[y] for y in years}
+        start_of = {y: datetime(y, 1, 1, tzinfo=UTC) for y in years}
+        span = {y: min(asof, datetime(y + 1, 1, 1, tzinfo=UTC)) - start_of[y] for y in years}
         cum = list(accumulate(1.17 ** (y - 2005) * span[y].total_seconds() / 31_536_000 for y in years))
         used: set[int] = set()
         out = []
@@ -834,7 +834,7 @@ def build(
     PostgreSQL) loads articles and relations with COPY instead of executemany."""
     if relations < 1:
         raise MinerError("relations must be at least 1")
-    asof = asof or datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    asof = asof or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     rng = random.Random(seed)
     seconds: dict[str, float] = {}
     started = clock = time.perf_counter()
@@ -900,7 +900,7 @@ def build(
         articles += len(batch_articles)
         progress(f"  {done:,}/{relations:,} relations, {articles:,} articles ({time.perf_counter() - clock:.1f} s)")
     with engine.begin() as connection:  # the run that "stored" them, so `miner stats` has a last run to show
-        finished = datetime.now(timezone.utc)
+        finished = datetime.now(UTC)
         connection.execute(
             IngestRun.__table__.insert(),
             [
@@ -1144,7 +1144,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--samples", action="store_true", help="also print sample_queries() as JSON")
     args = parser.parse_args(argv)
-    asof = datetime(args.asof.year, args.asof.month, args.asof.day, tzinfo=timezone.utc) if args.asof else None
+    asof = datetime(args.asof.year, args.asof.month, args.asof.day, tzinfo=UTC) if args.asof else None
     try:
         result = build(args.url, args.relations, args.seed, asof=asof, use_copy=False if args.executemany else None)
         print(json.dumps(result, indent=1))

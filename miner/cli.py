@@ -11,11 +11,12 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -24,8 +25,8 @@ from rich.table import Table
 from rich.text import Text
 
 from miner import __version__, records
-from miner.config import Settings, load_settings
 from miner.accounts import create_user, disable_user, list_users, set_password, set_role
+from miner.config import Settings, load_settings
 from miner.conflicts import count_conflicts, find_conflicts
 from miner.digest.publish import deliver, publish, write_files
 from miner.digest.weeks import Week
@@ -34,6 +35,7 @@ from miner.evaluate import read_records as read_gold
 from miner.evaluate import score, texts_beside
 from miner.exports import write_rows
 from miner.extract import Failed
+from miner.harvest import harvest
 from miner.ingest import RunSummary, ingest, pending_reextraction, reextract
 from miner.parse import read_records
 from miner.query import (
@@ -52,7 +54,6 @@ from miner.query import (
 )
 from miner.query.pairs import PAIR_COLUMNS, PairOptions
 from miner.resources import resolve
-from miner.harvest import harvest
 from miner.scheduler import last_harvests, list_jobs, run_scheduler
 from miner.services import disorder_groups, harvest_plan, make_client, make_extractor, open_database
 from miner.store.models import utcnow
@@ -118,7 +119,7 @@ CONFLICT_COLUMNS = (
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default: ./config.toml).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Config file (default: ./config.toml).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     ctx.obj = {"config": config, "debug": debug}
@@ -162,13 +163,13 @@ def ingest_command(
 def harvest_command(
     ctx: typer.Context,
     since: Annotated[
-        Optional[datetime],
+        datetime | None,
         typer.Option(
             "--since", formats=["%Y-%m-%d"], help="First Entrez date (default: the watermark minus the overlap)."
         ),
     ] = None,
     until: Annotated[
-        Optional[datetime],
+        datetime | None,
         typer.Option("--until", formats=["%Y-%m-%d"], help="Last Entrez date (default: today, UTC)."),
     ] = None,
 ) -> None:
@@ -200,7 +201,7 @@ def harvest_command(
 def extract_command(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="PubMed XML or JSON Lines {pmid,title,abstract}; - for stdin.")] = "-",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Extract relations without a database: one JSON line per article (the guidelines' record format)."""
     settings = _settings(ctx)
@@ -237,7 +238,7 @@ def export_command(
     ctx: typer.Context,
     kind: Annotated[ExportKind, typer.Argument(help="What to export.")],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.jsonl,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Export stored relations or articles as JSON Lines or CSV."""
     database = open_database(_settings(ctx))
@@ -292,45 +293,43 @@ class QueryKind(str, Enum):
 @app.command("query")
 def query_command(
     ctx: typer.Context,
-    taxon: Annotated[Optional[str], typer.Option("--taxon", help="Taxon name or NCBI taxid.")] = None,
+    taxon: Annotated[str | None, typer.Option("--taxon", help="Taxon name or NCBI taxid.")] = None,
     descendants: Annotated[
         bool, typer.Option("--descendants", help="With the taxa below it (a family returns its genera's findings).")
     ] = False,
-    disorder: Annotated[
-        Optional[str], typer.Option("--disorder", help="MeSH descriptor, disorder name or group.")
-    ] = None,
+    disorder: Annotated[str | None, typer.Option("--disorder", help="MeSH descriptor, disorder name or group.")] = None,
     direction: Annotated[
-        Optional[str], typer.Option("--direction", help="increased, decreased or unchanged (read through verdicts).")
+        str | None, typer.Option("--direction", help="increased, decreased or unchanged (read through verdicts).")
     ] = None,
-    subject: Annotated[Optional[str], typer.Option("--subject", help="human or animal.")] = None,
-    rank: Annotated[Optional[str], typer.Option("--rank", help="Only taxa of this rank.")] = None,
-    year_from: Annotated[Optional[int], typer.Option("--year-from")] = None,
-    year_to: Annotated[Optional[int], typer.Option("--year-to")] = None,
-    min_confidence: Annotated[Optional[float], typer.Option("--min-confidence")] = None,
-    pmid: Annotated[Optional[str], typer.Option("--pmid")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="human or animal.")] = None,
+    rank: Annotated[str | None, typer.Option("--rank", help="Only taxa of this rank.")] = None,
+    year_from: Annotated[int | None, typer.Option("--year-from")] = None,
+    year_to: Annotated[int | None, typer.Option("--year-to")] = None,
+    min_confidence: Annotated[float | None, typer.Option("--min-confidence")] = None,
+    pmid: Annotated[str | None, typer.Option("--pmid")] = None,
     conflict_only: Annotated[
         bool, typer.Option("--conflict-only", help="Only pairs in an open or confirmed conflict.")
     ] = False,
     verdict: Annotated[
-        Optional[str], typer.Option("--verdict", help="unreviewed, reviewed, rejected, any or one verdict.")
+        str | None, typer.Option("--verdict", help="unreviewed, reviewed, rejected, any or one verdict.")
     ] = None,
     design: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--design", help="Papers of these study designs (case-control, RCT, animal model…)."),
     ] = None,
     host: Annotated[
-        Optional[str], typer.Option("--host", help="Papers whose data come from these hosts (human, mouse…).")
+        str | None, typer.Option("--host", help="Papers whose data come from these hosts (human, mouse…).")
     ] = None,
     body_site: Annotated[
-        Optional[str], typer.Option("--body-site", help="Papers sampling these sites (stool, oral…).")
+        str | None, typer.Option("--body-site", help="Papers sampling these sites (stool, oral…).")
     ] = None,
     method: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--method", help="Papers measuring by these methods (16S rRNA, shotgun metagenomics…)."),
     ] = None,
-    country: Annotated[Optional[str], typer.Option("--country", help="Papers from these countries.")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="Papers from these countries.")] = None,
     min_sample_size: Annotated[
-        Optional[int], typer.Option("--min-sample-size", help="Papers stating at least this many participants.")
+        int | None, typer.Option("--min-sample-size", help="Papers stating at least this many participants.")
     ] = None,
     kind: Annotated[
         QueryKind,
@@ -343,13 +342,13 @@ def query_command(
         int, typer.Option("--min-papers", help="Pairs: only those with at least this many papers.")
     ] = 1,
     roll_up: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--roll-up", help="Pairs: pool taxa into their ancestor at this rank (family, genus, phylum…)."),
     ] = None,
     fmt: Annotated[
         QueryFormat, typer.Option("--format", "-f", help="table (a summary), csv or jsonl (every row).")
     ] = QueryFormat.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """What the literature says: claims, pair consensus or signatures for a taxon and/or disorder."""
     f = RelationFilter(
@@ -461,10 +460,10 @@ def _query_tables(session, f: RelationFilter, kind: QueryKind, options: PairOpti
 def digest_command(
     ctx: typer.Context,
     week: Annotated[
-        Optional[str], typer.Option("--week", help="ISO week YYYY-Www (default: the week just ended, UTC).")
+        str | None, typer.Option("--week", help="ISO week YYYY-Www (default: the week just ended, UTC).")
     ] = None,
     folder: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--out", help="Folder for digest-YYYY-Www.html/.txt/.md/.png (default: [digest] out_dir)."),
     ] = None,
     send: Annotated[
@@ -494,9 +493,9 @@ def digest_command(
 @app.command("conflicts")
 def conflicts_command(
     ctx: typer.Context,
-    status: Annotated[Optional[str], typer.Option("--status", help="open, confirmed, resolved or dismissed.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="open, confirmed, resolved or dismissed.")] = None,
     disorder: Annotated[
-        Optional[str], typer.Option("--disorder", help="Disorder group, MeSH descriptor or disorder name.")
+        str | None, typer.Option("--disorder", help="Disorder group, MeSH descriptor or disorder name.")
     ] = None,
     fmt: Annotated[
         ConflictFormat, typer.Option("--format", "-f", help="table, json (one array) or csv.")
@@ -586,8 +585,8 @@ def users_list(ctx: typer.Context) -> None:
 @app.command("serve")
 def serve_command(
     ctx: typer.Context,
-    host: Annotated[Optional[str], typer.Option("--host", help="Listen address (default: [web] host).")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", help="Port (default: [web] port).")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Listen address (default: [web] host).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default: [web] port).")] = None,
 ) -> None:
     """Serve the curators' workbench (and the pages and API) with uvicorn."""
     import uvicorn
@@ -628,11 +627,9 @@ def reextract_command(
 def eval_command(
     ctx: typer.Context,
     gold: Annotated[Path, typer.Argument(help="Gold relations, JSON Lines in the guidelines' record format.")],
-    predicted: Annotated[
-        Optional[Path], typer.Argument(help="Predicted relations; without it, extract them now.")
-    ] = None,
+    predicted: Annotated[Path | None, typer.Argument(help="Predicted relations; without it, extract them now.")] = None,
     texts: Annotated[
-        Optional[Path], typer.Option("--texts", help="The gold abstracts (default: <gold>_texts.jsonl beside it).")
+        Path | None, typer.Option("--texts", help="The gold abstracts (default: <gold>_texts.jsonl beside it).")
     ] = None,
     errors: Annotated[int, typer.Option("--errors", help="List up to N missed and extra triples.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="The scores as one JSON object.")] = False,

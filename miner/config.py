@@ -163,7 +163,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     source: str = "defaults"
 
-    def replace(self, section: str, **values: Any) -> "Settings":
+    def replace(self, section: str, **values: Any) -> Settings:
         """A copy with some keys of one section changed (values are validated like the file's)."""
         current = getattr(self, section)
         hints = typing.get_type_hints(type(current))

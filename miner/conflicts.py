@@ -19,16 +19,16 @@ Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.query.names`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
+from miner.query.names import disorder_groups
 from miner.store.claims import REJECTING, claim_facts, claims, same_claim, trusted
 from miner.store.models import AuditEvent, Conflict, Disorder, Relation, Taxon, Verdict, utcnow
-from miner.query.names import disorder_groups
 
 STATUSES = ("open", "confirmed", "resolved", "dismissed")
 Key = tuple[int, str, str]  # (taxon id, disorder group, subject)

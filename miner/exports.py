@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO
 
 FORMATS = ("jsonl", "csv")
 

@@ -20,10 +20,10 @@ Imports: stdlib, SQLAlchemy, `miner.records`, `miner.record_checks`, `miner.erro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError

@@ -12,7 +12,7 @@ Imports: config, errors, services, harvest, digest, store.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from miner.config import load_settings
 from miner.digest import pending_deliveries, retry_failed, send_weekly_digest

@@ -13,7 +13,7 @@ Imports: stdlib, lxml (elements only; parsing happens in miner.parse), miner.rec
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -218,7 +218,7 @@ def _entrez(element: etree._Element) -> datetime | None:
         _int(date.findtext("Minute")) or 0,
     ]
     try:
-        return datetime(*parts, tzinfo=timezone.utc)  # type: ignore[misc]
+        return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
     except (TypeError, ValueError):
         return None
 

@@ -9,11 +9,11 @@ import httpx
 
 from miner import __version__
 from miner.config import Settings
+from miner.extract import Extractor
+from miner.extract.lexicon import load_disorders
+from miner.harvest import EutilsClient, HarvestPlan
 from miner.quality import trusted_confidence
 from miner.resources import resolve
-from miner.extract import Extractor
-from miner.harvest import EutilsClient, HarvestPlan
-from miner.extract.lexicon import load_disorders
 from miner.store.database import Database, make_engine
 
 

@@ -14,9 +14,9 @@ import csv
 import difflib
 import gzip
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 from miner.errors import PipelineError
 from miner.resources import resolve

@@ -22,9 +22,9 @@ from __future__ import annotations
 import random
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 from miner import records
 from miner.evaluate import (

@@ -117,16 +117,81 @@ VERNACULARS = (
 # Proteus, spirulina the food supplement, bacilli the rod shape…) are flagged.
 AMBIGUOUS_ZIPF = 1.5
 MICROBE_WORDS = frozenset(
-    """acinetobacter aeromonas agaricus agrobacterium alternaria amanita armillaria aspergillus
-    bacillus bacteroides bartonella bifidobacterium boletus bordetella borrelia botrytis brucella
-    campylobacter candida cercospora clostridia clostridium cordyceps corynebacterium cryptococcus
-    cyanobacteria enterobacter enterobacteriaceae enterococci enterococcus escherichia firmicutes
-    fusarium ganoderma haemophilus helicobacter klebsiella lactobacilli lactobacillus legionella
-    leptospira listeria mycobacteria mycobacterium mycoplasma neisseria neurospora parmelia
-    penicillium pneumocystis proteobacteria pseudomonas psilocybe puccinia rhizobia rhizobium
-    rickettsia saccharomyces salmonella sclerotinia serratia shigella staphylococci staphylococcus
-    streptococci streptococcus streptomyces treponema trichoderma vibrio wolbachia xanthomonas
-    yersinia""".split()
+    [
+        "acinetobacter",
+        "aeromonas",
+        "agaricus",
+        "agrobacterium",
+        "alternaria",
+        "amanita",
+        "armillaria",
+        "aspergillus",
+        "bacillus",
+        "bacteroides",
+        "bartonella",
+        "bifidobacterium",
+        "boletus",
+        "bordetella",
+        "borrelia",
+        "botrytis",
+        "brucella",
+        "campylobacter",
+        "candida",
+        "cercospora",
+        "clostridia",
+        "clostridium",
+        "cordyceps",
+        "corynebacterium",
+        "cryptococcus",
+        "cyanobacteria",
+        "enterobacter",
+        "enterobacteriaceae",
+        "enterococci",
+        "enterococcus",
+        "escherichia",
+        "firmicutes",
+        "fusarium",
+        "ganoderma",
+        "haemophilus",
+        "helicobacter",
+        "klebsiella",
+        "lactobacilli",
+        "lactobacillus",
+        "legionella",
+        "leptospira",
+        "listeria",
+        "mycobacteria",
+        "mycobacterium",
+        "mycoplasma",
+        "neisseria",
+        "neurospora",
+        "parmelia",
+        "penicillium",
+        "pneumocystis",
+        "proteobacteria",
+        "pseudomonas",
+        "psilocybe",
+        "puccinia",
+        "rhizobia",
+        "rhizobium",
+        "rickettsia",
+        "saccharomyces",
+        "salmonella",
+        "sclerotinia",
+        "serratia",
+        "shigella",
+        "staphylococci",
+        "staphylococcus",
+        "streptococci",
+        "streptococcus",
+        "streptomyces",
+        "treponema",
+        "trichoderma",
+        "vibrio",
+        "wolbachia",
+        "xanthomonas",
+        "yersinia",
+    ]
 )
 SHORT_MAX = 3
 

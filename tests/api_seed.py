@@ -22,14 +22,14 @@ Imports: `builders`, `miner.accounts`, `miner.conflicts`, `miner.curation`, `min
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
-
-from sqlalchemy import select
 
 from builders import make_article, make_relation, store_papers
+from sqlalchemy import select
 from web_server import serve
+
 from miner import conflicts, records
 from miner.accounts import create_user
 from miner.curation import give_verdict

@@ -3,7 +3,7 @@ which a test may override."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from miner import records
 
@@ -15,7 +15,7 @@ def make_article(pmid="100", title="Gut microbiota in depression", text="Faecali
         sections=(records.Section(text, "RESULTS", "RESULTS"),),
         journal="J Test",
         year=2021,
-        entrez_date=datetime(2021, 3, 4, 5, 6, tzinfo=timezone.utc),
+        entrez_date=datetime(2021, 3, 4, 5, 6, tzinfo=UTC),
         doi="10.1000/xyz",
         language="eng",
         authors=("Ada Lovelace",),

@@ -126,10 +126,11 @@ def kill_when_stored(command: list[str], env: dict, engine, at_least: int, timeo
 def workbench(database):
     """The workbench over a seeded database (tests/web_seed.py), served by uvicorn on loopback;
     yields (base URL, database). Plain HTTP, so its cookies are not marked Secure."""
-    from miner.config import Settings
-    from miner.web import create_app
     from web_seed import seed
     from web_server import serve
+
+    from miner.config import Settings
+    from miner.web import create_app
 
     seed(database)
     settings = Settings().replace("web", secure_cookies=False, secret_key="Jxq28Mcf73DoVXzstiush8BWdjT4FqJqSXlzEykp7LE")

@@ -21,17 +21,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-
-from sqlalchemy import select, update
+from datetime import UTC, datetime, timedelta
 
 from builders import make_article, make_relation, store_papers
+from sqlalchemy import select, update
+
 from miner.accounts import create_user
 from miner.curation import give_verdict, set_conflict_status
 from miner.store import Database
 from miner.store.models import Article, Conflict, Relation, Taxon
 
-UTC = timezone.utc
+UTC = UTC
 WEEK = "2026-W47"
 WEEK_START = datetime(2026, 11, 16, tzinfo=UTC)
 WEEK_END = datetime(2026, 11, 23, tzinfo=UTC)

@@ -18,11 +18,11 @@ import re
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eutils"
 CAP = 9_999
@@ -131,7 +131,7 @@ class EutilsServer(LoopbackServing):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 form = read_form(self)
                 server._answer(self, self.path.rsplit("/", 1)[-1], form)
 

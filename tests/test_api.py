@@ -20,7 +20,6 @@ from collections import defaultdict
 
 import httpx
 import pytest
-
 from api_seed import (
     CONFIRMED,
     DISORDERS,
@@ -37,10 +36,11 @@ from api_seed import (
     seed,
     visible,
 )
+from web_server import serve
+
 from miner.config import Settings
 from miner.taxon_tree import taxon_tree
 from miner.web import create_app
-from web_server import serve
 
 API = "/api/v1"
 MDD, DEP, PD, BD = "D003865", "D003863", "D010300", "D001714"

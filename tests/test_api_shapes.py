@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from api_seed import served
 from pydantic import ValidationError
 
-from api_seed import served
 from miner.web import schemas
 
 API = "/api/v1"

@@ -10,11 +10,11 @@ import subprocess
 import sys
 
 from playwright.sync_api import expect
+from web_seed import PASSWORDS, seed
+from web_server import serve
 
 from miner.config import Settings
 from miner.web import create_app
-from web_seed import PASSWORDS, seed
-from web_server import serve
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

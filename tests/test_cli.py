@@ -11,12 +11,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import FIXTURES, ROOT, kill_when_stored
 from sqlalchemy import create_engine, func, select, text
 
 from miner.cli import main
 from miner.store.models import Article
-
-from conftest import FIXTURES, ROOT, kill_when_stored
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,10 @@ import json
 import sys
 
 import pytest
+from web_seed import seed
 
 from miner.accounts import authenticate
 from miner.cli import main
-from web_seed import seed
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
 from miner.config import Settings, load_settings, render_defaults
 from miner.errors import ConfigError
-
-from conftest import ROOT
 
 
 def write(tmp_path, text):

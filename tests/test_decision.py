@@ -7,13 +7,12 @@ import json
 import shutil
 
 import pytest
+from conftest import ROOT
 
 from miner.extract import article_text
 from miner.extract.decision import Model, decide
 from miner.extract.pipeline import code_files, pipeline_version
 from miner.records import Article, Section
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 

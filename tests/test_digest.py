@@ -20,13 +20,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 
+import digest_seed as seed
 import httpx
 import lxml.html
 import pytest
 from lxml import etree
+from smtp_server import closed_port, smtp_server
 from sqlalchemy import select, update
+from web_server import serve
 
-import digest_seed as seed
 from miner.cli import main
 from miner.config import Settings
 from miner.digest import pending_deliveries, retry_failed, send_weekly_digest
@@ -40,8 +42,6 @@ from miner.errors import DeliveryError, InvalidValue
 from miner.jobs import recorded
 from miner.store.models import Article, DigestDelivery, DigestIssue, JobRun
 from miner.web import create_app
-from smtp_server import closed_port, smtp_server
-from web_server import serve
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PUBLIC_URL = "https://miner.example.org"

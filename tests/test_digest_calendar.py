@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import lxml.html
 import pytest
+from builders import make_article, make_relation, store_papers
 from sqlalchemy import select, update
 
-from builders import make_article, make_relation, store_papers
 from miner.cli import main
 from miner.config import Settings
 from miner.digest.calendar import Calendar
@@ -33,7 +33,7 @@ from miner.digest.publish import publish
 from miner.digest.weeks import Week
 from miner.store.models import Article, Conflict, DigestIssue, utcnow
 
-UTC = timezone.utc
+UTC = UTC
 PUBLIC_URL = "https://miner.example.org"
 PUBMED_LINK = re.compile(r"https://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/")
 TAXA = {"Faecalibacterium": 216851, "Blautia": 572511, "Roseburia": 841, "Akkermansia": 239934}

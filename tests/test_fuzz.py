@@ -14,6 +14,7 @@ import os
 
 import pytest
 import schemathesis
+from api_seed import seed
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -23,7 +24,6 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from api_seed import seed
 from miner.config import Settings
 from miner.web import create_app
 

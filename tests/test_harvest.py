@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+from conftest import ROOT, kill_when_stored
+from eutils_server import EutilsServer, corpus
 from sqlalchemy import create_engine, func, select, text
 
 from miner.errors import HarvestError
@@ -20,9 +22,6 @@ from miner.harvest import EutilsClient, HarvestPlan, RateLimiter, harvest
 from miner.harvest.runner import query_key, read_watermark
 from miner.store import Database
 from miner.store.models import Article, HarvestRun, IngestProblem
-
-from conftest import ROOT, kill_when_stored
-from eutils_server import EutilsServer, corpus
 
 QUERY = "gut microbiota AND depression"
 
@@ -72,7 +71,7 @@ def test_other_client_errors_fail_at_once():
 
 def test_gives_up_after_the_last_retry():
     with EutilsServer(
-        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 10)}
+        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced=dict.fromkeys(range(1, 10), "503")
     ) as server:
         client = client_for(server, max_retries=3)
         with pytest.raises(HarvestError, match="esearch.fcgi: gave up after 4 tries: server error 503"):

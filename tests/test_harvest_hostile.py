@@ -12,21 +12,20 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 import httpx
 import pytest
+from conftest import ROOT
+from eutils_server import LoopbackServing, read_form
 from sqlalchemy import create_engine, select, text
 
 from miner.errors import HarvestError
 from miner.harvest import EutilsClient, HarvestPlan, RateLimiter, harvest
 from miner.harvest.client import redact
 from miner.store.models import HarvestRun, IngestRun
-
-from conftest import ROOT
-from eutils_server import LoopbackServing, read_form
 
 QUERY = "gut microbiota AND depression"
 SECRET = "c0ffee5ecret+key/42"
@@ -51,7 +50,7 @@ class Loopback(LoopbackServing):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 form = read_form(self)
                 with lock:
                     server.requests.append((self.path.rsplit("/", 1)[-1], form))
@@ -300,16 +299,15 @@ def search_then(efetch_body: bytes) -> Answer:
     ],
 )
 def test_a_malformed_efetch_envelope_is_one_harvest_error(database, extractor, body, expected):
-    with Loopback(search_then(body)) as server:
-        with pytest.raises(HarvestError) as caught:
-            harvest(
-                database,
-                extractor,
-                client_for(server),
-                HarvestPlan(QUERY),
-                since=date(2024, 1, 1),
-                until=date(2024, 1, 31),
-            )
+    with Loopback(search_then(body)) as server, pytest.raises(HarvestError) as caught:
+        harvest(
+            database,
+            extractor,
+            client_for(server),
+            HarvestPlan(QUERY),
+            since=date(2024, 1, 1),
+            until=date(2024, 1, 31),
+        )
     assert str(caught.value).startswith(expected)
     with database.session() as session:
         assert session.scalars(select(HarvestRun)).one().status == "failed"

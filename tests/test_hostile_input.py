@@ -14,6 +14,8 @@ import io
 import json
 
 import pytest
+from builders import make_article
+from conftest import ROOT
 from sqlalchemy import select, text
 
 from miner import records
@@ -24,9 +26,6 @@ from miner.ingest import ingest
 from miner.parse import read_jsonl, read_pubmed
 from miner.record_checks import MAX_TEXT_CHARS, check_article
 from miner.store.models import Article, IngestProblem, Relation
-
-from builders import make_article
-from conftest import ROOT
 
 FINDING = "Faecalibacterium was decreased in patients with major depressive disorder compared with healthy controls."
 

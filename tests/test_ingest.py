@@ -6,13 +6,12 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from conftest import FIXTURES
 from sqlalchemy import func, select, update
 
 from miner import records
 from miner.ingest import ingest, pending_reextraction, reextract
 from miner.store.models import Article, IngestProblem, IngestRun, Relation
-
-from conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
 

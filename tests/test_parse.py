@@ -8,7 +8,7 @@ import json
 import random
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -90,14 +90,14 @@ def test_pubmed1_title_only_record_and_mesh():
     assert first.doi is None
     assert first.authors == ("J Michael Olivero",)
     assert first.publication_types == ("Journal Article", "Review")
-    assert first.entrez_date == datetime(1990, 4, 1, 0, 0, tzinfo=timezone.utc)
+    assert first.entrez_date == datetime(1990, 4, 1, 0, 0, tzinfo=UTC)
     assert [(m.ui, m.name, m.major) for m in first.mesh[:2]] == [
         ("D015492", "AIDS Serodiagnosis", False),
         ("D000163", "Acquired Immunodeficiency Syndrome", True),
     ]
     assert len(first.mesh) == 19
     assert second.doi == "10.1016/0005-2795(76)90109-4"
-    assert second.entrez_date == datetime(1976, 9, 28, tzinfo=timezone.utc)
+    assert second.entrez_date == datetime(1976, 9, 28, tzinfo=UTC)
     assert second.abstract.startswith("Electron paramagnetic resonance and magnetic susceptibility")
     chromatium = next(m for m in second.mesh if m.ui == "D002844")
     # the qualifier "enzymology" is starred, which makes the heading major in PubMed's [majr] sense
@@ -114,7 +114,7 @@ def test_pubmed2_entities_authors_and_qualifiers():
     assert first.authors[0] == "A R Taddei" and len(first.authors) == 8
     bream = next(m for m in first.mesh if m.ui == "D021541")
     assert bream.name == "Sea Bream" and bream.qualifiers == ("anatomy & histology", "physiology")
-    assert first.entrez_date == datetime(2001, 12, 26, 10, 0, tzinfo=timezone.utc)
+    assert first.entrez_date == datetime(2001, 12, 26, 10, 0, tzinfo=UTC)
     assert found["11700088"].title == "Proton MRI of (13)C distribution by J and chemical shift editing."
 
 
@@ -137,7 +137,7 @@ def test_pubmed4_structured_abstract_and_title_italics():
     assert "p trend" not in article.sections[2].text and "ptrend=0.048" in article.sections[2].text
     assert article.doi == "10.1136/gutjnl-2016-312510"
     assert article.journal == "Gut" and article.year == 2017
-    assert article.entrez_date == datetime(2016, 11, 1, 6, 0, tzinfo=timezone.utc)
+    assert article.entrez_date == datetime(2016, 11, 1, 6, 0, tzinfo=UTC)
     adeno = article.mesh[0]
     assert (adeno.ui, adeno.name, adeno.qualifiers) == ("D000230", "Adenocarcinoma", ("epidemiology", "genetics"))
     assert "Observational Study" in article.publication_types
@@ -158,7 +158,7 @@ def test_pubmed5_labels_and_nlm_categories():
     )
     assert article.doi == "10.1136/oemed-2017-104431"
     assert article.year == 2018  # PubDate 2018 Feb, not the 2017 ArticleDate
-    assert article.entrez_date == datetime(2017, 8, 5, 6, 0, tzinfo=timezone.utc)
+    assert article.entrez_date == datetime(2017, 8, 5, 6, 0, tzinfo=UTC)
 
 
 def test_pubmed6_markup_and_mathml_spacing():
@@ -184,7 +184,7 @@ def test_pubmed7_mathml_collective_author_and_own_doi():
     assert article.authors[0] == "Fumin Guo"
     assert "Canadian Respiratory Research Network" in article.authors
     assert article.doi == "10.1117/1.JMI.5.2.026002"
-    assert article.entrez_date == datetime(2018, 7, 3, 6, 0, tzinfo=timezone.utc)
+    assert article.entrez_date == datetime(2018, 7, 3, 6, 0, tzinfo=UTC)
 
 
 def test_reference_dois_are_never_the_records_doi(tmp_path):
@@ -223,7 +223,7 @@ def test_tab_indented_record():
     assert article.doi == "10.1056/NEJMoa1715274"
     assert article.journal == "The New England journal of medicine" and article.year == 2018
     assert article.authors[0] == "Paul M O'Byrne"
-    assert article.entrez_date == datetime(2018, 5, 17, 6, 0, tzinfo=timezone.utc)
+    assert article.entrez_date == datetime(2018, 5, 17, 6, 0, tzinfo=UTC)
     bronchodilators = next(m for m in article.mesh if m.ui == "D001993")
     assert bronchodilators.qualifiers == ("administration & dosage", "adverse effects")
     assert "Randomized Controlled Trial" in article.publication_types
@@ -327,8 +327,8 @@ def test_dates_years_and_authors_fallbacks(tmp_path):
     found = articles(items(write(tmp_path, "dates.xml", pubmed_set(medline_date, article_date))))
     assert found["3"].year == 1998 and found["3"].entrez_date is None
     assert found["4"].year == 2021
-    assert found["4"].entrez_date == datetime(2021, 3, 4, tzinfo=timezone.utc)
-    assert found["4"].entrez_date.tzinfo is timezone.utc
+    assert found["4"].entrez_date == datetime(2021, 3, 4, tzinfo=UTC)
+    assert found["4"].entrez_date.tzinfo is UTC
     assert found["4"].authors == ("J Smith", "GBD Collaborators")
 
 
@@ -407,7 +407,7 @@ def test_record_without_end_tag_does_not_swallow_the_next(tmp_path):
 
 def test_invalid_utf8_is_replaced_and_warned(tmp_path):
     data = pubmed_set(record("71", abstract="Gut \xff\xfe flora."), record("72", abstract="Caf\u00e9 clean."))
-    data = data.replace("\xff\xfe".encode("utf-8"), b"\xff\xfe")
+    data = data.replace("\xff\xfe".encode(), b"\xff\xfe")
     found = items(write(tmp_path, "latin.xml", data))
     kept = articles(found)
     assert kept["71"].abstract == "Gut \ufffd\ufffd flora."

@@ -4,13 +4,12 @@ names need, and the abbreviation rules. Real phrases carry their PMID."""
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
 from miner import records
 from miner.extract import article_text
 from miner.extract.phrases import _span_keys, normalize, token_norms, token_spaces, token_texts
 from miner.parse import read_records
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,6 @@ import re
 import subprocess
 
 import pytest
-
 from conftest import ROOT
 
 _NUMBER = re.compile(rb"(?<![0-9])[0-9]{6,9}(?![0-9])")

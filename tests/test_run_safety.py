@@ -18,8 +18,7 @@ from miner import record_checks
 from miner.cli import main
 from miner.errors import Busy
 from miner.ingest import WRITER_LOCK, start_run
-from miner.store import Database
-from miner.store import locks
+from miner.store import Database, locks
 from miner.store.models import Article, IngestRun, Relation
 
 FINDING = "Faecalibacterium was decreased in patients with major depressive disorder compared with healthy controls."
@@ -129,7 +128,9 @@ def _count(url: str) -> int:
 
 
 def test_the_record_boundary_fits_the_database_columns():
-    from miner.store.models import Article as ArticleRow, IngestProblem, Relation as RelationRow, Taxon
+    from miner.store.models import Article as ArticleRow
+    from miner.store.models import IngestProblem, Taxon
+    from miner.store.models import Relation as RelationRow
 
     def length(column) -> int:
         assert isinstance(column.type, String)

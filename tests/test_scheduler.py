@@ -7,22 +7,20 @@ import json
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from eutils_server import EutilsServer, corpus
 from sqlalchemy import select
 
 from miner.cli import main
 from miner.config import load_settings
 from miner.errors import Busy, ConfigError
 from miner.scheduler import LOCK, JobSpec, build_scheduler, crontab, desired_jobs, reconcile, run_scheduler
-from miner.store import locks
-from miner.store import Database
+from miner.store import Database, locks
 from miner.store.models import HarvestRun, JobRun, SchedulerLock
 
-from eutils_server import EutilsServer, corpus
-
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(*parts) -> datetime:

@@ -14,19 +14,18 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
+from eutils_server import EutilsServer, corpus
 
 from miner.config import load_settings
 from miner.errors import HarvestError
 from miner.jobs import digest_retry_job, harvest_job
 from miner.scheduler import build_scheduler, desired_jobs, logging_to_stderr
 from miner.store import Database
-
-from conftest import ROOT
-from eutils_server import EutilsServer, corpus
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts connections through /proc")
 
@@ -82,7 +81,7 @@ def job_lines(caplog) -> list[tuple[str, str, bool]]:
 
 def test_a_harvest_job_logs_start_and_end_and_closes_what_it_opened(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="miner")
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     with EutilsServer(corpus(5, today - timedelta(days=10), today)) as server:
         config, db = config_for(tmp_path, base_url=server.base_url)
         message = harvest_job(config)
@@ -98,7 +97,7 @@ def test_a_harvest_job_logs_start_and_end_and_closes_what_it_opened(tmp_path, ca
 def test_a_failing_harvest_job_logs_one_line_and_still_closes_what_it_opened(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="miner")
     with EutilsServer(
-        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 10)}
+        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced=dict.fromkeys(range(1, 10), "503")
     ) as server:
         config, db = config_for(tmp_path, base_url=server.base_url, max_retries=1)
         with pytest.raises(HarvestError):
@@ -137,7 +136,7 @@ def test_miner_schedule_prints_what_it_does(tmp_path):
     """The Docker image's command: a harvest missed while it was down runs at start and fails
     against a server that only answers 503; stderr says so, one line per event."""
     with EutilsServer(
-        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced={n: "503" for n in range(1, 100)}
+        corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced=dict.fromkeys(range(1, 100), "503")
     ) as server:
         config, db = config_for(tmp_path, base_url=server.base_url, max_retries=0)
         settings = load_settings(config, environ={})
@@ -150,7 +149,7 @@ def test_miner_schedule_prints_what_it_does(tmp_path):
             spec.trigger,
             id=spec.id,
             kwargs=spec.kwargs,
-            next_run_time=datetime.now(timezone.utc) - timedelta(hours=1),
+            next_run_time=datetime.now(UTC) - timedelta(hours=1),
         )
         stored.shutdown(wait=False)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MINER_")}

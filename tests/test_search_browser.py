@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
-
 from api_seed import DISORDERS, LACHNOSPIRACEAE_AND_BELOW, TAXA, TRIGGERS, expected_pairs, served, visible
+from playwright.sync_api import Page, expect
 
 
 @pytest.fixture

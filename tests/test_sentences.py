@@ -15,7 +15,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-import miner.extract.pipeline  # noqa: F401  registers miner.scispacy_tokenizer.v1
+import miner.extract.pipeline
 import miner.extract.sentences  # noqa: F401  registers miner_sentences
 from miner.extract import article_text
 from miner.extract.sentences import sentence_starts

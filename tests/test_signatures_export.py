@@ -25,15 +25,15 @@ from collections import defaultdict
 
 import httpx
 import pytest
-
 from api_seed import DISORDERS, TRIGGERS, Claim, article_record, claims, doi_of, journal_of, lineage, seed, visible
 from conftest import FIXTURES
+from web_server import serve
+
 from miner.config import Settings
 from miner.store.writer import save_article
 from miner.study_facts import StudyFacts, facts_of
 from miner.taxon_tree import TaxonTree, TreeNode, taxon_tree
 from miner.web import create_app
-from web_server import serve
 
 API = "/api/v1"
 MDD, PD = "D003865", "D010300"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from builders import make_article, make_relation
 from sqlalchemy import func, select
 
 from miner import records
@@ -14,7 +15,6 @@ from miner.errors import StoreError
 from miner.store import Database
 from miner.store.database import head_revision
 from miner.store.models import Article, Base, Disorder, Relation, Taxon
-from builders import make_article, make_relation
 from miner.store.writer import article_record, content_hash, delete_articles, known_versions, save_article, taxon_key
 
 
@@ -37,7 +37,7 @@ def test_article_round_trip_keeps_every_field(database):
     with database.session() as session:
         row = session.get(Article, "100")
         assert article_record(row) == article
-        assert row.entrez_date == datetime(2021, 3, 4, 5, 6, tzinfo=timezone.utc)
+        assert row.entrez_date == datetime(2021, 3, 4, 5, 6, tzinfo=UTC)
         assert row.content_hash == content_hash(article)
         relation = session.scalars(select(Relation)).one()
         assert (relation.taxon.name, relation.taxon.taxid, relation.taxon.lineage) == (
@@ -115,10 +115,9 @@ def test_known_versions_reports_hash_and_pipeline(database):
 
 
 def test_failed_transaction_leaves_nothing_behind(database):
-    with pytest.raises(RuntimeError):
-        with database.session() as session:
-            save_article(session, make_article(), [make_relation()], pipeline_version="v1")
-            raise RuntimeError("crash mid-batch")
+    with pytest.raises(RuntimeError), database.session() as session:
+        save_article(session, make_article(), [make_relation()], pipeline_version="v1")
+        raise RuntimeError("crash mid-batch")
     assert count(database, Article) == 0
     assert count(database, Relation) == 0
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from alembic import command
+from conftest import FIXTURES
 from sqlalchemy import func, select, text
 
 from miner import records, reviews
@@ -16,8 +17,6 @@ from miner.store import Database
 from miner.store.database import alembic_config, head_revision, make_engine
 from miner.store.models import Article, StudyFact
 from miner.study_facts import BODY_SITES, DESIGNS, METHODS, StudyFacts, facts_of, number_value, study_facts
-
-from conftest import FIXTURES
 
 
 def facts(abstract: str, title: str = "", types: tuple[str, ...] = ()) -> StudyFacts:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from api_seed import article_record, expected_pairs, served, visible
+
 from miner.store.writer import save_article
 from miner.study_facts import StudyFacts, facts_of
 

@@ -9,15 +9,14 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT
 
 from miner import training
+from miner.config import load_settings
 from miner.evaluate import precision_from, read_records, reliability, score
 from miner.extract.decision import Model
 from miner.extract.pipeline import load_pipeline
 from miner.services import disorder_groups
-from miner.config import load_settings
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 

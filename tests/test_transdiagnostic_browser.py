@@ -13,9 +13,8 @@ import re
 from collections import Counter
 
 import pytest
-from playwright.sync_api import expect
-
 from api_seed import expected_pairs, served, visible
+from playwright.sync_api import expect
 
 GROUPS = ["depression", "bipolar", "parkinson"]
 

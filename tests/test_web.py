@@ -8,11 +8,11 @@ import re
 import httpx
 import pytest
 from sqlalchemy import func, select
+from web_seed import HOSTILE, PASSWORDS
 
 from miner.conflicts import find_conflicts
 from miner.query import relation_rows
 from miner.store.models import AuditEvent, Conflict, Relation, Verdict
-from web_seed import HOSTILE, PASSWORDS
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

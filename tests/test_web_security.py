@@ -18,14 +18,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from aiosmtpd.smtp import AuthResult
 from alembic import command
+from smtp_server import _Controller, _Handler
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from web_seed import PASSWORDS, seed
+from web_server import serve
 
 from miner.accounts import create_user, set_password
 from miner.cli import main
@@ -37,9 +40,6 @@ from miner.store.database import alembic_config, head_revision, make_engine
 from miner.store.models import User
 from miner.web import create_app
 from miner.web.auth import MAKE_KEY, MAX_DELAY, Backoff, LoginGuard
-from smtp_server import _Controller, _Handler
-from web_seed import PASSWORDS, seed
-from web_server import serve
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 KEY = "yD3s7hQ0m6Xk1Vw9RzT5bN8cJ2fL4pG7aE0uK3iO6qY"
@@ -283,9 +283,8 @@ def test_a_password_changed_in_python_ends_sessions_too(web):
 
 
 def test_user_names_are_unique_whatever_their_case_and_log_in_in_any_case(web):
-    with web.database.session() as session:
-        with pytest.raises(InvalidValue, match="user alice exists already"):
-            create_user(session, "ALICE", "reader", "another-long-secret-1")
+    with web.database.session() as session, pytest.raises(InvalidValue, match="user alice exists already"):
+        create_user(session, "ALICE", "reader", "another-long-secret-1")
     client = web.client()
     assert log_in(client, "ALICE", PASSWORDS["alice"]).status_code == 303
     assert client.get("/audit").status_code == 200
@@ -294,15 +293,14 @@ def test_user_names_are_unique_whatever_their_case_and_log_in_in_any_case(web):
 def test_the_database_refuses_names_differing_in_case(database):
     with database.session() as session:
         create_user(session, "Dana", "reader", "reads-gut-papers-3")
-    with pytest.raises(IntegrityError):
-        with database.session() as session:
-            session.execute(
-                text(
-                    "INSERT INTO app_user (username, role, password_hash, disabled, created_at, session_generation) "
-                    "VALUES ('dana', 'reader', 'x', false, :now, 0)"
-                ),
-                {"now": datetime.now(timezone.utc)},
-            )
+    with pytest.raises(IntegrityError), database.session() as session:
+        session.execute(
+            text(
+                "INSERT INTO app_user (username, role, password_hash, disabled, created_at, session_generation) "
+                "VALUES ('dana', 'reader', 'x', false, :now, 0)"
+            ),
+            {"now": datetime.now(UTC)},
+        )
 
 
 def test_the_migration_stops_on_names_differing_in_case(database_url):
@@ -314,7 +312,7 @@ def test_the_migration_stops_on_names_differing_in_case(database_url):
                 text(
                     "INSERT INTO app_user (username, role, password_hash, disabled, created_at) VALUES (:name, 'reader', 'x', false, :now)"
                 ),
-                {"name": name, "now": datetime.now(timezone.utc)},
+                {"name": name, "now": datetime.now(UTC)},
             )
     database = Database(engine)
     with pytest.raises(StoreError, match="differ only in case: Alice, alice;") as refused:

@@ -8,6 +8,7 @@ title and sentence to prove the pages escape it; 1005 increased.
 from __future__ import annotations
 
 from builders import make_article, make_relation, store_papers
+
 from miner.accounts import create_user
 from miner.store import Database
 

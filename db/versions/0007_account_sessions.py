@@ -9,11 +9,10 @@ Revision ID: 0007
 Revises: 0006
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from miner.errors import StoreError
-
 
 revision = "0007"
 down_revision = "0006"

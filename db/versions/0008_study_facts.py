@@ -9,11 +9,10 @@ Revision ID: 0008
 Revises: 0007
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from miner.study_facts import study_facts
-
 
 revision = "0008"
 down_revision = "0007"

@@ -50,7 +50,7 @@ class Calendar:
     issues: dict[Week, datetime]  # week → generated_at
 
     @classmethod
-    def load(cls, session: Session, week: Week, now: datetime) -> "Calendar":
+    def load(cls, session: Session, week: Week, now: datetime) -> Calendar:
         rows = session.execute(
             select(DigestIssue.week, DigestIssue.generated_at).where(
                 DigestIssue.week != str(week), DigestIssue.generated_at < now
@@ -94,7 +94,7 @@ class Calendar:
         rows = session.execute(
             select(Article.pmid, ADDED, Article.first_seen_at)
             .where(
-                ADDED < self.week.start,
+                self.week.start > ADDED,
                 Article.first_seen_at > self.issues[max(earlier)],
                 self.stored(),
                 Article.is_retracted.is_(False),

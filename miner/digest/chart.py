@@ -10,7 +10,7 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib import pyplot  # noqa: E402  (after the backend is chosen)
+from matplotlib import pyplot
 
 COLOURS = ("#1d5fa8", "#b3261e", "#137333", "#8a4b00", "#6a1b9a", "#9aa0a6")
 

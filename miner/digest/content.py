@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session
 from miner.conflicts import Evidence
 from miner.digest.calendar import ADDED, CHUNK, Calendar, during
 from miner.digest.weeks import Week
+from miner.quality import measured
 from miner.query import stats
 from miner.query.pairs import consensus
 from miner.resources import resolve
 from miner.store.claims import effective_direction, joined_claims, trusted
-from miner.quality import measured
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
 
 GROUP_NAMES = "pipelines/disorder_groups.json"
@@ -399,7 +399,7 @@ def _moves(session: Session, calendar: Calendar, claims: list[dict], names: dict
     ).where(
         Relation.taxon_id.in_({k[0] for k in keys}),
         Disorder.group.in_({k[1] for k in keys}),
-        ADDED < week.end,
+        week.end > ADDED,
         calendar.stored(),
         Article.is_review.is_(
             False
@@ -491,8 +491,8 @@ def _chart(session: Session, calendar: Calendar, names: dict[str, str]) -> tuple
     index = {str(w): i for i, w in enumerate(weeks)}
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * CHART_WEEKS)
     query = joined_claims(select(Disorder.group, ADDED), include_rejected=False, include_retracted=False).where(
-        ADDED >= weeks[0].start,
-        ADDED < week.end,
+        weeks[0].start <= ADDED,
+        week.end > ADDED,
         calendar.stored(),
         trusted(session),  # the claims the findings count
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from miner.errors import InvalidValue
 
@@ -19,7 +19,7 @@ class Week:
     number: int
 
     @classmethod
-    def parse(cls, text: str) -> "Week":
+    def parse(cls, text: str) -> Week:
         match = _WEEK.match(text.strip())
         if not match:
             raise InvalidValue(f"a week is written YYYY-Www (e.g. 2026-W47), not {text!r}")
@@ -31,12 +31,12 @@ class Week:
         return week
 
     @classmethod
-    def containing(cls, moment: datetime) -> "Week":
-        year, number, _ = moment.astimezone(timezone.utc).date().isocalendar()
+    def containing(cls, moment: datetime) -> Week:
+        year, number, _ = moment.astimezone(UTC).date().isocalendar()
         return cls(year, number)
 
     @classmethod
-    def just_ended(cls, now: datetime) -> "Week":
+    def just_ended(cls, now: datetime) -> Week:
         """The last complete week before `now`."""
         return cls.containing(now).previous()
 
@@ -45,9 +45,7 @@ class Week:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(
-            date.fromisocalendar(self.year, self.number, 1), datetime.min.time(), tzinfo=timezone.utc
-        )
+        return datetime.combine(date.fromisocalendar(self.year, self.number, 1), datetime.min.time(), tzinfo=UTC)
 
     @property
     def end(self) -> datetime:
@@ -56,7 +54,7 @@ class Week:
     def __contains__(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
 
-    def previous(self, weeks: int = 1) -> "Week":
+    def previous(self, weeks: int = 1) -> Week:
         return Week.containing(self.start - timedelta(days=7 * weeks))
 
     def label(self) -> str:

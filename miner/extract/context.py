@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from miner.extract.attributes import title_end as marked_title_end
-from miner.reviews import is_review_text
 from miner.extract.disorders import DisorderRef
 from miner.extract.lexicon import Cues
 from miner.extract.phrases import doc_text, normalize, token_norms, token_starts, token_texts
+from miner.reviews import is_review_text
 
 _TREATMENT_TITLE = re.compile(
     r"\b(?:efficacy of|benefits? of|supplementation|supplemented|treatments?|treated with|"

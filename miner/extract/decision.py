@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -65,14 +65,14 @@ class Model:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Model":
+    def from_json(cls, data: dict) -> Model:
         if data.get("format") != MODEL_FORMAT:
             raise ValueError(f"relation model format {data.get('format')!r}, expected {MODEL_FORMAT}")
         a, b = data["calibration"]
         return cls(dict(data["weights"]), (float(a), float(b)), float(data["threshold"]), dict(data.get("meta", {})))
 
     @classmethod
-    def load(cls, path: str | Path) -> "Model":
+    def load(cls, path: str | Path) -> Model:
         try:
             return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
         except OSError as exc:

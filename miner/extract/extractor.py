@@ -18,10 +18,10 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import multiprocessing
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -29,8 +29,8 @@ from spacy.tokens import Doc
 from miner import records
 from miner.errors import PipelineError
 from miner.extract.attributes import section_of
-from miner.extract.pieces import Piece, pieces
 from miner.extract.phrases import TEXT
+from miner.extract.pieces import Piece, pieces
 from miner.extract.pipeline import load_pipeline, pipeline_version
 from miner.extract.relations import Finding
 from miner.record_checks import MAX_LABEL, clip

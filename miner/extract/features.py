@@ -46,7 +46,7 @@ def section_kind(label: str) -> str:
 
 
 def candidate_features(
-    view: SentenceView, context: DocContext, taxon: Mark, reading: "Reading", option: "DisorderOption", aim: bool
+    view: SentenceView, context: DocContext, taxon: Mark, reading: Reading, option: DisorderOption, aim: bool
 ) -> tuple[str, ...]:
     trigger = reading.trigger
     features = [
@@ -92,7 +92,7 @@ def _bucket(n: int) -> str:
     return "0-2" if n <= 2 else "3-5" if n <= 5 else "6-10" if n <= 10 else "11-20" if n <= 20 else "21+"
 
 
-def _doc_features(view: SentenceView, context: DocContext, option: "DisorderOption") -> list[str]:
+def _doc_features(view: SentenceView, context: DocContext, option: DisorderOption) -> list[str]:
     features = []
     if context.treatment_study:
         features.append("treatment_study")

@@ -227,7 +227,7 @@ def _locus_after(view: SentenceView, trigger: Mark) -> Locus:
         norm = view.norm(i)
         if mark is not None and mark.kind in ("trigger", "break"):
             return Locus("none")
-        if mark is not None and mark.kind == "taxon" or view.inside_parens(i) or view.text(i) in (",", "(", ")"):
+        if (mark is not None and mark.kind == "taxon") or view.inside_parens(i) or view.text(i) in (",", "(", ")"):
             i = mark.end if mark is not None else i + 1
             continue
         if is_reference(view, i):

@@ -13,7 +13,8 @@ Imports: stdlib and spaCy types only.
 from __future__ import annotations
 
 import re
-from typing import Generic, Iterable, Iterator, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import Generic, TypeVar
 
 from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.tokens import Doc

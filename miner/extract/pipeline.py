@@ -18,20 +18,19 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+# imported for their @Language.factory registrations
+import scispacy.abbreviation
+import scispacy.custom_sentence_segmenter  # noqa: F401  pysbd_sentencizer (an alternative in the config)
 import spacy
+from scispacy.custom_tokenizer import combined_rule_tokenizer
+from scispacy.version import VERSION as scispacy_version
 from spacy.language import Language
 from spacy.util import registry
 
 import miner
 from miner.errors import PipelineError
-from miner.resources import resolve
-
-# imported for their @Language.factory registrations
-import scispacy.abbreviation  # noqa: F401  abbreviation_detector
-import scispacy.custom_sentence_segmenter  # noqa: F401  pysbd_sentencizer (an alternative in the config)
-from scispacy.custom_tokenizer import combined_rule_tokenizer
-from scispacy.version import VERSION as scispacy_version
 from miner.extract import decision, disorders, relations, sentences, taxa  # noqa: F401
+from miner.resources import resolve
 
 # scispaCy's factory does not declare what it assigns; say it, so nlp.analyze_pipes() can check
 # that the disorder recognizer runs after it

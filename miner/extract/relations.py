@@ -31,19 +31,19 @@ from miner.extract import taxa as taxon_spans
 from miner.extract.causes import acts_on_disorder, agent_triggers, caused_by_treatment, describes_disease_state
 from miner.extract.context import DocContext, doc_context
 from miner.extract.disorders import DisorderRef
+from miner.extract.features import candidate_features
 from miner.extract.frame import (
     association_subject_elsewhere,
-    is_reference,
     coordinated,
     correlate_ok,
     direction,
     foreign_comparison,
     hedged,
     is_ratio,
+    is_reference,
     locus,
     odds_ratios,
 )
-from miner.extract.features import candidate_features
 from miner.extract.lexicon import Cues, Trigger, load_cues, load_triggers
 from miner.extract.phrases import PhraseIndex
 from miner.extract.scope import Mark, SentenceView, bindings

@@ -77,7 +77,7 @@ class SentenceView:
         has_controls: bool = True,
         max_scope: int = 45,
         unknown_budget: int = 5,
-    ) -> "SentenceView":
+    ) -> SentenceView:
         doc = sentence.doc
         marks = [Mark(t.start, t.end, "taxon", span=t) for t in taxa]
         marks += [Mark(d.start, d.end, "disorder", span=d) for d in disorders]

@@ -22,8 +22,8 @@ Imports: spaCy, stdlib, `miner.extract.{attributes,phrases,taxonomy,lexicon}`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span

@@ -25,9 +25,9 @@ import threading
 import time
 import urllib.parse
 import weakref
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
 
 import httpx
 from lxml import etree
@@ -122,7 +122,7 @@ class EutilsClient:
         """Close the httpx client and its connections."""
         self.http.close()
 
-    def __enter__(self) -> "EutilsClient":
+    def __enter__(self) -> EutilsClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -366,5 +366,5 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

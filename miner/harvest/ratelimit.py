@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 
 class RateLimiter:
-    _shared: dict[int, "RateLimiter"] = {}
+    _shared: dict[int, RateLimiter] = {}
     _shared_lock = threading.Lock()
 
     # a little over one second, so that network jitter cannot squeeze N + 1 requests into a
@@ -38,7 +38,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     @classmethod
-    def shared(cls, per_second: int) -> "RateLimiter":
+    def shared(cls, per_second: int) -> RateLimiter:
         with cls._shared_lock:
             if per_second not in cls._shared:
                 cls._shared[per_second] = cls(per_second)

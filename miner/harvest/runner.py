@@ -24,9 +24,9 @@ import io
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -93,7 +93,7 @@ def harvest(
     today: date | None = None,
     progress: Progress | None = None,
 ) -> HarvestSummary:
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     key = query_key(plan.query)
     mark = read_watermark(database, key)
     incremental = since is None
@@ -107,7 +107,7 @@ def harvest(
     stored = summary.stored = start_run(database, "harvest", f"pubmed {start}..{end}", extractor.version)
     try:
         datetypes = ["edat"] + (["mdat"] if incremental and plan.sweep_modified else [])
-        complete = {datetype: True for datetype in datetypes}
+        complete = dict.fromkeys(datetypes, True)
         for kind, window, payload in _fetched(client, plan, start, end, datetypes):
             if kind == "window":
                 summary.found += window.search.count

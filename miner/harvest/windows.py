@@ -8,9 +8,9 @@ after it is searched). Imports: stdlib, `miner.errors`, `miner.harvest.client`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
 
 from miner.errors import HarvestError
 from miner.harvest.client import MAX_RECORDS_PER_SEARCH, EutilsClient, SearchResult

@@ -21,7 +21,7 @@ from miner.store.models import Article, Relation, StudyFact
 
 TTL_SECONDS = 600
 _lock = threading.Lock()
-_cache: dict[str, "Counts"] = {}
+_cache: dict[str, Counts] = {}
 
 
 @dataclass(frozen=True)

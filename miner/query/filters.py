@@ -20,12 +20,12 @@ from sqlalchemy import ColumnElement, Select, and_, func, intersect, literal, or
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
+from miner.query.names import MAX_INTEGER, disorder_meshes, folded, split_values
+from miner.query.names import taxids as named_taxids
 from miner.records import DIRECTIONS, SUBJECTS
 from miner.store.claims import REJECTING, VERDICTS, effective_direction, not_rejected, verdict_on_relation
 from miner.store.models import Article, Conflict, Disorder, Relation, StudyFact, Taxon, Verdict
 from miner.study_facts import BODY_SITES, DESIGNS, METHODS
-from miner.query.names import MAX_INTEGER, disorder_meshes, folded, split_values
-from miner.query.names import taxids as named_taxids
 
 RANKS = ("superkingdom", "kingdom", "phylum", "class", "order", "family", "genus", "species", "strain", "no rank")
 VERDICT_FILTERS = ("unreviewed", "reviewed", "rejected", "any", *VERDICTS)

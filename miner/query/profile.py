@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue
 from miner.query.filters import RelationFilter, taxon_ids
-from miner.query.names import disorder_groups, split_values, taxids
 from miner.query.kept import kept
+from miner.query.names import disorder_groups, split_values, taxids
 from miner.query.pairs import PairOptions, pairs
 
 MAX_TAXA = 200
@@ -136,7 +136,7 @@ def _rows(table: list[dict], groups: list[str]) -> list[dict]:
                 "taxon": pair["taxon"],
                 "taxid": pair["taxid"],
                 "rank": pair["rank"],
-                "cells": {g: None for g in groups},
+                "cells": dict.fromkeys(groups),
                 "papers": 0,
             },
         )

@@ -14,8 +14,8 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session

@@ -24,10 +24,10 @@ Imports: `miner.store`, `miner.taxon_tree`, `miner.query.*`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import groupby, islice
-from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -222,7 +222,7 @@ def gmt_sets(
 
 def bugsigdb_comment(f: RelationFilter | None = None) -> str:
     """The line BugSigDB's exports open with (bugsigdbr skips it), naming miner, time and filter."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return f"miner signatures {now:%Y-%m-%d_%H:%M}_UTC, filter: {(f or RelationFilter()).described()}, format: BugSigDB full_dump.csv"
 
 

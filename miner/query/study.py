@@ -6,7 +6,7 @@ Imports: SQLAlchemy, `miner.store`, `miner.study_facts`.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -5,7 +5,7 @@ Imports: SQLAlchemy, `miner.store`.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

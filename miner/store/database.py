@@ -8,8 +8,8 @@ Imports: SQLAlchemy, Alembic, `miner.errors`, `miner.resources`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -73,7 +73,7 @@ class Database:
         self.sessions = sessionmaker(engine, expire_on_commit=False, info={"trusted_confidence": trusted_confidence})
 
     @classmethod
-    def open(cls, url: str, *, echo: bool = False, create: bool = True, trusted_confidence: float = 0.0) -> "Database":
+    def open(cls, url: str, *, echo: bool = False, create: bool = True, trusted_confidence: float = 0.0) -> Database:
         database = cls(make_engine(url, echo), trusted_confidence)
         database.check_schema(create=create)
         return database

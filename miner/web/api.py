@@ -17,7 +17,8 @@ Imports: FastAPI, pydantic, `miner.conflicts`, `miner.exports`, `miner.query`, `
 from __future__ import annotations
 
 import re
-from typing import Annotated, Callable, Iterator, Literal
+from collections.abc import Callable, Iterator
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -45,8 +46,8 @@ from miner.query import (
 )
 from miner.query.filters import conditions
 from miner.query.names import one_taxid
-from miner.query.profile import PROFILE_SORTS, profile, shared
 from miner.query.pairs import CONSENSUS_TEXT, MAX_PAIRS, PAIR_COLUMNS, PAIR_SORTS, PairOptions
+from miner.query.profile import PROFILE_SORTS, profile, shared
 from miner.query.relations import MAX_PAGE, SORTS
 from miner.query.signatures import BUGSIGDB_COLUMNS, bugsigdb_comment, bugsigdb_rows, gmt_sets
 from miner.web import schemas

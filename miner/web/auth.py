@@ -27,9 +27,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse

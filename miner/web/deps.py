@@ -13,8 +13,8 @@ Imports: FastAPI/Starlette, `miner.accounts`, `miner.store`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from fastapi import Depends, Form, HTTPException, Request
 from sqlalchemy.orm import Session

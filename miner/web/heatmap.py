@@ -8,7 +8,7 @@ Imports: stdlib, markupsafe.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
