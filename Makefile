@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := constraints.txt
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
 
-.PHONY: install install-test install-train chromium demo test fuzz bench bench-api train gazetteer lock clean
+.PHONY: install install-test install-train chromium demo test test-fast check fuzz bench bench-api train gazetteer lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ chromium:
 ## MINER_TEST_DATABASE_URL names a database).
 test: install-test chromium
 	$(BIN)/python -m pytest -n 2 -q
+
+## The quick loop while editing: everything not marked slow (no full-pipeline builds, no browser).
+test-fast: install-test
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+
+## Formatting, lint and types (CI runs this before `make test`).
+check: install-test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## Fuzz the API from its OpenAPI document (schemathesis, in process) for a long while: no 5xx, and
 ## every answer as documented. The suite runs the same test short. FUZZ_EXAMPLES per operation and kind.
