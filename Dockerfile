@@ -8,19 +8,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    MINER_HOME=/app \
     MINER_DATABASE_URL=sqlite:////data/miner.db
 
 RUN useradd --create-home --uid 10001 miner && mkdir /data && chown miner /data
 WORKDIR /app
 
-# dependencies first (cached layer), then the code and its data
+# the package carries its pipeline, migrations and sample (miner/resources.py): nothing else to copy
 COPY pyproject.toml constraints.txt README.md ./
 COPY miner ./miner
 RUN pip install -c constraints.txt .
-COPY pipelines ./pipelines
-COPY db ./db
-COPY samples ./samples
 COPY config.toml ./
 
 USER miner

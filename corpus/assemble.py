@@ -4,7 +4,7 @@ how the corpus was made; see README.md).
 Each batch folder holds texts.jsonl (what the annotator was given) and annotations.jsonl (what they
 wrote). The first annotation of each PMID (its primary batch in plan.json) goes to
 gutbrainie.jsonl, the second annotation of a double-annotated PMID to gutbrainie_second.jsonl.
-Taxa get their NCBI taxid where the name is exactly one taxon's name in pipelines/taxa/names.tsv.gz
+Taxa get their NCBI taxid where the name is exactly one taxon's name in miner/pipelines/taxa/names.tsv.gz
 (scientific, current or synonym; case ignored), as the gold files do.
 Usage: python corpus/assemble.py /work/annot
 """
@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 
 def taxid_index() -> dict[str, set[int]]:
     index: dict[str, set[int]] = {}
-    with gzip.open(HERE.parent / "pipelines" / "taxa" / "names.tsv.gz", "rt", encoding="utf-8") as handle:
+    with gzip.open(HERE.parent / "miner" / "pipelines" / "taxa" / "names.tsv.gz", "rt", encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             if row["kind"] in ("scientific", "current", "synonym"):
                 index.setdefault(row["name"].lower(), set()).add(int(row["taxid"]))
@@ -49,7 +49,8 @@ def main(folder: str) -> None:
             for pmid in sorted(records):
                 handle.write(json.dumps(records[pmid], ensure_ascii=False) + "\n")
     print(
-        f"{len(first)} abstracts, {sum(len(r['relations']) for r in first.values())} relations; {len(second)} double-annotated"
+        f"{len(first)} abstracts, {sum(len(r['relations']) for r in first.values())} relations; "
+        f"{len(second)} double-annotated"
     )
 
 

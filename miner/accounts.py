@@ -3,7 +3,7 @@
 Passwords are hashed with Argon2id (argon2-cffi's defaults); a hash made with older parameters
 is upgraded on the next successful login. A password has at least 10 characters, is not only
 spaces, does not contain the user name and is not one of the 10,000 most common passwords
-(`pipelines/common_passwords.txt`), even with digits or symbols around it. User names are unique
+(`miner/data/common_passwords.txt`), even with digits or symbols around it. User names are unique
 whatever their case ("Alice" is "alice"), and logging in takes either. Roles: reader (browse),
 curator (verdicts and conflict statuses), admin (also accounts). Each account has a session
 generation that every session carries: logging out, a new password, a new role and disabling
@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
-from miner.resources import resolve
+from miner.resources import package_path
 from miner.store.models import AuditEvent, User
 
 ROLES = ("reader", "curator", "admin")
@@ -30,7 +30,7 @@ _HASHER = PasswordHasher()
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 10
 RESERVED = {"system", "cli"}  # actors the audit trail uses for the machine itself
-COMMON_PASSWORDS = "pipelines/common_passwords.txt"
+COMMON_PASSWORDS = "common_passwords.txt"  # in miner/data/
 _DECORATION = re.compile(r"^[\W\d_]+|[\W\d_]+$")  # digits and symbols around a word
 
 
@@ -141,7 +141,7 @@ def _repeats(text: str) -> bool:
 
 @cache
 def common_passwords() -> frozenset[str]:
-    lines = resolve(COMMON_PASSWORDS).read_text(encoding="utf-8").splitlines()
+    lines = package_path("data", COMMON_PASSWORDS).read_text(encoding="utf-8").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("# "))
 
 

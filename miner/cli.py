@@ -53,12 +53,12 @@ from miner.query import (
     top_taxa,
 )
 from miner.query.pairs import PAIR_COLUMNS, PairOptions
-from miner.resources import resolve
+from miner.resources import package_path
 from miner.scheduler import last_harvests, list_jobs, run_scheduler
 from miner.services import disorder_groups, harvest_plan, make_client, make_extractor, open_database
 from miner.store.models import utcnow
 
-SAMPLE = "samples/gutbrain-sample.xml.gz"
+SAMPLE = ("samples", "gutbrain-sample.xml.gz")  # inside the package
 
 app = typer.Typer(
     help="Literature mining for the gut–brain axis.",
@@ -191,7 +191,8 @@ def harvest_command(
     out.print(summary.line(), highlight=False, soft_wrap=True)
     if summary.failed:
         err.print(
-            f"[yellow]{summary.failed} records could not be fetched[/] (table ingest_problem, run {summary.stored.run_id}); the next run tries them again",
+            f"[yellow]{summary.failed} records could not be fetched[/] (table ingest_problem, "
+            f"run {summary.stored.run_id if summary.stored else '?'}); the next run tries them again",
             highlight=False,
             markup=True,
         )
@@ -683,7 +684,8 @@ def train_command(
         str,
         typer.Option(
             "--decide",
-            help="What decides: auto (the best cross-validated F1), model, rules, 'rules and model' or 'rules or model'.",
+            help="What decides: auto (the best cross-validated F1), model, rules, 'rules and model' "
+            "or 'rules or model'.",
         ),
     ] = "auto",
     write: Annotated[
@@ -750,8 +752,9 @@ def jobs_command(ctx: typer.Context) -> None:
         out.print("last harvest runs:", highlight=False)
         for run in harvests:
             out.print(
-                f"  {run.id} {run.status} {run.started_at:%Y-%m-%d %H:%M} {run.window_start}..{run.window_end}: {run.found} found, "
-                f"{run.fetched} fetched, {run.new} new, {run.updated} updated, {run.failed} failed, {run.requests} requests, {run.retries} retries",
+                f"  {run.id} {run.status} {run.started_at:%Y-%m-%d %H:%M} {run.window_start}..{run.window_end}: "
+                f"{run.found} found, {run.fetched} fetched, {run.new} new, {run.updated} updated, {run.failed} failed, "
+                f"{run.requests} requests, {run.retries} retries",
                 highlight=False,
             )
 
@@ -773,9 +776,10 @@ def demo_command(ctx: typer.Context) -> None:
     settings = _settings(ctx)
     database = open_database(settings)
     extractor = make_extractor(settings)
-    sample = resolve(SAMPLE)
+    sample = package_path(*SAMPLE)
     out.print(
-        f"miner {__version__} · database {database.engine.url.render_as_string(hide_password=True)} · pipeline {extractor.version}",
+        f"miner {__version__} · database {database.engine.url.render_as_string(hide_password=True)} "
+        f"· pipeline {extractor.version}",
         highlight=False,
     )
     with _progress("ingesting sample") as advance:
@@ -810,7 +814,8 @@ def _print_summary(session) -> None:
     directions = figures["relations_by_direction"]
     out.print(
         f"\n[bold]{figures['articles']}[/] articles, [bold]{figures['relations']}[/] relations: "
-        f"{directions['increased']} increased, {directions['decreased']} decreased, {directions['unchanged']} unchanged",
+        f"{directions['increased']} increased, {directions['decreased']} decreased, "
+        f"{directions['unchanged']} unchanged",
         highlight=False,
         markup=True,
     )
@@ -877,9 +882,13 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         err.print("aborted")
         return 130
-    except typer.TyperException as exc:  # usage errors: Typer prints them as the shell expects
-        exc.show()
-        return getattr(exc, "exit_code", 2)
+    except typer.TyperException as exc:  # usage errors (from Typer's own copy of click): shown as shells expect
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(str(exc), highlight=False, markup=False)
+        return int(getattr(exc, "exit_code", 2))
     except MinerError as exc:
         if debug:
             raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 import textwrap
 import tomllib
 import typing
@@ -82,7 +83,12 @@ class PubmedSettings:
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    config: str = setting("pipelines/miner.cfg", "spaCy pipeline config, relative to the project root unless absolute.")
+    config: str = setting(
+        "bundled",
+        "spaCy pipeline config: \"bundled\" (miner's own, inside the package), or the path of another pipeline's "
+        ".cfg (relative to the working directory); its folder holds its data files, and extraction, the API, "
+        "suggestions, signatures and the digest all read that pipeline's reference data.",
+    )
     batch_size: int = setting(64, "Abstracts per spaCy batch.")
     n_process: int = setting(1, "Worker processes for extraction (1 = in process).")
     min_confidence: float = setting(0.0, "Relations below this confidence are not stored.")
@@ -90,7 +96,7 @@ class PipelineSettings:
         "measured",
         "Conflicts and the digest count unreviewed claims from this confidence on (curator-confirmed ones always): "
         'a number from 0 to 1, or "measured" for the value `miner train` chose from the reliability table '
-        "(pipelines/quality.json).",
+        "(the pipeline's quality.json).",
     )
 
 
@@ -126,7 +132,8 @@ class WebSettings:
     )
     secure_cookies: bool = setting(
         True,
-        "Send session cookies over HTTPS only (browsers treat http://localhost as secure; set false only for plain-HTTP testing).",
+        "Send session cookies over HTTPS only (browsers treat http://localhost as secure; set false only for "
+        "plain-HTTP testing).",
     )
     session_hours: int = setting(12, "A login lasts this many hours.")
 
@@ -195,7 +202,7 @@ def load_settings(path: str | Path | None = None, environ: typing.Mapping[str, s
         try:
             data = tomllib.loads(chosen.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{chosen}: not valid TOML: {exc}") from None
+            raise ConfigError(f"{chosen}: not valid TOML: {exc}") from exc
     sections = {name: _load_section(name, cls, data.pop(name, {}), environ) for name, cls in SECTIONS.items()}
     if data:
         raise ConfigError(f"unknown config section [{sorted(data)[0]}]; known: {', '.join(SECTIONS)}")
@@ -264,9 +271,9 @@ def _coerce(name: str, hint: Any, raw: Any, *, from_env: bool = False) -> Any:
             if isinstance(raw, bool) or (not from_env and not isinstance(raw, accepted)):
                 raise ValueError
             value = hint(raw)
-        except ValueError:
+        except ValueError as exc:
             kind = "a whole number" if hint is int else "a number"
-            raise ConfigError(f"{name} must be {kind}, not {raw!r}") from None
+            raise ConfigError(f"{name} must be {kind}, not {raw!r}") from exc
         if value < 0:
             raise ConfigError(f"{name} must not be negative")
         return value
@@ -305,9 +312,10 @@ def render_defaults() -> str:
             elif isinstance(default, list):
                 lines.append(f"{f.name} = [{', '.join(json.dumps(item) for item in default)}]")
             else:
-                lines.append(f"{f.name} = " + (f"'{default}'" if '"' in default else json.dumps(default)))
+                text = str(default)
+                lines.append(f"{f.name} = " + (f"'{text}'" if '"' in text else json.dumps(text)))
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
-    print(render_defaults(), end="")
+    sys.stdout.write(render_defaults())

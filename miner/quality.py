@@ -1,36 +1,23 @@
-"""The extraction quality `miner train` measured, from `pipelines/quality.json`: the
-cross-validated figures the digest quotes, the reliability table (confidence → precision), and
-the confidence from which unreviewed claims are trusted, which conflicts and the digest use.
-Imports: stdlib, `miner.errors`, `miner.resources`.
+"""The confidence from which unreviewed claims are trusted, which conflicts and the digest use:
+a configured number, or the one `miner train` chose and wrote into the pipeline's quality report
+(`ReferenceData.quality`, the pipeline's quality.json, which also holds the cross-validated figures
+the digest quotes and the reliability table).
+Imports: stdlib, `miner.errors`.
 """
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
+from collections.abc import Mapping
+from typing import Any
 
-from miner.errors import ConfigError, PipelineError
-from miner.resources import resolve
-
-QUALITY = "pipelines/quality.json"
+from miner.errors import ConfigError
 
 
-@lru_cache(maxsize=1)
-def measured() -> dict:
-    path = resolve(QUALITY)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PipelineError(f"cannot read {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise PipelineError(f"{path}: not JSON: {exc.msg}") from exc
-
-
-def trusted_confidence(configured: str = "measured") -> float:
+def trusted_confidence(configured: str, quality: Mapping[str, Any]) -> float:
     """`[pipeline] trusted_confidence`: a number from 0 to 1, or "measured" for the one `miner
-    train` chose."""
+    train` chose (in `quality`)."""
     if configured.strip() == "measured":
-        return float(measured().get("trusted_confidence", 0.0))
+        return float(quality.get("trusted_confidence", 0.0))
     try:
         value = float(configured)
     except ValueError:

@@ -1,31 +1,34 @@
-"""Where miner's data folders live: `pipelines/` (spaCy configs, gazetteers) and `db/` (migrations).
+"""Where miner's files live: all of them inside the package, found with `importlib.resources`, so an
+installed copy works from any directory.
 
-In a source checkout (editable install) they sit beside the `miner` package; an installed copy
-finds them through `MINER_HOME` (the Docker image sets it) or the working directory.
-Imports: stdlib and `miner.errors` only.
+- `miner/pipelines/`: the bundled spaCy pipeline (config, gazetteers, lexicons, the trained
+  decision and its measured quality); `[pipeline] config = "bundled"` names its config.
+- `miner/migrations/`: the Alembic migrations.
+- `miner/data/`: data that is not part of a pipeline (countries, common passwords).
+- `miner/samples/`: the demo's sample corpus.
+
+A path a user gives (a pipeline config of their own) is taken as written: absolute, or relative to
+the working directory.
+Imports: stdlib only.
 """
 
 from __future__ import annotations
 
-import os
+from importlib.resources import as_file, files
 from pathlib import Path
 
-from miner.errors import MinerError
+BUNDLED = "bundled"  # `[pipeline] config` value naming the package's own pipeline
 
 
-def project_root() -> Path:
-    """The folder holding `pipelines/` and `db/`."""
-    candidates = []
-    if os.environ.get("MINER_HOME"):
-        candidates.append(Path(os.environ["MINER_HOME"]))
-    candidates += [Path(__file__).resolve().parent.parent, Path.cwd()]
-    for candidate in candidates:
-        if (candidate / "pipelines").is_dir() and (candidate / "db").is_dir():
-            return candidate
-    raise MinerError("cannot find miner's pipelines/ and db/ folders: set MINER_HOME to the project folder")
+def package_path(*parts: str) -> Path:
+    """A file or folder inside the installed package (a real path: miner is never zipped)."""
+    with as_file(files("miner").joinpath(*parts)) as path:
+        return Path(path)
 
 
-def resolve(path: str | Path) -> Path:
-    """An absolute path; relative ones are taken from the project root."""
-    path = Path(path)
-    return path if path.is_absolute() else project_root() / path
+def pipeline_config(config: str | Path) -> Path:
+    """The pipeline config a setting names: `bundled` → the package's own; else the path, made
+    absolute from the working directory."""
+    if str(config).strip() in (BUNDLED, ""):
+        return package_path("pipelines", "miner.cfg")
+    return Path(config).expanduser().resolve()

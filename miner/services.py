@@ -1,6 +1,8 @@
-"""Build the long-lived parts a command or job needs from `Settings`: the database and the
-extractor. One place, so the CLI, the scheduler and the web app wire them alike.
-Imports: `miner.config`, `miner.quality`, `miner.store`, `miner.extract`.
+"""Build the long-lived parts a command or job needs from `Settings`: the reference data of the
+configured pipeline, the database (whose sessions carry that reference data), the extractor, the
+E-utilities client. One place, so the CLI, the scheduler and the web app wire them alike.
+Imports: httpx, `miner` (version), `miner.config`, `miner.extract`, `miner.harvest`, `miner.quality`,
+`miner.reference`, `miner.store`.
 """
 
 from __future__ import annotations
@@ -10,31 +12,41 @@ import httpx
 from miner import __version__
 from miner.config import Settings
 from miner.extract import Extractor
-from miner.extract.lexicon import load_disorders
 from miner.harvest import EutilsClient, HarvestPlan
 from miner.quality import trusted_confidence
-from miner.resources import resolve
+from miner.reference import ReferenceData
 from miner.store.database import Database, make_engine
 
 
 def open_database(settings: Settings, *, create: bool = True, check: bool = True) -> Database:
     """The configured database; an empty one gets the schema unless `create` is False."""
-    trusted = trusted_confidence(settings.pipeline.trusted_confidence)
+    reference = reference_data(settings)
+    trusted = trusted_confidence(settings.pipeline.trusted_confidence, reference.quality)
     if not check:
-        return Database(make_engine(settings.database.url, settings.database.echo), trusted)
-    return Database.open(settings.database.url, echo=settings.database.echo, create=create, trusted_confidence=trusted)
+        return Database(make_engine(settings.database.url, settings.database.echo), trusted, reference)
+    return Database.open(
+        settings.database.url,
+        echo=settings.database.echo,
+        create=create,
+        trusted_confidence=trusted,
+        reference=reference,
+    )
+
+
+def reference_data(settings: Settings) -> ReferenceData:
+    """The reference data of `[pipeline] config` (the bundled pipeline's by default)."""
+    return ReferenceData.of(settings.pipeline.config)
 
 
 def disorder_groups(settings: Settings) -> dict[str, str]:
     """MeSH descriptor → scoring group, from the pipeline's disorder lexicon."""
-    lexicon = resolve(settings.pipeline.config).parent / "disorders.jsonl"
-    return {mesh: concept.group for mesh, concept in load_disorders(str(lexicon)).concepts.items()}
+    return reference_data(settings).disorder_groups
 
 
 def make_extractor(settings: Settings) -> Extractor:
     pipeline = settings.pipeline
     return Extractor(
-        pipeline.config,
+        reference_data(settings).config,
         batch_size=pipeline.batch_size,
         n_process=pipeline.n_process,
         min_confidence=pipeline.min_confidence,

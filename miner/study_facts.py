@@ -10,8 +10,8 @@ is left out. Review and meta-analysis come from `miner.reviews` (one owner: the 
 and a host only as it names the included studies' people or species. A protocol or a discussion
 without data of its own gets no facts. The human designs (case-control, cohort, cross-sectional,
 RCT) are read from sentences without animals, the animal model from sentences about the paper's
-own animals. Countries, demonyms, a few cities and national cohorts are in pipelines/countries.tsv.
-Imports: stdlib, `miner.records`, `miner.reviews`, `miner.resources`.
+own animals. Countries, demonyms, a few cities and national cohorts are in miner/data/countries.tsv.
+Imports: stdlib, `miner.errors`, `miner.records`, `miner.reviews`, `miner.resources`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from functools import lru_cache
 from itertools import islice
 
 from miner import records, reviews
-from miner.resources import resolve
+from miner.errors import PipelineError
+from miner.resources import package_path
 
 DESIGNS = (
     "case-control",
@@ -52,7 +53,7 @@ BODY_SITES = (
 )
 METHODS = ("16S rRNA", "shotgun metagenomics", "qPCR", "culture")
 HOSTS = ("human", "mouse", "rat", "zebrafish", "pig", "dog", "monkey", "chicken", "fruit fly", "nematode")
-COUNTRIES_FILE = "pipelines/countries.tsv"
+COUNTRIES_FILE = "countries.tsv"  # in miner/data/
 
 SECONDARY = ("review", "meta-analysis")
 HUMAN_DESIGNS = ("case-control", "cohort", "cross-sectional", "RCT")
@@ -160,7 +161,7 @@ def _named(patterns: dict[str, str]) -> tuple[re.Pattern, dict[str, str]]:
 def _labels(named: tuple[re.Pattern, dict[str, str]], texts: Iterable[str]) -> set[str]:
     """The names of the alternatives of a `_named` pattern that occur in `texts`."""
     pattern, groups = named
-    return {groups[match.lastgroup] for text in texts for match in pattern.finditer(text.lower())}
+    return {groups[match.lastgroup] for text in texts for match in pattern.finditer(text.lower()) if match.lastgroup}
 
 
 # --- sentences about the paper's own work --------------------------------------------------------
@@ -174,14 +175,18 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 _PREVIOUS = re.compile(
-    r"\b(?:previous(?:ly)?|prior (?:studies|research|work|findings)|(?:in line|consistent|in agreement|in accordance) with|"
+    r"\b(?:previous(?:ly)?|prior (?:studies|research|work|findings)|(?:in line|consistent|in agreement|"
+    r"in accordance) with|"
     r"similar to (?:those|previous|earlier)|et al)\b|\(\d{4}\)",
     re.IGNORECASE,
 )
 _EARLIER = re.compile(
-    r"\b(?:(?:has|have) been \w+ed\b|(?:has|have) (?:\w+ )?(?:been )?(?:shown|reported|demonstrated|suggested|found|linked|implicated|"
-    r"observed|identified|described|proposed|revealed|indicated)|(?:studies|evidence|research|reports|data|literature|findings) "
-    r"(?:has|have|suggests?|indicates?|shows?|supports?|points?)|accumulating|growing (?:body|evidence)|increasing(?:ly)? "
+    r"\b(?:(?:has|have) been \w+ed\b|(?:has|have) (?:\w+ )?(?:been )?(?:shown|reported|demonstrated|suggested|found|"
+    r"linked|implicated|"
+    r"observed|identified|described|proposed|revealed|indicated)|(?:studies|evidence|research|reports|data|literature|"
+    r"findings) "
+    r"(?:has|have|suggests?|indicates?|shows?|supports?|points?)|accumulating|growing (?:body|evidence)|"
+    r"increasing(?:ly)? "
     r"(?:evidence|recogni[sz]ed)|(?:most|many|several|few|some|other) (?:\w+ )?(?:studies|research|reports)|emerging "
     r"(?:evidence|data|studies)|recent (?:studies|evidence|research)|it is (?:well )?(?:known|established)|remains? "
     r"(?:unclear|unknown|elusive|poorly))",
@@ -221,12 +226,14 @@ def own_sentences(title: str, abstract: str) -> list[str]:
 
 _PROTOCOL_TITLE = re.compile(r"\bprotocol\b", re.IGNORECASE)
 _PROTOCOL = re.compile(
-    r"\b(?:this|the present|our) (?:study |trial )?protocol\b|\bwe (?:describe|present|report) (?:the|a|our) (?:study |trial )?protocol\b|"
+    r"\b(?:this|the present|our) (?:study |trial )?protocol\b|\bwe (?:describe|present|report) (?:the|a|our) (?:study |"
+    r"trial )?protocol\b|"
     r"\bwill be (?:randomi[sz]ed|recruited|enrolled)\b",
     re.IGNORECASE,
 )
 _DISCURSIVE = re.compile(
-    r"\b(?:we|here we|I) (?:discuss(?:ed)?|propose[sd]?|put forward|hypothesi[sz]e|argue|speculate|outline)\b|\b(?:this|the present|our) "
+    r"\b(?:we|here we|I) (?:discuss(?:ed)?|propose[sd]?|put forward|hypothesi[sz]e|argue|speculate|outline)\b|"
+    r"\b(?:this|the present|our) "
     r"(?:perspective|commentary|editorial|opinion|viewpoint|essay|chapter|hypothesis)\b",
     re.IGNORECASE,
 )
@@ -234,8 +241,10 @@ _DISCURSIVE_TITLE = re.compile(
     r"\b(?:perspectives?|commentary|editorial|viewpoint|opinion|hypothesis)\b", re.IGNORECASE
 )
 _RESULTS = re.compile(
-    r"\b(?:we (?:found|observed|recruited|enrolled|collected|analy[sz]ed|performed|measured|sequenced|compared|conducted|"
-    r"investigated|examined|assessed|evaluated|identified|showed|demonstrated)|(?:were|was) \w+(?:ed|en)|significant(?:ly)?|"
+    r"\b(?:we (?:found|observed|recruited|enrolled|collected|analy[sz]ed|performed|measured|sequenced|compared|"
+    r"conducted|"
+    r"investigated|examined|assessed|evaluated|identified|showed|demonstrated)|(?:were|was) \w+(?:ed|en)|"
+    r"significant(?:ly)?|"
     r"our (?:results|data|findings)|(?:results|data) (?:show|showed|indicate|revealed|demonstrated?))\b|"
     r"\b[pP]\s*[<=>]|\b[nN]\s*=",
     re.IGNORECASE,
@@ -280,7 +289,8 @@ _HOST_OF = _named({host: rf"\b(?:{words})\b" for host, words in _ANIMALS.items()
 _ANY_ANIMAL = re.compile(rf"\b(?:animals?|rodents?|germ[- ]free|{_SPECIES})\b")
 _OWN_ANIMALS = re.compile(rf"\b(?:animals|rodents|germ[- ]free|{_SPECIES})\b")
 _CELLS_OF = re.compile(
-    rf"\b(?:{_SPECIES})(?:[- ][\w-]+){{0,2}} (?:cells?|cell lines?|neurons|microglia|astrocytes|fibroblasts|macrophages|organoids)\b"
+    rf"\b(?:{_SPECIES})(?:[- ][\w-]+){{0,2}} (?:cells?|cell lines?|neurons|microglia|astrocytes|fibroblasts|"
+    rf"macrophages|organoids)\b"
 )
 
 
@@ -290,13 +300,16 @@ def _animal(text: str) -> bool:
 
 
 _EXPERIMENT = re.compile(
-    r"\b(?:we|were|was|received|treated|fed|induced|exposed|housed|gavaged?|coloni[sz]ed|transplanted|subjected|injected|"
+    r"\b(?:we|were|was|received|treated|fed|induced|exposed|housed|gavaged?|coloni[sz]ed|transplanted|subjected|"
+    r"injected|"
     r"administered|divided|assigned|randomly|showed|exhibited|displayed|developed|n\s*=)\b|\d",
     re.IGNORECASE,
 )
 _PEOPLE = (
-    r"patients|participants|subjects|volunteers|individuals|adults|children|infants|neonates|newborns|adolescents|toddlers|"
-    r"women|men|mothers|people|persons|twins|students|elderly|veterans|athletes|residents|inpatients|outpatients|centenarians|"
+    r"patients|participants|subjects|volunteers|individuals|adults|children|infants|neonates|newborns|adolescents|"
+    r"toddlers|"
+    r"women|men|mothers|people|persons|twins|students|elderly|veterans|athletes|residents|inpatients|outpatients|"
+    r"centenarians|"
     r"probands|boys|girls|humans"
 )
 _HUMAN = re.compile(rf"\b(?:{_PEOPLE})\b")
@@ -340,7 +353,8 @@ _RCT = re.compile(
     re.IGNORECASE,
 )
 _MR = re.compile(
-    r"\bMendelian randomi[sz]ation\b|\b(?:two-sample |bidirectional |multivariable )?MR (?:analys[ie]s|study|approach)\b",
+    r"\bMendelian randomi[sz]ation\b|\b(?:two-sample |bidirectional |multivariable )?MR (?:analys[ie]s|study|"
+    r"approach)\b",
     re.IGNORECASE,
 )
 _CROSS_SECTIONAL = re.compile(r"\bcross[- ]sectional(?:ly)?\b", re.IGNORECASE)
@@ -350,7 +364,8 @@ _COHORT = re.compile(
 _FOLLOWED = re.compile(
     r"\b(?:prospective (?:\w+ )?(?:study|observational|longitudinal)|longitudinal(?:ly)?|"
     r"followed (?!by\b)(?:\w+ ){0,3}(?:for|over|until|up)|"
-    r"follow[- ]up (?:study|period|visits?)|at (?:\d+|two|three|four|five|six|several|multiple) time[- ]points|before and after|"
+    r"follow[- ]up (?:study|period|visits?)|at (?:\d+|two|three|four|five|six|several|multiple) time[- ]points|"
+    r"before and after|"
     r"pre[- ] and post[- ]|at baseline and (?:after|at|following)|open[- ]label|single[- ]arm|non-?randomi[sz]ed)\b",
     re.IGNORECASE,
 )
@@ -365,12 +380,15 @@ _NOT_CASE_CONTROL = re.compile(r"\bplacebo\b|\bcontrols? for\b|\bcontrolling\b",
 _PATIENTS = re.compile(r"\b(?:patients|cases|inpatients|outpatients|probands|carriers)\b", re.IGNORECASE)
 _DISORDER = re.compile(r"(?:disease|disorder|syndrome|depressi|schizophreni|autis|epilep|dementia)", re.IGNORECASE)
 _IN_VITRO = re.compile(
-    r"\bin vitro\b(?! fertili[sz]ation)|\bcell lines?\b|\bcultured (?:\w+ )?(?:cells|neurons|microglia|astrocytes)\b|\borganoids?\b|"
-    r"\bCaco-?2\b|\bSH-?SY5Y\b|\bHT-?29\b|\bBV-?2\b|\bPC-?12 cells\b|\bHEK-?293|\bco-?cultur\w*|\bprimary (?:\w+ )?cultures?\b",
+    r"\bin vitro\b(?! fertili[sz]ation)|\bcell lines?\b|\bcultured (?:\w+ )?(?:cells|neurons|microglia|astrocytes)\b|"
+    r"\borganoids?\b|"
+    r"\bCaco-?2\b|\bSH-?SY5Y\b|\bHT-?29\b|\bBV-?2\b|\bPC-?12 cells\b|\bHEK-?293|\bco-?cultur\w*|"
+    r"\bprimary (?:\w+ )?cultures?\b",
     re.IGNORECASE,
 )
 _ENROLMENT = re.compile(
-    r"\b(?:recruited|enrolled|included|participated|collected from|obtained from|sampled|were (?:studied|examined|assessed|"
+    r"\b(?:recruited|enrolled|included|participated|collected from|obtained from|sampled|were (?:studied|examined|"
+    r"assessed|"
     r"analy[sz]ed|sequenced|surveyed|followed|randomi[sz]ed)|completed|underwent|provided)\b",
     re.IGNORECASE,
 )
@@ -432,7 +450,8 @@ def _to_animals(sentence: str) -> bool:
 # --- reviews -------------------------------------------------------------------------------------
 
 _POOLED = re.compile(
-    r"(?<!reviews and )\bmeta-?analysis\b(?! (?:was|could) not)|\bmeta-?analy[sz]ed\b|\bpooled (?:analysis|estimate|effect|prevalence|"
+    r"(?<!reviews and )\bmeta-?analysis\b(?! (?:was|could) not)|\bmeta-?analy[sz]ed\b|\bpooled (?:analysis|estimate|"
+    r"effect|prevalence|"
     r"odds|mean|data|results)|\brandom[- ]effects?\b|\bstandardi[sz]ed mean differences?\b|\bSMDs?\b|\bforest plots?\b",
     re.IGNORECASE,
 )
@@ -441,7 +460,8 @@ _NO_POOLING = re.compile(
     r"\bmeta-?analys[ie]s (?:was|were|could) not\b|\bnot (?:possible|feasible|performed)\b|\bprecluded\b", re.IGNORECASE
 )
 _REVIEW_PEOPLE = re.compile(
-    r"\b(?:clinical|human) (?:studies|trials|evidence|data|research|cohorts)\b|\b(?:studies|trials|RCTs) (?:in|of|on|involving|"
+    r"\b(?:clinical|human) (?:studies|trials|evidence|data|research|cohorts)\b|\b(?:studies|trials|RCTs) (?:in|of|on|"
+    r"involving|"
     rf"including|with|among|enrolling|recruiting) (?:\w+ ){{0,2}}(?:{_PEOPLE})\b|\b\d[\d,]* (?:{_PEOPLE})\b|"
     r"\brandomi[sz]ed controlled trials\b|\bRCTs\b",
     re.IGNORECASE,
@@ -529,14 +549,17 @@ _CASE_WORDS = re.compile(  # patient nouns, or an abbreviation ("40 MDD subjects
 )
 _COUNTED = rf"{_PEOPLE}|cases|carriers|controls|HCs?|NCs?"
 _NOT_PEOPLE = (
-    r"samples|specimens|sequences|reads|time|points|days|weeks|months|years|hours|studies|articles|trials|genera|species|taxa|OTUs|"
-    r"ASVs|genes|mg|g|kg|ml|groups|times|visits|cells|strains|items|questionnaires|papers|records|metabolites|million|billion|"
+    r"samples|specimens|sequences|reads|time|points|days|weeks|months|years|hours|studies|articles|trials|genera|"
+    r"species|taxa|OTUs|"
+    r"ASVs|genes|mg|g|kg|ml|groups|times|visits|cells|strains|items|questionnaires|papers|records|metabolites|million|"
+    r"billion|"
     r"percent|different|kinds|types|breeds|lines|models|study|of|from|in|to|on|at|for|by|than"
 )
 _PER_GROUP = r"\s*(?:per|/|in each|each|for each)\s*(?:group|arm|condition|cage|sex)?"
 _GROUP = re.compile(
     rf"{_NOT_AFTER}(?P<number>{_NUMBER})(?![.,]\d)\s+(?P<words>(?:(?!(?:{_NOT_PEOPLE})\b)[\w'/()-]+,?\s+){{0,5}}?)"
-    rf"(?P<noun>{_COUNTED}|{_SPECIES})\b(?P<per>{_PER_GROUP}\b)?(?P<with>\s+(?:with|diagnosed|suffering|affected|having)\b)?",
+    rf"(?P<noun>{_COUNTED}|{_SPECIES})\b(?P<per>{_PER_GROUP}\b)?(?P<with>\s+(?:with|diagnosed|suffering|affected|"
+    rf"having)\b)?",
     re.IGNORECASE,
 )
 _N_EQUALS = re.compile(rf"\b[nN]\s*=\s*(?P<number>{_NUMBER})(?![.,]\d)(?P<per>(?:\s+[a-z]+)?{_PER_GROUP}\b)?")
@@ -656,6 +679,7 @@ def _people_counts(groups: list[_Group]) -> Counts:
     cases = sum(g.number for g in groups if g.role == "case") or None
     controls = sum(g.number for g in groups if g.role == "control") or None
     totals = [g.number for g in groups if g.role == "total" and g.number >= (cases or 0) + (controls or 0)]
+    total: int | None
     if totals:
         total = totals[0]
     elif controls:
@@ -689,15 +713,18 @@ _SITES = {
     "stool": (
         ("fec", "faec", "stool"),
         (
-            r"\b(?:f(?:a)?ec(?:al|es)|stools?)\b(?! (?:microbiota |microbiome |microbial |bacteria |flora )?(?:transplant\w*|transfer)|"
+            r"\b(?:f(?:a)?ec(?:al|es)|stools?)\b(?! (?:microbiota |microbiome |microbial |bacteria |"
+            r"flora )?(?:transplant\w*|transfer)|"
             r"[- ](?:consistency|frequency|form|scale|pattern|diar(?:y|ies)|habits?|softeners?|output))"
         ),
     ),
     "oral": (
         ("saliv", "tongue", "plaque", "gingival", "oral", "buccal", "oropharyn"),
         (
-            r"\b(?:saliva|salivary (?:microbio\w+|samples?|bacteria)|tongue (?:coating|swabs?|dorsum)|dental plaque|subgingival|"
-            r"supragingival|oral (?:swabs?|rinses?|wash|microbio\w+|bacteria|samples?)|buccal swabs?|oropharyngeal swabs?)\b"
+            r"\b(?:saliva|salivary (?:microbio\w+|samples?|bacteria)|tongue (?:coating|swabs?|dorsum)|dental plaque|"
+            r"subgingival|"
+            r"supragingival|oral (?:swabs?|rinses?|wash|microbio\w+|bacteria|samples?)|buccal swabs?|"
+            r"oropharyngeal swabs?)\b"
         ),
     ),
     "nasal": (
@@ -709,14 +736,16 @@ _SITES = {
     "intestinal mucosa": (
         ("biops", "mucosa"),
         (
-            r"\b(?:colonic|intestinal|mucosal|duodenal|rectal|ileal|sigmoid|gut|colon|endoscopic) biops(?:y|ies)\b|\bmucosa-associated\b|"
+            r"\b(?:colonic|intestinal|mucosal|duodenal|rectal|ileal|sigmoid|gut|colon|endoscopic) biops(?:y|ies)\b|"
+            r"\bmucosa-associated\b|"
             r"\bmucosal (?:samples?|microbio\w+|bacteria)\b"
         ),
     ),
     "intestinal content": (
         ("content", "digesta"),
         (
-            r"\b(?:c(?:a)?ecal|colonic|ileal|jejunal|intestinal|c(?:a)?ecum|colon|luminal) (?:contents?|digesta)\b|\bdigesta\b"
+            r"\b(?:c(?:a)?ecal|colonic|ileal|jejunal|intestinal|c(?:a)?ecum|colon|luminal) (?:contents?|digesta)\b|"
+            r"\bdigesta\b"
         ),
     ),
     "blood": (
@@ -744,13 +773,15 @@ _QPCR = re.compile(
     re.IGNORECASE,
 )
 _TAXA_CONTEXT = re.compile(
-    r"\b(?:bacteri\w*|microb\w*|taxa|16\s?S|genus|genera|phyl\w+|\w+bacter\w*|\w+coccus|\w+bacillus|Akkermansia|Prevotella|"
+    r"\b(?:bacteri\w*|microb\w*|taxa|16\s?S|genus|genera|phyl\w+|\w+bacter\w*|\w+coccus|\w+bacillus|Akkermansia|"
+    r"Prevotella|"
     r"Bacteroides|Roseburia|Escherichia|Clostridi\w*|Firmicutes|Bacteroidetes|probiotic strains?)\b",
     re.IGNORECASE,
 )
 _HOST_EXPRESSION = re.compile(r"\b(?:mRNA|expression|cytokines?|transcripts?)\b", re.IGNORECASE)
 _CULTURE = re.compile(
-    r"\b(?:culturomics|culture[- ](?:based|dependent)|cultivation|(?:bacterial|anaerobic) cultur\w+|(?:were|was) (?:isolated|cultured|"
+    r"\b(?:culturomics|culture[- ](?:based|dependent)|cultivation|(?:bacterial|anaerobic) cultur\w+|(?:were|"
+    r"was) (?:isolated|cultured|"
     r"cultivated) from|isolates?\b|isolated (?:bacteri\w+|strains?)|strains? (?:were )?isolated)",
     re.IGNORECASE,
 )
@@ -783,10 +814,14 @@ def _methods(own: list[str]) -> tuple[str, ...]:
 # --- countries -------------------------------------------------------------------------------------
 
 _NOT_A_PLACE = re.compile(
-    r"[- ](?:medicines?|medications?|herbal|herbs?|medicinal|materia|formula|decoction|version|language|translations?|speaking|"
-    r"encephalitis|flu|quail|hamsters?|ginseng|red ginseng|cabbage|yam|saffron|thali|natto|paradox|albino|Webster|mice|rats|pigs?|"
-    r"shepherds?|breed|yogh?urt|Psychiatric|Academy|Association|College|Society|Heart|Diabetes|Cancer|Council|Ocean|Encyclopedia|"
-    r"Cognitive|I{1,3}|IV|Ⅲ|Ⅳ|criteria|and English|(?:and |New Zealand )*(?:Clinical )?Trials? Regist(?:ry|er)|Registry|Food and Drug)\b",
+    r"[- ](?:medicines?|medications?|herbal|herbs?|medicinal|materia|formula|decoction|version|language|translations?|"
+    r"speaking|"
+    r"encephalitis|flu|quail|hamsters?|ginseng|red ginseng|cabbage|yam|saffron|thali|natto|paradox|albino|Webster|mice|"
+    r"rats|pigs?|"
+    r"shepherds?|breed|yogh?urt|Psychiatric|Academy|Association|College|Society|Heart|Diabetes|Cancer|Council|Ocean|"
+    r"Encyclopedia|"
+    r"Cognitive|I{1,3}|IV|Ⅲ|Ⅳ|criteria|and English|(?:and |New Zealand )*(?:Clinical )?Trials? Regist(?:ry|er)|"
+    r"Registry|Food and Drug)\b",
     re.IGNORECASE,
 )
 _NOT_A_PLACE_BEFORE = re.compile(
@@ -796,8 +831,10 @@ _NOT_A_PLACE_BEFORE = re.compile(
 )
 # sentences that name countries for other reasons than where the study was done
 _NOT_THE_STUDY_PLACE = re.compile(
-    r"\b(?:prevalen\w+|burden|worldwide|affect(?:s|ing)?|suffer|approved|publications?|citations?|cited|productive|bibliometric|"
-    r"institutions?|journals?|authors?|scholars|articles|registered|registry|congress|symposium|databases?|funded|funding|grants?|"
+    r"\b(?:prevalen\w+|burden|worldwide|affect(?:s|ing)?|suffer|approved|publications?|citations?|cited|productive|"
+    r"bibliometric|"
+    r"institutions?|journals?|authors?|scholars|articles|registered|registry|congress|symposium|databases?|funded|"
+    r"funding|grants?|"
     r"Council|Foundation|National Institute)\b",
     re.IGNORECASE,
 )
@@ -806,19 +843,23 @@ _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ]\w*")
 
 @dataclass(frozen=True)
 class _Places:
-    pattern: re.Pattern  # every name of pipelines/countries.tsv, longest first
+    pattern: re.Pattern  # every name of miner/data/countries.tsv, longest first
     country: dict[str, str]  # name → country
     first_words: frozenset[str]  # what a sentence must hold for the pattern to be worth running
 
 
 @lru_cache(maxsize=1)
 def _places() -> _Places:
-    """pipelines/countries.tsv (name, country; "#" comment lines, a header), read once."""
-    with open(resolve(COUNTRIES_FILE), encoding="utf-8", newline="") as handle:
+    """miner/data/countries.tsv (name, country; "#" comment lines, a header), read once."""
+    with open(package_path("data", COUNTRIES_FILE), encoding="utf-8", newline="") as handle:
         rows = [row for row in csv.reader(handle, delimiter="\t") if row and not row[0].startswith("#")]
-    country = {name: place for name, place in rows[1:]}
+    country = dict(rows[1:])
     alternatives = "|".join(re.escape(name) for name in sorted(country, key=len, reverse=True))
-    first_words = frozenset(_CAPITALISED.match(name).group(0) for name in country)
+    capitalised = {name: _CAPITALISED.match(name) for name in country}
+    if lowercase := [name for name, match in capitalised.items() if match is None]:
+        # the quick test below looks for a name's capitalised first word in the sentence
+        raise PipelineError(f"{COUNTRIES_FILE}: place names must start with a capital letter: {lowercase[:3]}")
+    first_words = frozenset(match.group(0) for match in capitalised.values() if match)
     return _Places(re.compile(rf"(?<![\w-])(?:{alternatives})(?!\w)"), country, first_words)
 
 

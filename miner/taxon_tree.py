@@ -2,10 +2,11 @@
 name means, without the extraction pipeline's phrase index.
 
 The API uses it to name a lineage, to resolve a taxon typed by a researcher that no stored
-finding names yet, and to write MetaPhlAn-style lineage names in signature exports. Loaded once
-per process on first use (~0.5 s, ~40 MB). `read_tsv` reads the gazetteer files for the
-pipeline too.
-Imports: stdlib, `miner.errors`, `miner.resources`.
+finding names yet, and to write MetaPhlAn-style lineage names in signature exports. Reads reach it
+through `miner.reference.ReferenceData.taxon_tree` (the gazetteer files its pipeline config
+names); `load_tree` reads each pair of files once per process (~0.5 s, ~40 MB). `read_tsv` reads
+the gazetteer files for the pipeline too.
+Imports: stdlib, `miner.errors`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from miner.errors import PipelineError
-from miner.resources import resolve
 
-TAXA = "pipelines/taxa/taxa.tsv.gz"
-NAMES = "pipelines/taxa/names.tsv.gz"
 METAPHLAN_PREFIX = {
     "superkingdom": "k",
     "domain": "k",
@@ -38,14 +36,16 @@ METAPHLAN_PREFIX = {
 
 def read_tsv(path: str, columns: tuple[str, ...]) -> Iterator[dict]:
     """Rows of a gazetteer TSV (gzip or plain) that has at least `columns`."""
+    # opened apart from the reading below, so an unreadable file is told from a malformed one;
+    # the `with` below closes it
     try:
         handle = (
-            gzip.open(path, "rt", encoding="utf-8", newline="")
+            gzip.open(path, "rt", encoding="utf-8", newline="")  # noqa: SIM115
             if path.endswith(".gz")
-            else open(path, encoding="utf-8", newline="")
+            else open(path, encoding="utf-8", newline="")  # noqa: SIM115
         )
     except OSError as exc:
-        raise PipelineError(f"cannot read gazetteer {path}: {exc.strerror}") from None
+        raise PipelineError(f"cannot read gazetteer {path}: {exc.strerror}") from exc
     with handle:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         missing = set(columns) - set(reader.fieldnames or ())
@@ -156,15 +156,16 @@ class TaxonTree:
         return "|".join(parts)
 
 
-@lru_cache(maxsize=1)
-def taxon_tree() -> TaxonTree:
-    nodes = read_nodes(str(resolve(TAXA)))
+@lru_cache(maxsize=2)
+def load_tree(taxa_path: str, names_path: str) -> TaxonTree:
+    """The tree of a gazetteer's taxa file, with every name of its names file."""
+    nodes = read_nodes(taxa_path)
     names: dict[str, list[int]] = {}
     spelled: dict[str, str] = {}
     for node in nodes.values():
         names.setdefault(node.name.lower(), []).append(node.taxid)
         spelled.setdefault(node.name.lower(), node.name)
-    for row in read_tsv(str(resolve(NAMES)), ("name", "taxid")):
+    for row in read_tsv(names_path, ("name", "taxid")):
         taxid = int(row["taxid"])
         key = " ".join(row["name"].lower().split())
         found = names.setdefault(key, [])

@@ -119,7 +119,7 @@ def fit_weights(rows: Sequence[Candidate], c: float) -> dict[str, float]:
     matrix = vectorizer.fit_transform([dict.fromkeys(row.features, 1) for row in rows])
     model = LogisticRegression(C=c, max_iter=5000, fit_intercept=False)
     model.fit(matrix, labels)
-    return {name: float(w) for name, w in zip(vectorizer.get_feature_names_out(), model.coef_[0])}
+    return {name: float(w) for name, w in zip(vectorizer.get_feature_names_out(), model.coef_[0], strict=True)}
 
 
 @dataclass
@@ -306,7 +306,8 @@ def trusted_confidence(judged: Sequence[tuple[float | None, bool]], floor: float
     least `floor` of the time on at least `evidence` triples: conflicts and the digest count
     claims from there on."""
     trusted = 1.0
-    for row, low in reversed(list(zip(reliability(judged), RELIABILITY_BINS))):
+    # a row per bin, so the last edge pairs with none
+    for row, low in reversed(list(zip(reliability(judged), RELIABILITY_BINS, strict=False))):
         if row["triples"] < evidence or (row["precision"] or 0.0) < floor:
             break
         trusted = low
@@ -316,14 +317,14 @@ def trusted_confidence(judged: Sequence[tuple[float | None, bool]], floor: float
 def report(
     result: CrossValidation, abstracts: int, chosen: str, k: int, seeds: Sequence[int], sources: Mapping[str, int]
 ) -> dict:
-    """What `miner train` writes to pipelines/quality.json and prints."""
+    """What `miner train` writes to miner/pipelines/quality.json and prints."""
     figures = {name: summary(scores) for name, scores in result.scores.items()}
     judged = result.kept[chosen]
     best = figures[chosen]
     return {
-        "_about": "Extraction quality measured by `miner train` (README, Quality): k-fold cross-validation by abstract over the "
-        "annotated corpus, repeated over seeds. The digest quotes held_out; conflicts and the digest count claims "
-        "from trusted_confidence on.",
+        "_about": "Extraction quality measured by `miner train` (README, Quality): k-fold cross-validation by "
+        "abstract over the annotated corpus, repeated over seeds. The digest quotes held_out; conflicts and the "
+        "digest count claims from trusted_confidence on.",
         "measured": "",
         "corpus": {"abstracts": abstracts, **sources},
         "cross_validation": {"folds": k, "seeds": list(seeds), "decisions": figures, "chosen": chosen},
@@ -390,7 +391,7 @@ def train(
     import json
 
     from miner.extract.pipeline import load_pipeline
-    from miner.resources import resolve
+    from miner.resources import pipeline_config
 
     gold, articles, sources = load_corpus(gold_paths, text_paths)
     nlp = load_pipeline(config_path, exclude=("decision",))
@@ -403,7 +404,7 @@ def train(
     model = fit(rows, gold, groups, c=c, min_precision=min_precision, decision=decision)
     model.meta["trained"] = quality["measured"]
     if write:
-        folder = resolve(config_path).parent
+        folder = pipeline_config(config_path).parent
         (folder / "relation_model.json").write_text(
             json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -415,21 +416,25 @@ def train(
 def report_lines(quality: dict) -> list[str]:
     cv = quality["cross_validation"]
     lines = [
-        f"{quality['corpus']['abstracts']} annotated abstracts, {cv['folds']}-fold cross-validation × {len(cv['seeds'])} seeds (mean ± sd over folds)"
+        f"{quality['corpus']['abstracts']} annotated abstracts, {cv['folds']}-fold cross-validation "
+        f"× {len(cv['seeds'])} seeds (mean ± sd over folds)"
     ]
     for name, figures in cv["decisions"].items():
         mark = "*" if name == cv["chosen"] else " "
         lines.append(
             f"{mark} {name:16s} P {figures['precision']['mean']:.3f} ± {figures['precision']['sd']:.3f}  "
-            f"R {figures['recall']['mean']:.3f} ± {figures['recall']['sd']:.3f}  F1 {figures['f1']['mean']:.3f} ± {figures['f1']['sd']:.3f}  "
+            f"R {figures['recall']['mean']:.3f} ± {figures['recall']['sd']:.3f}  "
+            f"F1 {figures['f1']['mean']:.3f} ± {figures['f1']['sd']:.3f}  "
             f"direction {figures['direction_accuracy']['mean']:.3f}"
         )
     lines.append(
-        f"decision threshold {quality.get('threshold', 0):.3f}; trusted from confidence {quality['trusted_confidence']:.2f}"
+        f"decision threshold {quality.get('threshold', 0):.3f}; "
+        f"trusted from confidence {quality['trusted_confidence']:.2f}"
     )
     lines.append("confidence  triples  precision")
     lines += [
-        f"{row['confidence']:10s}  {row['triples']:7d}  {'—' if row['precision'] is None else format(row['precision'], '.3f')}"
+        f"{row['confidence']:10s}  {row['triples']:7d}  "
+        f"{'—' if row['precision'] is None else format(row['precision'], '.3f')}"
         for row in quality["reliability"]
     ]
     return lines

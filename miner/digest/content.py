@@ -9,13 +9,12 @@ first storage) falls in the week, as stored when the digest is built. A pair mov
 consensus label over the papers up to the week's end differs from the label before the week; a
 conflict is new in the digest that lists the paper that completed it, and changed when its status
 was set during the week and it was neither new in it nor first stored in it.
-Imports: SQLAlchemy, `miner.conflicts`, `miner.quality`, `miner.resources`, `miner.store`,
+Imports: SQLAlchemy, `miner.conflicts`, `miner.reference`, `miner.store`,
 `miner.query`, `miner.digest.calendar`, `miner.digest.weeks`.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,14 +26,12 @@ from sqlalchemy.orm import Session
 from miner.conflicts import Evidence
 from miner.digest.calendar import ADDED, CHUNK, Calendar, during
 from miner.digest.weeks import Week
-from miner.quality import measured
 from miner.query import stats
 from miner.query.pairs import consensus
-from miner.resources import resolve
+from miner.reference import reference_of
 from miner.store.claims import effective_direction, joined_claims, trusted
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
 
-GROUP_NAMES = "pipelines/disorder_groups.json"
 CHART_WEEKS = 12
 PER_DISORDER = 6  # findings shown per disorder; the rest are counted and linked
 PAPERS_SHOWN = 3  # papers shown per finding; the rest are counted and linked
@@ -163,7 +160,8 @@ class Digest:
         return (
             f"{plural(n['new_articles'], 'new article')} ({n['articles_with_findings']} with findings), "
             f"{plural(n['new_claims'], 'new finding')} on {plural(n['new_pairs'], 'taxon–disorder pair')}, "
-            f"{n['new_conflicts']} new and {n['changed_conflicts']} changed {'conflict' if n['new_conflicts'] + n['changed_conflicts'] == 1 else 'conflicts'}; "
+            f"{n['new_conflicts']} new and {n['changed_conflicts']} changed "
+            f"{'conflict' if n['new_conflicts'] + n['changed_conflicts'] == 1 else 'conflicts'}; "
             f"{plural(len(self.moves), 'pair')} whose consensus moved"
             + (f"; {plural(n['late_additions'], 'late addition')} from earlier weeks." if n["late_additions"] else ".")
         )
@@ -223,7 +221,7 @@ def build_digest(session: Session, week: Week, public_url: str, now: datetime) -
         late=_late_additions(session, late_pmids[:LATE_SHOWN], late_claims, names),
         chart_weeks=chart_weeks,
         chart_series=chart_series,
-        method=measured(),
+        method=reference_of(session).quality,
         links={
             "search": f"{base}/search",
             "conflicts": f"{base}/conflicts",
@@ -235,11 +233,10 @@ def build_digest(session: Session, week: Week, public_url: str, now: datetime) -
 
 
 def _group_names(session: Session) -> dict[str, str]:
-    """Disorder group → a name fit for a reader (pipelines/disorder_groups.json; else the
+    """Disorder group → a name fit for a reader (the pipeline's disorder_groups.json; else the
     group's lowest-numbered descriptor's name)."""
-    with open(resolve(GROUP_NAMES), encoding="utf-8") as handle:
-        names = {group: name for group, name in json.load(handle).items() if not group.startswith("_")}
-    for mesh, name, group in session.execute(
+    names = dict(reference_of(session).group_names)
+    for _mesh, name, group in session.execute(
         select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.mesh)
     ):
         names.setdefault(group, name)
@@ -455,7 +452,8 @@ def _conflicts(
             [v["pmid"] for v in conflict.increased],
             [v["pmid"] for v in conflict.decreased],
             [v["pmid"] for v in conflict.unchanged],
-            f"{conflict.status} ({conflict.status_by}{': ' + conflict.status_reason if conflict.status_reason else ''})",
+            f"{conflict.status} ({conflict.status_by}"
+            f"{': ' + conflict.status_reason if conflict.status_reason else ''})",
             f"{base}/conflicts/{conflict.id}",
         )
         if conflict.id in opened:

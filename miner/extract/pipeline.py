@@ -1,9 +1,9 @@
-"""Assemble the spaCy pipeline from `pipelines/*.cfg` and fingerprint it.
+"""Assemble the spaCy pipeline from `miner/pipelines/*.cfg` and fingerprint it.
 
 The config names scispaCy's tokenizer and AbbreviationDetector, miner's sentence splitter
-(scispaCy's pysbd splitter can stand in for it) and miner's own components; their data files are read in `nlp.initialize()`. `pipeline_version` hashes the
-config, every data file it names and the extraction code, so stored relations say exactly which
-pipeline made them. Nothing here downloads anything.
+(scispaCy's pysbd splitter can stand in for it) and miner's own components; their data files are
+read in `nlp.initialize()`. `pipeline_version` hashes the config, every data file it names and the
+extraction code, so stored relations say exactly which pipeline made them. Nothing here downloads anything.
 Imports: spaCy, scispaCy, stdlib, `miner` (version), `miner.errors`, `miner.resources`,
 `miner.extract` components (imported for their factory registration).
 """
@@ -15,8 +15,10 @@ import hashlib
 import json
 import re
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 # imported for their @Language.factory registrations
 import scispacy.abbreviation
@@ -25,12 +27,13 @@ import spacy
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from scispacy.version import VERSION as scispacy_version
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.util import registry
 
 import miner
 from miner.errors import PipelineError
 from miner.extract import decision, disorders, relations, sentences, taxa  # noqa: F401
-from miner.resources import resolve
+from miner.resources import pipeline_config
 
 # scispaCy's factory does not declare what it assigns; say it, so nlp.analyze_pipes() can check
 # that the disorder recognizer runs after it
@@ -47,12 +50,12 @@ warnings.filterwarnings("ignore", message="Possible set union", category=FutureW
 _SLASH_UNDERSCORE = r"(?<=[^\W_])[/_]+(?=[^\W_\d]|\[)"
 
 
-@registry.tokenizers("miner.scispacy_tokenizer.v1")
-def scispacy_tokenizer():
+@registry.tokenizers("miner.scispacy_tokenizer.v1")  # type: ignore[untyped-decorator]  # catalogue has no types
+def scispacy_tokenizer() -> Callable[[Language], Tokenizer]:
     """scispaCy's rule tokenizer (keeps "Escherichia-Shigella", "UCG-002", "p<0.05" whole), with
     slashes and underscores between words as separate tokens."""
 
-    def create(nlp: Language):
+    def create(nlp: Language) -> Tokenizer:
         # scispaCy builds on the language's default tokenizer, which spaCy has not attached yet
         nlp.tokenizer = registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
         tokenizer = combined_rule_tokenizer(nlp)
@@ -63,11 +66,13 @@ def scispacy_tokenizer():
     return create
 
 
-def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = (), overrides: dict | None = None) -> Language:
+def load_pipeline(
+    config_path: str | Path, exclude: tuple[str, ...] = (), overrides: dict[str, Any] | None = None
+) -> Language:
     """The pipeline of the config, initialized; `exclude` leaves components out (training reads
     the relation candidates without the decision it trains); `overrides` sets config values
     ({"components.decision.decide": "rules"})."""
-    path = resolve(config_path)
+    path = pipeline_config(config_path)
     if not path.is_file():
         raise PipelineError(f"pipeline config not found: {path}")
     try:
@@ -83,23 +88,23 @@ def load_pipeline(config_path: str | Path, exclude: tuple[str, ...] = (), overri
         nlp.initialize()
     except (OSError, ValueError, KeyError, TypeError) as exc:
         detail = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-        raise PipelineError(f"cannot build pipeline from {path}: {detail}") from None
+        raise PipelineError(f"cannot build pipeline from {path}: {detail}") from exc
     return nlp
 
 
-def pipeline_version(config_path: str | Path, overrides: dict | None = None) -> str:
+def pipeline_version(config_path: str | Path, overrides: dict[str, Any] | None = None) -> str:
     """ "<package version>+<12 hex digits>": a hash of everything that decides the output."""
-    path = resolve(config_path)
+    path = pipeline_config(config_path)
     return _version(str(path), json.dumps(overrides or {}, sort_keys=True), _stamp(path.parent))
 
 
-def _stamp(folder: Path) -> tuple:
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """When and how big each file of the pipeline folder is: a changed file is a new version."""
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 @lru_cache(maxsize=8)
-def _version(config_path: str, overrides: str, stamp: tuple) -> str:
+def _version(config_path: str, overrides: str, stamp: tuple[tuple[str, int, int], ...]) -> str:
     """Hash the resolved config (every component's settings with its factory's defaults filled
     in), every data file the config names, every module of `miner` the components import
     (followed through their imports), and the spaCy and scispaCy versions."""
@@ -126,14 +131,14 @@ def _version(config_path: str, overrides: str, stamp: tuple) -> str:
     return f"{miner.__version__}+{digest.hexdigest()[:12]}"
 
 
-def _with_defaults(block: dict) -> dict:
+def _with_defaults(block: dict[str, Any]) -> dict[str, Any]:
     factory = block.get("factory")
     if factory is None or not Language.has_factory(factory):
         return dict(block)
-    return {**Language.get_factory_meta(factory).default_config, **block}
+    return {**(Language.get_factory_meta(factory).default_config or {}), **block}
 
 
-def _data_files(section, folder: str) -> dict[str, Path]:
+def _data_files(section: object, folder: str) -> dict[str, Path]:
     """Every file a config section names (by absolute path), keyed by its path relative to the
     pipeline folder."""
     found: dict[str, Path] = {}

@@ -1,6 +1,6 @@
 """The taxon gazetteer in memory: NCBI nodes (for lineage and rank) and every name that points
-at them, read from `pipelines/taxa/taxa.tsv.gz` and `names.tsv.gz` (built by
-`pipelines/build_taxa.py`; formats in `pipelines/taxa/README.md`).
+at them, read from `miner/pipelines/taxa/taxa.tsv.gz` and `names.tsv.gz` (built by
+`miner/pipelines/build_taxa.py`; formats in `miner/pipelines/taxa/README.md`).
 
 Loaded once per process and shared by every pipeline that names the same files.
 Imports: stdlib, `miner.errors`, `miner.extract.phrases`, `miner.taxon_tree`.
@@ -106,7 +106,7 @@ class Taxonomy:
         before derived forms, lower ranks last."""
         kinds = {"scientific": 0, "current": 1, "synonym": 2, "equivalent": 3, "vernacular": 4, "plural": 5}
 
-        def order(entry: Name) -> tuple:
+        def order(entry: Name) -> tuple[int, int, int]:
             node = self.nodes.get(entry.taxid)
             domain = DOMAIN_PREFERENCE.get(node.domain, 9) if node else 9
             return (domain, kinds.get(entry.kind, 9), entry.taxid)
@@ -124,7 +124,7 @@ def _bigrams(word: str) -> frozenset[str]:
 def _typo_buckets(taxonomy: Taxonomy) -> dict[tuple[str, int], list[tuple[str, int, frozenset[str]]]]:
     """Genus-and-higher names by (first letter, length): the only names a typo is checked against."""
     buckets: dict[tuple[str, int], list[tuple[str, int, frozenset[str]]]] = {}
-    for key in taxonomy.names.keys():
+    for key in taxonomy.names.keys():  # noqa: SIM118  (a PhraseIndex: it has keys(), no iteration)
         if " " in key or len(key) < 6:
             continue
         for entry in taxonomy.names.get(key):

@@ -1,7 +1,7 @@
 """One thing at a time: a taxon (lineage, names, findings by disorder), the disorders, one
 disorder (its terms and the taxa most reported up and down), one article with its claims, and
 name suggestions for the search box.
-Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.taxon_tree`, `miner.query.*`.
+Imports: SQLAlchemy, `miner.errors`, `miner.reference`, `miner.store`, `miner.query.*`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from miner.errors import InvalidValue, NotFound
 from miner.query.estimates import counts
 from miner.query.filters import RelationFilter
 from miner.query.kept import kept
-from miner.query.names import LexiconEntry, disorder_lexicon, disorder_meshes, folded
+from miner.query.names import disorder_meshes, folded
 from miner.query.pairs import PairOptions, pairs
 from miner.query.relations import relation_page
 from miner.query.study import empty_study, study_of
+from miner.reference import LexiconEntry, reference_of
 from miner.store.claims import not_rejected
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon
-from miner.taxon_tree import taxon_tree
 
 
 def taxon_detail(session: Session, taxid: int, *, descendants: bool = False, evidence: str = "primary") -> dict:
@@ -33,12 +33,12 @@ def taxon_detail(session: Session, taxid: int, *, descendants: bool = False, evi
 
 def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str) -> dict:
     stored = session.scalars(select(Taxon).where(Taxon.taxid == taxid)).first()
-    tree = taxon_tree()
+    tree = reference_of(session).taxon_tree
     node = tree.node(taxid)
     if stored is None and node is None:
         raise NotFound(f"no taxon with NCBI taxid {taxid}")
     lineage = [{"taxid": n.taxid, "name": n.name, "rank": n.rank} for n in tree.lineage(taxid)]
-    name = stored.name if stored else node.name
+    name = stored.name if stored else node.name if node else str(taxid)
     written = (
         session.execute(
             select(Relation.taxon_text, func.count())
@@ -104,22 +104,29 @@ def disorders(session: Session) -> list[dict]:
 
 
 def disorder_detail(session: Session, mesh: str, top: int = 15, evidence: str = "primary") -> dict:
-    """A descriptor by MeSH id or by any name that means that one descriptor."""
+    """A descriptor by MeSH id or by any name that means that one descriptor; one of the lexicon
+    that no claim names yet gets an empty answer, not an unknown name."""
+    lexicon = reference_of(session).disorder_lexicon
     row = session.get(Disorder, mesh.upper())
     if row is None:
         meshes = disorder_meshes(session, mesh)
         if len(meshes) != 1:
             raise InvalidValue(f"{mesh!r} names {len(meshes)} descriptors ({', '.join(meshes)}); use one of them")
         row = session.get(Disorder, meshes[0])
-    found = pairs(session, RelationFilter(disorder=row.mesh), limit=None, options=PairOptions(evidence))
-    lexicon = disorder_lexicon().get(row.mesh) or LexiconEntry(row.mesh, row.group, (row.name,), ())
+    descriptor = row.mesh if row is not None else meshes[0]
+    stored = LexiconEntry(row.mesh, row.group, (row.name,), ()) if row is not None else None
+    entry = lexicon.get(descriptor) or stored
+    if entry is None:  # neither stored nor in the lexicon: disorder_meshes names no such descriptor
+        raise NotFound(f"no disorder {mesh!r}")
+    found = pairs(session, RelationFilter(disorder=descriptor), limit=None, options=PairOptions(evidence))
     voted = [p for p in found if p["papers"] >= 2]
+    name, group = (row.name, row.group) if row is not None else (entry.terms[0], entry.group)
     return {
-        "mesh": row.mesh,
-        "name": row.name,
-        "group": row.group,
-        "terms": list(lexicon.terms[1:26]),
-        "abbreviations": list(lexicon.abbreviations),
+        "mesh": descriptor,
+        "name": name,
+        "group": group,
+        "terms": list(entry.terms[1:26]),
+        "abbreviations": list(entry.abbreviations),
         "pairs": len(found),
         "most_increased": sorted(voted, key=lambda p: (-p["score"], -p["papers"], p["taxon"]))[:top],
         "most_decreased": sorted(voted, key=lambda p: (p["score"], -p["papers"], p["taxon"]))[:top],
@@ -127,7 +134,7 @@ def disorder_detail(session: Session, mesh: str, top: int = 15, evidence: str = 
         "conflicts": session.scalar(
             select(func.count())
             .select_from(Conflict)
-            .where(Conflict.disorder_group == row.group, Conflict.status.in_(("open", "confirmed")))
+            .where(Conflict.disorder_group == group, Conflict.status.in_(("open", "confirmed")))
         ),
     }
 
@@ -207,7 +214,7 @@ def suggest(session: Session, text: str, limit: int = 10) -> dict:
 
 def _taxa_by_other_names(session: Session, text: str, seen: set, limit: int) -> list[dict]:
     """Taxa a gazetteer name starting with `text` points at, stored ones (with findings) first."""
-    tree = taxon_tree()
+    tree = reference_of(session).taxon_tree
     matches: dict[int, str] = {}
     for written, taxids in sorted(tree.names_starting(text), key=lambda item: len(item[0])):
         for taxid in taxids:
@@ -232,7 +239,7 @@ def _taxa_by_other_names(session: Session, text: str, seen: set, limit: int) -> 
 
 def _disorders_named(session: Session, text: str, limit: int) -> list[dict]:
     wanted = folded(text)
-    lexicon = disorder_lexicon()
+    lexicon = reference_of(session).disorder_lexicon
     found = []
     for mesh, name, group in session.execute(
         select(Disorder.mesh, Disorder.name, Disorder.group).order_by(Disorder.group, Disorder.name)

@@ -7,26 +7,22 @@
   former: Bacillota = Firmicutes, Segatella copri = Prevotella copri).
 - Several values: `split_values("schizophrenia,psychosis")`; each must be known.
 - An unknown name is `NotFound` carrying "did you mean" candidates (`NotFound.candidates`).
-Imports: stdlib, SQLAlchemy, `miner.errors`, `miner.resources`, `miner.store`, `miner.taxon_tree`.
+Imports: stdlib, SQLAlchemy, `miner.errors`, `miner.reference`, `miner.store`.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
-from miner.resources import resolve
+from miner.reference import ReferenceData, reference_of
 from miner.store.models import Disorder, Taxon
-from miner.taxon_tree import taxon_tree
 
-DISORDER_LEXICON = "pipelines/disorders.jsonl"
 MAX_VALUES = 20  # names one filter may list
 MAX_INTEGER = 2**63 - 1  # the largest integer SQLite and PostgreSQL (bigint) hold
 _FOLD = re.compile(r"'s\b|[^a-z0-9]+")
@@ -47,37 +43,14 @@ def split_values(text: str) -> list[str]:
     return values
 
 
-@dataclass(frozen=True)
-class LexiconEntry:
-    mesh: str
-    group: str
-    terms: tuple[str, ...]  # the descriptor's name first
-    abbreviations: tuple[str, ...]
-
-
-@lru_cache(maxsize=1)
-def disorder_lexicon() -> dict[str, LexiconEntry]:
-    """MeSH descriptor → the lexicon's terms and abbreviations for it."""
-    entries: dict[str, LexiconEntry] = {}
-    with open(resolve(DISORDER_LEXICON), encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                row = json.loads(line)
-                abbreviations = tuple(item["abbr"] for item in row.get("abbreviations", []))
-                entries[row["mesh"]] = LexiconEntry(
-                    row["mesh"], row["group"], (row["name"], *row.get("terms", [])), abbreviations
-                )
-    return entries
-
-
 @lru_cache(maxsize=8)
-def _disorder_index(rows: tuple[tuple[str, str, str], ...]) -> dict[str, set[str]]:
+def _disorder_index(rows: tuple[tuple[str, str, str], ...], reference: ReferenceData) -> dict[str, set[str]]:
     """Folded name → MeSH descriptors, for the stored descriptors: their ids, names, lexicon terms
     and abbreviations; a group's name means all its descriptors ("depression"). Kept per set of
     descriptors (they change when a new one is first stored); callers do not change it."""
     index: dict[str, set[str]] = {}
     groups: dict[str, set[str]] = {}
-    lexicon = disorder_lexicon()
+    lexicon = reference.disorder_lexicon
     for mesh, name, group in rows:
         groups.setdefault(folded(group), set()).add(mesh)
         entry = lexicon.get(mesh)
@@ -94,7 +67,7 @@ def known_disorders(session: Session) -> list[tuple[str, str, str]]:
         mesh: (mesh, name, group)
         for mesh, name, group in session.execute(select(Disorder.mesh, Disorder.name, Disorder.group))
     }
-    for mesh, entry in disorder_lexicon().items():
+    for mesh, entry in reference_of(session).disorder_lexicon.items():
         rows.setdefault(mesh, (mesh, entry.terms[0], entry.group))
     return sorted(rows.values())
 
@@ -102,7 +75,7 @@ def known_disorders(session: Session) -> list[tuple[str, str, str]]:
 def disorder_meshes(session: Session, disorder: str) -> list[str]:
     """The MeSH descriptors a disorder filter names; several names comma-separated."""
     rows = known_disorders(session)
-    index = _disorder_index(tuple(rows))
+    index = _disorder_index(tuple(rows), reference_of(session))
     found: set[str] = set()
     for value in split_values(disorder):
         meshes = index.get(folded(value))
@@ -110,7 +83,8 @@ def disorder_meshes(session: Session, disorder: str) -> list[str]:
             groups = sorted({group for _, _, group in rows})
             candidates = difflib.get_close_matches(folded(value), list(index), n=5, cutoff=0.75)
             raise NotFound(
-                f"no disorder {value!r}; use a MeSH id, a disorder's name, term or abbreviation, or a group: {', '.join(groups) or 'none stored yet'}",
+                f"no disorder {value!r}; use a MeSH id, a disorder's name, term or abbreviation, or a group: "
+                f"{', '.join(groups) or 'none stored yet'}",
                 candidates=candidates,
             )
         found |= meshes
@@ -138,7 +112,10 @@ def taxids(session: Session, taxon: str) -> list[int]:
         taxid = int(text)
         if taxid > MAX_INTEGER:
             raise InvalidValue(f"an NCBI taxid is at most {MAX_INTEGER}, not {text}")
-        if session.scalar(select(Taxon.id).where(Taxon.taxid == taxid)) is None and taxon_tree().node(taxid) is None:
+        if (
+            session.scalar(select(Taxon.id).where(Taxon.taxid == taxid)) is None
+            and reference_of(session).taxon_tree.node(taxid) is None
+        ):
             raise NotFound(f"no taxon with NCBI taxid {taxid}")
         return [taxid]
     stored = (
@@ -148,7 +125,7 @@ def taxids(session: Session, taxon: str) -> list[int]:
     )
     if stored:
         return sorted({t for t in stored if t is not None})
-    known = taxon_tree().taxids(text)
+    known = reference_of(session).taxon_tree.taxids(text)
     if not known:
         raise NotFound(f"no taxon named {text!r}", candidates=close_taxon_names(session, text))
     return known
@@ -157,7 +134,7 @@ def taxids(session: Session, taxon: str) -> list[int]:
 def close_taxon_names(session: Session, text: str, limit: int = 5) -> list[str]:
     """What a mistyped or shortened taxon name may mean: names of the gazetteer first, then stored
     names spelled alike."""
-    found = taxon_tree().close_names(text, limit)
+    found = reference_of(session).taxon_tree.close_names(text, limit)
     if len(found) < limit:
         start = " ".join(text.lower().split())[:3]
         stored = session.scalars(select(Taxon.name).where(func.lower(Taxon.name).like(f"{start}%")).limit(2000)).all()
@@ -170,10 +147,11 @@ def one_taxid(session: Session, taxon: str) -> int:
     found = taxids(session, taxon)
     if not found:
         raise NotFound(
-            f"{taxon.strip()!r} is a reference database's label without an NCBI taxid; search claims with taxon={taxon.strip()}"
+            f"{taxon.strip()!r} is a reference database's label without an NCBI taxid; "
+            f"search claims with taxon={taxon.strip()}"
         )
     if len(found) > 1:
-        stored = session.scalars(select(Taxon.taxid).where(Taxon.taxid.in_(found))).all()
+        stored = [t for t in session.scalars(select(Taxon.taxid).where(Taxon.taxid.in_(found))) if t is not None]
         if len(stored) != 1:
             raise InvalidValue(
                 f"{taxon.strip()!r} names several taxa: NCBI taxids {', '.join(map(str, found))}; use one of them"

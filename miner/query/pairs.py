@@ -21,43 +21,51 @@ How: the claims of every pair the filter's pair-level conditions allow are read 
 Python; that table is kept per state of the data (`miner.query.kept`), so the next request on
 the same taxa or groups is served from memory. Claim-level conditions then choose pairs by a
 DISTINCT query of their keys, and sorting and paging are done on the table.
-Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.taxon_tree`, `miner.query.filters`,
+Imports: SQLAlchemy, `miner.errors`, `miner.reference`, `miner.store`, `miner.query.filters`,
 `miner.query.kept`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Row, select
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue
 from miner.query.filters import RelationFilter, Resolved, resolve
 from miner.query.kept import kept
+from miner.reference import reference_of
 from miner.store.claims import REJECTING, effective_direction, verdict_on_relation
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon, Verdict
-from miner.taxon_tree import taxon_tree
 
 MAX_PAIRS = 500
 CONSENSUS_TEXT = (
     "Consensus score = (papers increased − papers decreased) / (papers increased + decreased + unchanged), "
-    "from +1 (every paper reports an increase) to −1 (every paper reports a decrease). It counts every claim of the pair "
-    "that curators did not reject, read through their verdicts; filters choose which pairs are listed, never which claims vote. "
-    "evidence=primary (default) counts primary studies only, with reviews and meta-analyses shown apart (reviews); evidence=all "
-    "counts them too. Each PMID votes once per direction. The label is increased or decreased when |score| ≥ 0.5 with two or "
-    "more papers, unchanged when most papers found no change, single paper with one, else mixed; no direction when every claim "
-    "is an association. Pairs are (taxon, disorder group, subject): human and animal findings are kept apart."
+    "from +1 (every paper reports an increase) to −1 (every paper reports a decrease). "
+    "It counts every claim of the pair that curators did not reject, read through their verdicts; "
+    "filters choose which pairs are listed, never which claims vote. "
+    "evidence=primary (default) counts primary studies only, with reviews and meta-analyses shown apart (reviews); "
+    "evidence=all counts them too. Each PMID votes once per direction. "
+    "The label is increased or decreased when |score| ≥ 0.5 with two or more papers, "
+    "unchanged when most papers found no change, single paper with one, else mixed; "
+    "no direction when every claim is an association. "
+    "Pairs are (taxon, disorder group, subject): human and animal findings are kept apart."
 )
-PAIR_SORTS = {
+PairSortName = Literal["papers", "-consensus", "consensus", "taxon"]
+PAIR_SORTS: dict[PairSortName, str] = {
     "papers": "most papers first",
     "-consensus": "most increased first (score +1 → −1)",
     "consensus": "most decreased first (score −1 → +1)",
     "taxon": "taxon name A → Z",
 }
-EVIDENCE = ("primary", "all")
-ROLL_UP_RANKS = ("phylum", "class", "order", "family", "genus", "species")
+EvidenceName = Literal["primary", "all"]
+EVIDENCE: tuple[EvidenceName, ...] = get_args(EvidenceName)
+RollUpRank = Literal["phylum", "class", "order", "family", "genus", "species"]
+ROLL_UP_RANKS: tuple[RollUpRank, ...] = get_args(RollUpRank)
 DIRECTED = ("increased", "decreased", "unchanged")
 PAIR_COLUMNS = (
     "taxon",
@@ -156,7 +164,7 @@ def _table(
         if options.roll_up:
             ancestors = _ancestors(session, {claim[0] for claim in claims}, options.roll_up)
             rows = _pooled(claims, ancestors.get, descriptors, options.evidence)
-            tree = taxon_tree()
+            tree = reference_of(session).taxon_tree
             for row in rows:
                 node = tree.node(row["taxid"])
                 row["taxon"], row["rank"], row["taxon_id"] = (
@@ -218,7 +226,7 @@ def _group_meshes(descriptors: dict[str, tuple[str, str]], meshes: list[str] | N
     return sorted(mesh for mesh, (_, group) in descriptors.items() if group in groups)
 
 
-def _claims(session: Session, resolved: Resolved, group_meshes: list[str] | None) -> list[tuple]:
+def _claims(session: Session, resolved: Resolved, group_meshes: list[str] | None) -> Sequence[Row[*tuple[Any, ...]]]:
     """(taxon_id, mesh, subject, pmid, direction through the verdict, year, kept, secondary) of
     every claim of the pairs the filter can choose: all descriptors of its groups, and
     only the pair-level conditions (a pair counts all its claims). One row a claim from the
@@ -239,9 +247,8 @@ def _claims(session: Session, resolved: Resolved, group_meshes: list[str] | None
         .outerjoin(Verdict, verdict_on_relation)
         .where(*resolved.pair_conditions(meshes=group_meshes))
     )
-    return (
-        session.connection().execute(query).all()
-    )  # Core rows, no ORM processing: a pair can have thousands of claims
+    # Core rows, no ORM processing: a pair can have thousands of claims
+    return session.connection().execute(query).all()
 
 
 def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElement | None:
@@ -252,7 +259,7 @@ def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElemen
     return resolved.claim_test([Relation.mesh.in_(resolved.meshes)] if narrower and resolved.meshes else [])
 
 
-def _pooled(claims: list, key_of, descriptors: dict[str, tuple[str, str]], evidence: str) -> list[dict]:
+def _pooled(claims: Sequence[Any], key_of, descriptors: dict[str, tuple[str, str]], evidence: str) -> list[dict]:
     """The counted pairs: (key_of(taxon_id), disorder group, subject) → papers per direction
     (each PMID once per direction, so a paper naming two genera of a family counts once for the
     family), reviews apart unless `evidence` is "all"; a pair with no paper that votes is left
@@ -311,7 +318,7 @@ def _ancestors(session: Session, taxon_ids: set[int], rank: str) -> dict[int, in
     have none."""
     if not taxon_ids:
         return {}
-    tree = taxon_tree()
+    tree = reference_of(session).taxon_tree
     found: dict[int, int] = {}
     for taxon_id, taxid in session.execute(select(Taxon.id, Taxon.taxid).where(Taxon.id.in_(taxon_ids))):
         for node in tree.lineage(taxid) if taxid is not None else ():
@@ -342,7 +349,7 @@ def _ordered(rows: list[dict], sort: str) -> list[dict]:
 def _finished(session: Session, rows: list[dict], descriptors, options: PairOptions) -> list[dict]:
     """Names, consensus labels and conflict statuses on the counted rows."""
     names: dict[str, str] = {}
-    for mesh, (name, group_name) in sorted(descriptors.items()):
+    for _mesh, (name, group_name) in sorted(descriptors.items()):
         names.setdefault(group_name, name)
     statuses = _conflict_statuses(session, rows)
     for row in rows:

@@ -19,7 +19,7 @@ shapes (the description says how many). Experiments number all an article's (des
 subject) pairs, whatever the export's filter (so a BSDB ID stays the same from one export to the
 next); signatures are 1 for increased and 2 for decreased. The study columns (design, location,
 body site, sequencing type, group sizes) come from the article's study facts in BugSigDB's words.
-Imports: `miner.store`, `miner.taxon_tree`, `miner.query.*`.
+Imports: `miner.reference`, `miner.store`, `miner.taxon_tree`, `miner.query.*`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from sqlalchemy.orm import Session
 from miner.query.filters import RelationFilter
 from miner.query.relations import relation_select
 from miner.query.study import CHUNK, empty_study, study_of
+from miner.reference import reference_of
 from miner.store.models import Article, Relation
-from miner.taxon_tree import TreeNode, taxon_tree
+from miner.taxon_tree import TaxonTree, TreeNode
 
 SIGNATURE_COLUMNS = (
     "signature",
@@ -149,7 +150,7 @@ class Signature:
 
 def signature_rows(session: Session, f: RelationFilter | None = None) -> Iterator[dict]:
     """One row per (PMID, MeSH descriptor, subject, direction), increased and decreased only."""
-    tree = taxon_tree()
+    tree = reference_of(session).taxon_tree
     for s in _signatures(session, f):
         first, known = s.first, [m for m in s.members if m["taxid"] is not None]
         yield {
@@ -223,14 +224,15 @@ def gmt_sets(
 def bugsigdb_comment(f: RelationFilter | None = None) -> str:
     """The line BugSigDB's exports open with (bugsigdbr skips it), naming miner, time and filter."""
     now = datetime.now(UTC)
-    return f"miner signatures {now:%Y-%m-%d_%H:%M}_UTC, filter: {(f or RelationFilter()).described()}, format: BugSigDB full_dump.csv"
+    described = (f or RelationFilter()).described()
+    return f"miner signatures {now:%Y-%m-%d_%H:%M}_UTC, filter: {described}, format: BugSigDB full_dump.csv"
 
 
-def ranked_lineage(taxid: int | None) -> list[tuple[str, TreeNode]]:
+def ranked_lineage(tree: TaxonTree, taxid: int | None) -> list[tuple[str, TreeNode]]:
     """(MetaPhlAn rank letter, node), root first, of the lineage's nodes BugSigDB writes; empty
     when the taxon is unknown or has no such rank itself. One node a letter: the deepest."""
     path: list[tuple[str, TreeNode]] = []
-    for node in taxon_tree().lineage(taxid) if taxid is not None else ():
+    for node in tree.lineage(taxid) if taxid is not None else ():
         letter = METAPHLAN_RANKS.get(node.rank) or ("t" if path and path[-1][0] in ("s", "t") else None)
         if letter is None:
             continue
@@ -283,8 +285,8 @@ def _signatures(session: Session, f: RelationFilter | None, *, numbered: bool = 
         for direction, members in groupby(
             sorted(paired, key=lambda r: (r["direction"], r["taxon"])), key=lambda r: r["direction"]
         ):
-            members = _unique_taxa(list(members))
-            yield Signature(pmid, mesh, subject, direction, members[0].get("experiment", 0), members)
+            unique = _unique_taxa(list(members))
+            yield Signature(pmid, mesh, subject, direction, unique[0].get("experiment", 0), unique)
 
 
 def _experiments(session: Session, f: RelationFilter):
@@ -306,8 +308,9 @@ def _ranked_signatures(
 ) -> Iterator[tuple[Signature, list[list[tuple[str, TreeNode]]]]]:
     """Each signature with its members' ranked lineages, those without one left out; signatures
     left with no member are skipped (bugsigdbr drops empty signatures too)."""
+    tree = reference_of(session).taxon_tree
     for s in _signatures(session, f, numbered=True):
-        lineages = [path for path in (ranked_lineage(m["taxid"]) for m in s.members) if path]
+        lineages = [path for path in (ranked_lineage(tree, m["taxid"]) for m in s.members) if path]
         if lineages:
             yield s, lineages
 

@@ -3,13 +3,15 @@
 `Database.open(url)` gives an engine whose schema is current: an empty database is migrated to
 the head revision by itself; an older schema asks for `miner db upgrade` instead of changing
 silently. SQLite gets foreign keys and WAL; PostgreSQL is reached through psycopg 3.
-Imports: SQLAlchemy, Alembic, `miner.errors`, `miner.resources`.
+Imports: SQLAlchemy, Alembic, `miner.errors`, `miner.resources`, `miner.reference` (the type of what
+sessions carry).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -20,13 +22,15 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from miner.errors import StoreError
-from miner.resources import resolve
+from miner.reference import ReferenceData
+from miner.resources import package_path
 
 
 def alembic_config() -> Config:
-    """Alembic pointed at `db/`; migrations run on the connection handed over in `attributes`."""
+    """Alembic pointed at the package's migrations; they run on the connection handed over in
+    `attributes`."""
     config = Config()
-    config.set_main_option("script_location", str(resolve("db")))
+    config.set_main_option("script_location", str(package_path("migrations")))
     return config
 
 
@@ -42,11 +46,11 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         else:
             engine = create_engine(url, echo=echo, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:
-        raise StoreError(f"bad database url {_safe(url)}: {exc}") from None
+        raise StoreError(f"bad database url {_safe(url)}: {exc}") from exc
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -67,14 +71,28 @@ def _safe(url: str) -> str:
 class Database:
     """An engine plus a session factory over a schema that is known to be current."""
 
-    def __init__(self, engine: Engine, trusted_confidence: float = 0.0):
+    def __init__(self, engine: Engine, trusted_confidence: float = 0.0, reference: ReferenceData | None = None):
         self.engine = engine
-        # every session knows from which confidence claims are trusted (`claims.trusted`)
-        self.sessions = sessionmaker(engine, expire_on_commit=False, info={"trusted_confidence": trusted_confidence})
+        self.reference = reference or ReferenceData.of()
+        # every session knows from which confidence claims are trusted (`claims.trusted`) and the
+        # reference data reads name taxa and disorders by (`miner.reference.reference_of`)
+        self.sessions = sessionmaker(
+            engine,
+            expire_on_commit=False,
+            info={"trusted_confidence": trusted_confidence, "reference": self.reference},
+        )
 
     @classmethod
-    def open(cls, url: str, *, echo: bool = False, create: bool = True, trusted_confidence: float = 0.0) -> Database:
-        database = cls(make_engine(url, echo), trusted_confidence)
+    def open(
+        cls,
+        url: str,
+        *,
+        echo: bool = False,
+        create: bool = True,
+        trusted_confidence: float = 0.0,
+        reference: ReferenceData | None = None,
+    ) -> Database:
+        database = cls(make_engine(url, echo), trusted_confidence, reference)
         database.check_schema(create=create)
         return database
 
@@ -83,7 +101,7 @@ class Database:
             with self.engine.connect() as connection:
                 return MigrationContext.configure(connection).get_current_revision()
         except OperationalError as exc:
-            raise StoreError(f"cannot open database {_safe(str(self.engine.url))}: {_first_line(exc)}") from None
+            raise StoreError(f"cannot open database {_safe(str(self.engine.url))}: {_first_line(exc)}") from exc
 
     def upgrade(self) -> tuple[str | None, str]:
         """Apply every pending migration; returns (revision before, revision after)."""
@@ -94,7 +112,7 @@ class Database:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
-            raise StoreError(f"migration failed: {_first_line(exc)}") from None
+            raise StoreError(f"migration failed: {_first_line(exc)}") from exc
         return before, self.current_revision() or ""
 
     def check_schema(self, *, create: bool = True) -> None:

@@ -39,7 +39,8 @@ def _refuse_names_differing_in_case() -> None:
         .execute(
             sa.text(
                 "SELECT username FROM app_user WHERE lower(username) IN "
-                "(SELECT lower(username) FROM app_user GROUP BY lower(username) HAVING count(*) > 1) ORDER BY lower(username), username"
+                "(SELECT lower(username) FROM app_user GROUP BY lower(username) HAVING count(*) > 1) "
+                "ORDER BY lower(username), username"
             )
         )
         .scalars()
@@ -47,6 +48,8 @@ def _refuse_names_differing_in_case() -> None:
     )
     if rows:
         raise StoreError(
-            f"user names must now be unique whatever their case, but these differ only in case: {', '.join(rows)}; "
-            "rename (UPDATE app_user SET username = ...) or delete all but one of each, then run `miner db upgrade` again"
+            "user names must now be unique whatever their case, "
+            f"but these differ only in case: {', '.join(rows)}; "
+            "rename (UPDATE app_user SET username = ...) or delete all but one of each, "
+            "then run `miner db upgrade` again"
         )

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the taxon gazetteer, `pipelines/taxa/taxa.tsv.gz` and `pipelines/taxa/names.tsv.gz`.
+"""Build the taxon gazetteer, `miner/pipelines/taxa/taxa.tsv.gz` and `miner/pipelines/taxa/names.tsv.gz`.
 
 Sources, all read from installed, version-pinned PyPI packages and never from the network:
 - microbe-directory==2.2.2: the NCBI Taxonomy dump of 2019 (`microbe_directory/ncbi_tree/
@@ -8,8 +8,8 @@ Sources, all read from installed, version-pinned PyPI packages and never from th
   the current names (Bacillota for Firmicutes…) and bacterial taxa created after 2019;
 - wordfreq==3.1.1: English word frequencies, for the `ambiguous_word` flag.
 The rules (which taxa and names are kept, variants, plurals, flags) are written up in
-`pipelines/taxa/README.md`; keep the two in step. The output is deterministic: sorted rows,
-gzip with mtime 0. Run it with `make gazetteer` or `python pipelines/build_taxa.py [--out DIR]`.
+`miner/pipelines/taxa/README.md`; keep the two in step. The output is deterministic: sorted rows,
+gzip with mtime 0. Run it with `make gazetteer` or `python miner/pipelines/build_taxa.py [--out DIR]`.
 
 Imports: stdlib and wordfreq only (the two taxonomy packages are located through
 importlib.metadata and never imported). Nothing in `miner` imports this script.
@@ -535,7 +535,7 @@ def name_rows(
             current_of[lower].add(taxid)
     gone = {t.taxid for t in taxa.values() if t.domain == "Bacteria" and t.taxid not in current}
     conflicts = []
-    for (lower, taxid), (_, name, kind) in sorted(best.items()):
+    for (_lower, taxid), (_, name, kind) in sorted(best.items()):
         elsewhere = accepted[lower] - {taxid} if kind in ("synonym", "equivalent") else set()
         if taxid in gone:
             elsewhere |= current_of[lower] - {taxid}
@@ -551,7 +551,7 @@ def name_rows(
     for lower, taxid in best:
         owners[lower].add(taxid)
     skipped = []
-    for (lower, taxid), (_, name, kind) in sorted(best.items()):
+    for (_lower, taxid), (_, name, kind) in sorted(best.items()):
         for form in variants(name):
             if owners.get(form.lower(), {taxid}) - {taxid}:
                 skipped.append(f"{form} (from {name}, {taxid})")
