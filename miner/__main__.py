@@ -1,4 +1,4 @@
-"""`python -m miner` runs the CLI."""
+"""`python -m miner` runs the CLI. Imports: `miner.cli` (the only module that may)."""
 
 from miner.cli import main
 

@@ -69,7 +69,7 @@ def affected_keys(session: Session, pmids: Iterable[str]) -> set[Key]:
             .where(Relation.pmid.in_(pmids[start : start + 500]))
             .distinct()
         )
-        keys.update(tuple(row) for row in rows)
+        keys.update((taxon_id, group, subject) for taxon_id, group, subject in rows)
     return keys
 
 
@@ -278,8 +278,8 @@ def _conflict_query(session: Session, status: str | None, disorder: str | None, 
 def disorder_groups_with_conflicts(session: Session) -> list[tuple[str, int]]:
     """(group, conflicts) for the queue's filter."""
     return [
-        tuple(r)
-        for r in session.execute(
+        (group, count)
+        for group, count in session.execute(
             select(Conflict.disorder_group, func.count())
             .group_by(Conflict.disorder_group)
             .order_by(Conflict.disorder_group)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miner.conflicts import refresh, set_status, verdict_of
-from miner.errors import InvalidValue, NotFound
+from miner.errors import InvalidValue, NotFound, StoreError
 from miner.records import DIRECTIONS
 from miner.store.claims import CLAIM_KEY, VERDICTS
 from miner.store.models import AuditEvent, Conflict, Disorder, Relation, User, Verdict, utcnow
@@ -39,7 +39,7 @@ def give_verdict(
     row = verdict_of(session, relation)
     before = _state(row)
     if row is None:
-        row = Verdict(**dict(zip(CLAIM_KEY, relation.claim_key())), created_at=utcnow())
+        row = Verdict(**dict(zip(CLAIM_KEY, relation.claim_key(), strict=True)), created_at=utcnow())
         session.add(row)
     row.verdict, row.corrected_direction, row.note, row.user_id, row.updated_at = (
         verdict,
@@ -145,8 +145,10 @@ def _relation(session: Session, relation_id: int) -> Relation:
 
 
 def _refresh_for(session: Session, relation: Relation) -> None:
-    group = session.get(Disorder, relation.mesh).group
-    refresh(session, {(relation.taxon_id, group, relation.subject)})
+    disorder = session.get(Disorder, relation.mesh)
+    if disorder is None:  # the foreign key rules this out, short of a damaged database
+        raise StoreError(f"claim {relation.id} names descriptor {relation.mesh}, which is not stored")
+    refresh(session, {(relation.taxon_id, disorder.group, relation.subject)})
 
 
 def _state(row: Verdict | None) -> dict | None:

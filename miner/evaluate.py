@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from miner.errors import ParseError
@@ -72,7 +73,7 @@ class Score:
     pair: Counts = field(default_factory=Counts)
     abstracts: int = 0
     errors: list[Error] = field(default_factory=list)
-    judged: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, right) of each predicted triple
+    judged: list[tuple[float | None, bool]] = field(default_factory=list)  # (confidence, right) of each prediction
 
     @property
     def direction_accuracy(self) -> float:
@@ -116,7 +117,7 @@ def read_records(path: str | Path) -> dict[str, list[dict]]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ParseError(f"{path}: {exc.strerror}") from None
+        raise ParseError(f"{path}: {exc.strerror}") from exc
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -124,7 +125,7 @@ def read_records(path: str | Path) -> dict[str, list[dict]]:
             record = json.loads(line)
             records.setdefault(str(record["pmid"]), []).extend(record.get("relations") or [])
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ParseError(f"{path}:{number}: not a relation record ({exc})") from None
+            raise ParseError(f"{path}:{number}: not a relation record ({exc})") from exc
     return records
 
 
@@ -133,7 +134,7 @@ def score(gold: Mapping[str, list[dict]], predicted: Mapping[str, list[dict]], g
     result = Score(abstracts=len(gold))
     for pmid, gold_relations in gold.items():
         predicted_relations = predicted.get(pmid, [])
-        for level, counts, with_direction in (("triple", result.triple, True), ("pair", result.pair, False)):
+        for _level, counts, with_direction in (("triple", result.triple, True), ("pair", result.pair, False)):
             gold_triples = scored_triples(gold_relations, groups, with_direction)
             matched, missed, extra = _match(gold_triples, scored_triples(predicted_relations, groups, with_direction))
             counts.tp += len(matched)
@@ -167,7 +168,7 @@ def reliability(judged: Sequence[tuple[float | None, bool]], edges: Sequence[flo
     """Confidence bins → how many predicted triples fall in each and the share that is right."""
     rated = [(p, right) for p, right in judged if p is not None]
     table = []
-    for low, high in zip(edges, edges[1:]):
+    for low, high in pairwise(edges):
         inside = [right for p, right in rated if low <= p < high or (high == edges[-1] and p == high)]
         table.append(
             {

@@ -46,7 +46,7 @@ def formatted(rows: Iterable, fmt: str, columns: Sequence[str], rows_per_chunk: 
     if fmt == "jsonl":
         while batch := list(islice(rows, rows_per_chunk)):
             if not isinstance(batch[0], dict):
-                batch = [dict(zip(columns, row)) for row in batch]
+                batch = [dict(zip(columns, row, strict=True)) for row in batch]
             yield "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in batch)
         return
     buffer = io.StringIO()

@@ -63,10 +63,10 @@ class RunSummary:
 
     def counters(self) -> tuple:
         """The counters as they are now (to undo a transaction's counting when it rolls back)."""
-        return tuple(getattr(self, name) for name in COUNTERS) + (len(self.problems),)
+        return (*(getattr(self, name) for name in COUNTERS), len(self.problems))
 
     def restore(self, saved: tuple) -> None:
-        for name, value in zip(COUNTERS, saved):
+        for name, value in zip(COUNTERS, saved, strict=False):  # `saved` ends with the problem count
             setattr(self, name, value)
         del self.problems[saved[-1] :]
 
@@ -354,6 +354,8 @@ def finish_run(database: Database, summary: RunSummary, status: str, error: str 
         with _writing(database), database.session() as session:
             _save_counters(session, summary)
             run = session.get(IngestRun, summary.run_id)
+            if run is None:
+                raise StoreError(f"ingest run {summary.run_id} is no longer stored")
             run.status = status
             run.error = clean_text(error) if error else None
             run.finished_at = utcnow()

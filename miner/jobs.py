@@ -6,7 +6,7 @@ finished, ok or failed, a one-line message), so `miner jobs` can show how the la
 Each job logs one line when it starts and one when it ends (ok, or failed with the one-line
 reason), and disposes of the database engine and closes the HTTP client it opened, however it
 ends. Job functions take only strings: APScheduler stores them by reference in the database.
-Imports: config, errors, services, harvest, digest, store.
+Imports: stdlib, `miner.config`, `miner.errors`, `miner.services`, `miner.harvest`, `miner.digest`, `miner.store`.
 """
 
 from __future__ import annotations
@@ -96,4 +96,6 @@ def _one_line(text: str, limit: int = 500) -> str:
 def _finish(database: Database, run_id: int, status: str, message: str) -> None:
     with database.session() as session:
         run = session.get(JobRun, run_id)
+        if run is None:  # deleted while the job ran: nothing left to record on
+            return
         run.status, run.message, run.finished_at = status, message[:2000], utcnow()

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -49,7 +49,7 @@ from miner.pubmed_record import DIGITS, article_from_element, text_of, unmark
 from miner.record_checks import MAX_PMID_DIGITS, check_article, clean_text
 from miner.records import Article, Deletion, Problem, Section
 
-Source = Union[str, Path, BinaryIO]
+Source = str | Path | BinaryIO
 
 CHUNK_BYTES = 1 << 20
 HEAD_BYTES = 64 << 10
@@ -98,7 +98,7 @@ class _Replay(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         if self._head:
             data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
         else:
@@ -296,8 +296,8 @@ def _prolog(head: bytes, name: str) -> tuple[str | None, str, str | None]:
     if declared:
         try:
             codec = codecs.lookup(declared.group(1).decode("ascii")).name
-        except LookupError:
-            raise ParseError(f"{name}: unknown encoding {declared.group(1).decode('ascii')!r}") from None
+        except LookupError as exc:
+            raise ParseError(f"{name}: unknown encoding {declared.group(1).decode('ascii')!r}") from exc
         if codec.startswith(("utf-16", "utf-32")):
             raise ParseError(f"{name}: {codec} is not supported (save it as UTF-8)")
         if codec in ("utf-8", "ascii"):
@@ -411,7 +411,7 @@ class PubmedReader:
         """One record's items; anything unexpected while reading it is a Problem, never a crash."""
         try:
             yield from self._read_record(tag, data, position)
-        except Exception as exc:  # one record's failure must not stop the file
+        except Exception as exc:  # noqa: BLE001  one record's failure must not stop the file
             yield self._problem(f"cannot be read ({_unexpected(exc)})", _guess_pmid(tag, data), position)
 
     def _read_record(self, tag: bytes, data: bytes, position: int) -> Iterator[Article | Deletion | Problem]:
@@ -505,7 +505,7 @@ class JsonlReader:
         """One line's items; anything unexpected while reading it is a Problem, never a crash."""
         try:
             yield from self._read_line(raw, number)
-        except Exception as exc:  # one line's failure must not stop the file
+        except Exception as exc:  # noqa: BLE001  one line's failure must not stop the file
             yield self._problem(f"cannot be read ({_unexpected(exc)})", number, _jsonl_pmid(raw[:HEAD_BYTES]))
 
     def _read_line(self, raw: bytes, number: int) -> Iterator[Article | Problem]:

@@ -210,16 +210,13 @@ def _entrez(element: etree._Element) -> datetime | None:
         return None
     month_text = (date.findtext("Month") or "").strip()
     month = _int(month_text) or _MONTHS.get(month_text[:3].lower())
-    parts = [
-        _int(date.findtext("Year")),
-        month,
-        _int(date.findtext("Day")),
-        _int(date.findtext("Hour")) or 0,
-        _int(date.findtext("Minute")) or 0,
-    ]
+    year, day = _int(date.findtext("Year")), _int(date.findtext("Day"))
+    if year is None or month is None or day is None:
+        return None
+    hour, minute = _int(date.findtext("Hour")) or 0, _int(date.findtext("Minute")) or 0
     try:
-        return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
-    except (TypeError, ValueError):
+        return datetime(year, month, day, hour, minute, tzinfo=UTC)
+    except ValueError:  # no such date or time
         return None
 
 

@@ -13,9 +13,11 @@ from miner import records
 REVIEW_TYPES = {"Review", "Systematic Review", "Meta-Analysis", "Scoping Review"}
 _TITLE = re.compile(r"\b(?:review|meta-?analys[ie]s|umbrella review|scoping|systematic search)\b", re.IGNORECASE)
 _SELF = re.compile(
-    r"\b(?:this|our|the present|the current|a) (?:narrative |systematic |scoping |mini[- ]?|comprehensive |critical |literature |umbrella )?"
+    r"\b(?:this|our|the present|the current|a) "
+    r"(?:narrative |systematic |scoping |mini[- ]?|comprehensive |critical |literature |umbrella )?"
     r"(?:review|meta-?analysis)\b(?! of (?:the )?(?:patients|participants|subjects))"
-    r"|\bwe (?:review|summari[sz]e|searched|systematically|conducted a (?:systematic|meta)|performed a (?:systematic|meta))"
+    r"|\bwe (?:review|summari[sz]e|searched|systematically"
+    r"|conducted a (?:systematic|meta)|performed a (?:systematic|meta))"
     r"|\bsystematic(?:ally)? (?:review|search|searched)"
     r"|\b(?:studies|articles|trials|publications) (?:were|was) (?:included|identified|screened|retrieved|reviewed)\b"
     r"|\bpooled (?:analysis|estimate|effect)",

@@ -12,7 +12,8 @@
 - While it runs, log lines go to stderr at `[scheduler] log_level`: what was done to each stored
   job, each job's start and end (miner.jobs) and each retry; APScheduler's own lines only from
   WARNING up, without the traceback it adds to a job failure the job has already logged.
-Imports: everything above (nothing imports this module).
+Imports: APScheduler, SQLAlchemy, stdlib, `miner.config`, `miner.errors`, `miner.store` (jobs by reference:
+`miner.jobs`).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def crontab(expression: str, timezone_name: str = "UTC", jitter: int | None = No
             jitter=jitter or None,
         )
     except (ValueError, LookupError) as exc:
-        raise ConfigError(f"bad cron expression {expression!r}: {exc}") from None
+        raise ConfigError(f"bad cron expression {expression!r}: {exc}") from exc
 
 
 def desired_jobs(settings: Settings, config: str) -> list[JobSpec]:
@@ -212,7 +213,8 @@ def _record_missed(database: Database, event) -> None:
                 started_at=utcnow(),
                 finished_at=utcnow(),
                 status="missed",
-                message=f"scheduled for {event.scheduled_run_time:%Y-%m-%d %H:%M} UTC, later than the misfire grace time",
+                message=f"scheduled for {event.scheduled_run_time:%Y-%m-%d %H:%M} UTC, "
+                "later than the misfire grace time",
             )
         )
 

@@ -7,7 +7,8 @@ HTML (inline CSS and an inline chart), plain text and Markdown, stored per week,
   late additions); `content`: what the digest says, as data; `chart`: the PNG and its alt text;
   `render`: the three renderings; `mail`: the message and the SMTP session; `publish`: issues,
   files and deliveries; `feed`: the Atom feed.
-Imports: config, conflicts, query, store, stdlib (email, smtplib), Jinja2, matplotlib.
+Imports: `miner.config`, `miner.errors`, `miner.store`, `miner.digest.*` (whose modules import
+`miner.conflicts`, `miner.query`, Jinja2, matplotlib).
 """
 
 from __future__ import annotations

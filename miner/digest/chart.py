@@ -20,9 +20,9 @@ def chart_png(weeks: list[str], series: dict[str, list[int]]) -> bytes:
     try:
         labels = [w.split("-")[1] for w in weeks]
         bottom = [0] * len(weeks)
-        for (name, values), colour in zip(series.items(), COLOURS):
+        for (name, values), colour in zip(series.items(), COLOURS, strict=False):  # series past the palette: none
             axes.bar(labels, values, bottom=bottom, label=name, color=colour, width=0.7)
-            bottom = [b + v for b, v in zip(bottom, values)]
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         if not series:
             axes.text(
                 0.5,

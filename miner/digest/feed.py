@@ -1,6 +1,6 @@
 """The digest as an Atom feed (RFC 4287): one entry per week, newest first, each with its summary
 and the whole HTML digest as content (relative links resolved by xml:base).
-Imports: lxml, stdlib, `miner.store`.
+Imports: lxml, stdlib, `miner` (version), `miner.store`.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ def compose(*, sender: str, recipient: str, subject: str, text: str, html: str, 
     message["Message-ID"] = make_msgid(idstring=f"digest-{week}", domain=sender.rpartition("@")[2] or "miner.local")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    message.get_payload()[1].add_related(
+    html_part = list(message.iter_parts())[1]  # the alternatives just added: text, then HTML
+    html_part.add_related(
         png, maintype="image", subtype="png", cid=f"<{CHART_CID}>", disposition="inline", filename=f"digest-{week}.png"
     )
     message.add_attachment(png, maintype="image", subtype="png", filename=f"digest-{week}.png")
@@ -74,7 +75,9 @@ class Mailer:
             return self._smtp
         s = self.settings
         if s.security == "ssl":
-            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=ssl.create_default_context())
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout_seconds, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
             if s.security == "starttls":

@@ -7,7 +7,7 @@ chart beside it), .txt, .md and .png in a folder. `deliver` sends every pending 
 one SMTP session, recording each result as it goes: a recipient who got a week's digest never
 gets it again, and a failure is tried again by the next run (the hourly retry job, or the next
 weekly one), up to MAX_ATTEMPTS times.
-Imports: SQLAlchemy, stdlib, `miner.config`, `miner.store`, `miner.digest.*`.
+Imports: SQLAlchemy, stdlib, `miner.config`, `miner.errors`, `miner.store`, `miner.digest.*`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from miner.digest.content import build_digest
 from miner.digest.mail import CHART_CID, Mailer, compose
 from miner.digest.render import render
 from miner.digest.weeks import Week
+from miner.errors import StoreError
 from miner.store import Database
 from miner.store.models import DigestDelivery, DigestIssue, utcnow
 
@@ -144,8 +145,11 @@ def deliver(
         for delivery_id, issue_week, recipient in todo:
             if issue_week not in issues:
                 with database.session() as session:
-                    issues[issue_week] = session.get(DigestIssue, issue_week)
-                    session.expunge(issues[issue_week])
+                    found = session.get(DigestIssue, issue_week)
+                    if found is None:  # deliveries cascade with their issue: only a damaged database gets here
+                        raise StoreError(f"digest delivery {delivery_id}: no issue {issue_week} is stored")
+                    session.expunge(found)
+                    issues[issue_week] = found
             issue = issues[issue_week]
             message = compose(
                 sender=settings.smtp.sender,
@@ -174,6 +178,8 @@ def deliver(
 def _record(database: Database, delivery_id: int, status: str, error: str, message_id: str) -> None:
     with database.session() as session:
         row = session.get(DigestDelivery, delivery_id)
+        if row is None:  # deleted with its issue while it was being sent
+            raise StoreError(f"digest delivery {delivery_id} is no longer stored")
         row.status, row.last_error, row.message_id = status, error[:2000], message_id
         row.attempts += 1
         row.updated_at = utcnow()

@@ -26,8 +26,8 @@ class Week:
         week = cls(int(match[1]), int(match[2]))
         try:
             date.fromisocalendar(week.year, week.number, 1)
-        except ValueError:
-            raise InvalidValue(f"{text} is not a week of {week.year}") from None
+        except ValueError as exc:
+            raise InvalidValue(f"{text} is not a week of {week.year}") from exc
         return week
 
     @classmethod

@@ -13,6 +13,9 @@ Imports: stdlib, `miner.extract.{scope,context}`.
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
+
 from miner.extract.context import DocContext
 from miner.extract.scope import Mark, SentenceView, trigger_role
 
@@ -97,14 +100,15 @@ def agent_triggers(view: SentenceView, context: DocContext) -> set[int]:
     that of Fibrobacteres"). A model agent ("MPTP increased …") or a disorder as subject keeps
     the finding, and so does a verb of having or showing ("patients exhibited decreased …")."""
     if "agents" in view.memo:
-        return view.memo["agents"]
+        agents: set[int] = view.memo["agents"]
+        return agents
     found: set[int] = view.memo.setdefault("agents", set())
     previous: Mark | None = None
     for trigger in view.kinds("trigger"):
         verb = view.norm(trigger.end - 1)
         if (
-            trigger.trigger.kind != "change"
-            or not verb.endswith(_VERB_ENDINGS + ("ing",))
+            trigger.entry.kind != "change"
+            or not verb.endswith((*_VERB_ENDINGS, "ing"))
             or not _has_object(view, trigger)
         ):
             previous = trigger
@@ -221,7 +225,7 @@ def _in_front(view: SentenceView, i: int, trigger: Mark) -> bool:
     if i >= trigger.start:
         return False
     words = [view.text(k) for k in range(i + 1, trigger.start)]
-    return not any(a == "," and b.lower() == "and" for a, b in zip(words, words[1:]))
+    return not any(a == "," and b.lower() == "and" for a, b in pairwise(words))
 
 
 def _makes_the_model(view: SentenceView, i: int) -> bool:
@@ -238,7 +242,7 @@ def _makes_the_model(view: SentenceView, i: int) -> bool:
     return False
 
 
-def _after_intervention(view: SentenceView, stems, context: DocContext) -> bool:
+def _after_intervention(view: SentenceView, stems: re.Pattern[str], context: DocContext) -> bool:
     """ "… in PD patients after FMT, while …": a time after a treatment frames the whole sentence."""
     for i in range(view.sentence.start, view.sentence.end - 1):
         if view.norm(i) in ("after", "following", "upon", "post"):

@@ -189,7 +189,7 @@ def _listed_together(disorders: list[Span]) -> list[Span]:
 
 def _subject(doc: Doc, models: list[Span], cues: Cues, title_end: int) -> str:
     norms = token_norms(doc)
-    title = [n for start, n in zip(token_starts(doc), norms) if start < title_end]
+    title = [n for start, n in zip(token_starts(doc), norms, strict=True) if start < title_end]
     for words in (title, norms):
         animal = sum(1 for n in words if n in cues["animal_words"])
         human = sum(1 for n in words if n in cues["human_words"])

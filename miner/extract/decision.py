@@ -2,7 +2,7 @@
 
 `miner_relations` proposes candidates (`doc._.candidates`), each with named features and
 whether the rules accept it. This component scores each candidate with a logistic model (a
-plain feature → weight table trained by `miner train`, shipped as JSON in `pipelines/`), takes
+plain feature → weight table trained by `miner train`, shipped as JSON in `miner/pipelines/`), takes
 each (taxon, descriptor, direction, subject) at its best-scoring mention, turns that score into a
 calibrated probability (Platt scaling fitted on cross-validated scores), and writes the findings
 to `doc._.findings` with that probability as their confidence:
@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.training import Example
 
 from miner.extract.relations import Finding
 
@@ -46,7 +48,7 @@ class Model:
     weights: dict[str, float]
     calibration: tuple[float, float] = (1.0, 0.0)  # p = sigmoid(a * score + b)
     threshold: float = 0.5
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def score(self, features: Sequence[str]) -> float:
         return feature_score(self.weights, features)
@@ -55,7 +57,7 @@ class Model:
         a, b = self.calibration
         return sigmoid(a * score + b)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "format": MODEL_FORMAT,
             "threshold": round(self.threshold, 4),
@@ -65,7 +67,7 @@ class Model:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Model:
+    def from_json(cls, data: dict[str, Any]) -> Model:
         if data.get("format") != MODEL_FORMAT:
             raise ValueError(f"relation model format {data.get('format')!r}, expected {MODEL_FORMAT}")
         a, b = data["calibration"]
@@ -93,7 +95,7 @@ def sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
-def finding_key(finding: Finding) -> tuple:
+def finding_key(finding: Finding) -> tuple[int | str, str, str, str]:
     """What one stored relation is: (taxon, descriptor, direction, subject)."""
     ref = finding.taxon._.taxon
     return (ref.taxid or ref.name.lower(), finding.disorder.mesh, finding.direction, finding.subject)
@@ -103,8 +105,8 @@ def decide(candidates: Sequence[Finding], model: Model, threshold: float, by: st
     """The findings among the candidates, each at its best mention, with calibrated confidence;
     `by` names the way of deciding (`DECISIONS`)."""
     keep = DECISIONS[by]
-    best: dict[tuple, tuple[float, Finding]] = {}
-    accepted: set[tuple] = set()
+    best: dict[tuple[int | str, str, str, str], tuple[float, Finding]] = {}
+    accepted: set[tuple[int | str, str, str, str]] = set()
     for candidate in candidates:
         key = finding_key(candidate)
         score = model.score(candidate.features)
@@ -129,7 +131,13 @@ class RelationDecision:
         self.threshold = threshold
         self.model: Model | None = None
 
-    def initialize(self, get_examples=None, *, nlp=None, model: str) -> None:
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        model: str,
+    ) -> None:
         self.model = Model.load(model)
         if self.decide_by is None:
             self.decide_by = self.model.meta.get("decide", "model")

@@ -1,5 +1,5 @@
 """The `miner_disorders` component: finds the disorders of the guidelines' table and normalizes
-them to MeSH descriptors, following the contract in `pipelines/DISORDERS.md`:
+them to MeSH descriptors, following the contract in `miner/pipelines/DISORDERS.md`:
 
 1. lexicon terms, longest match first; a blocking phrase ("oxidative stress") hides the term
    inside it; umbrella terms ("affective disorders") name several descriptors at once;
@@ -18,10 +18,12 @@ Mentions go to `doc.spans["disorders"]`; each span carries `span._.disorders`, a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.training import Example
 
 from miner.extract.lexicon import EXCLUDED, Concept, Cues, DisorderLexicon, load_cues, load_disorders
 from miner.extract.phrases import normalize, token_norms, token_texts
@@ -49,7 +51,15 @@ class DisorderRecognizer:
         self.lexicon: DisorderLexicon | None = None
         self.cues: Cues | None = None
 
-    def initialize(self, get_examples=None, *, nlp=None, lexicon: str, umbrellas: str, cues: str) -> None:
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        lexicon: str,
+        umbrellas: str,
+        cues: str,
+    ) -> None:
         self.lexicon = load_disorders(lexicon, umbrellas)
         self.cues = load_cues(cues)
 
@@ -68,7 +78,7 @@ def make_disorder_recognizer(nlp: Language, name: str) -> DisorderRecognizer:
     return DisorderRecognizer(nlp, name)
 
 
-def _spans(doc: Doc, found, label: str) -> list[Span]:
+def _spans(doc: Doc, found: list[Mention], label: str) -> list[Span]:
     spans = []
     for start, end, refs in found:
         span = Span(doc, start, end, label=label, kb_id=refs[0].mesh)
@@ -165,7 +175,7 @@ def _suspended_coordination(doc: Doc, lexicon: DisorderLexicon, found: list[Ment
 
 
 def usable_abbreviations(doc: Doc, lexicon: DisorderLexicon, named: set[str]) -> dict[str, tuple[Concept, ...]]:
-    """Short forms that mean a disorder in this abstract (rule 5 of pipelines/DISORDERS.md)."""
+    """Short forms that mean a disorder in this abstract (rule 5 of miner/pipelines/DISORDERS.md)."""
     defined: dict[str, tuple[Concept, ...]] = {}
     for short in getattr(doc._, "abbreviations", None) or []:
         if short.text not in defined:

@@ -10,7 +10,7 @@ article the pipeline still fails on comes back as a `Failed` with the reason whi
 on. An article longer than a piece (`miner.extract.pieces`) is read in pieces. Names and texts a
 relation quotes are clipped to what the database holds (`miner.record_checks`).
 Imports: spaCy, stdlib, `miner.errors`, `miner.records`, `miner.record_checks`,
-`miner.extract.{attributes,phrases,pieces,pipeline,relations}`.
+`miner.extract.{attributes,phrases,pieces,pipeline,relations,taxa,taxonomy}`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -33,6 +34,8 @@ from miner.extract.phrases import TEXT
 from miner.extract.pieces import Piece, pieces
 from miner.extract.pipeline import load_pipeline, pipeline_version
 from miner.extract.relations import Finding
+from miner.extract.taxa import TaxonRecognizer
+from miner.extract.taxonomy import Taxonomy
 from miner.record_checks import MAX_LABEL, clip
 
 MAX_TAXON_NAME = 200  # a taxon row's key is "name:" + the name, in 255 characters
@@ -48,7 +51,10 @@ class ArticleText:
 def article_text(article: records.Article) -> ArticleText:
     parts = [(article.title, article.title_italics, "TITLE")]
     parts += [(s.text, s.italics, s.label or s.category or "") for s in article.sections]
-    text, italics, sections, offset = [], [], [], 0
+    text: list[str] = []
+    italics: list[tuple[int, int]] = []
+    sections: list[tuple[int, int, str]] = []
+    offset = 0
     for part_text, part_italics, label in parts:
         if not part_text:
             continue
@@ -84,7 +90,7 @@ class Extractor:
         batch_size: int = 64,
         n_process: int = 1,
         min_confidence: float = 0.0,
-        overrides: dict | None = None,
+        overrides: dict[str, Any] | None = None,
     ):
         self.config_path = str(config_path)
         self.overrides = dict(overrides or {})
@@ -126,16 +132,16 @@ class Extractor:
         while batch := list(islice(iterator, self.batch_size)):
             try:
                 done: list[tuple[records.Article, list[records.Relation] | Failed]] = list(
-                    zip(batch, self._read(batch))
+                    zip(batch, self._read(batch), strict=True)
                 )
-            except Exception:
+            except Exception:  # noqa: BLE001  whatever broke the batch, each article is tried alone
                 done = [(article, self._read_alone(article)) for article in batch]
             yield from done
 
     def _read_alone(self, article: records.Article) -> list[records.Relation] | Failed:
         try:
             return self._read([article])[0]
-        except Exception as exc:  # this article's failure must not stop the others
+        except Exception as exc:  # noqa: BLE001  this article's failure must not stop the others
             return Failed(f"extraction failed ({type(exc).__name__}: {_first_line(exc)})")
 
     def _read(self, articles: list[records.Article]) -> list[list[records.Relation]]:
@@ -146,18 +152,22 @@ class Extractor:
         docs = nlp.pipe(
             prepared_docs(nlp, (piece.article for _, piece in cut)), as_tuples=True, batch_size=self.batch_size
         )
-        for (index, piece), (doc, _) in zip(cut, docs):
+        for (index, piece), (doc, _) in zip(cut, docs, strict=True):  # one Doc per piece
             found[index] += [_placed(relation, piece) for relation in self.relations_of(doc, articles[index])]
         return [unique_relations(relations) for relations in found]
 
-    def _extract_in_workers(self, articles: Iterable[records.Article]):
+    def _extract_in_workers(
+        self, articles: Iterable[records.Article]
+    ) -> Iterator[tuple[records.Article, list[records.Relation] | Failed]]:
         iterator = iter(articles)
         context = multiprocessing.get_context("fork")
         options = (self.config_path, self.batch_size, self.min_confidence, self.overrides)
         with concurrent.futures.ProcessPoolExecutor(
             self.n_process, mp_context=context, initializer=_start_worker, initargs=options
         ) as pool:
-            pending: list[tuple[list[records.Article], concurrent.futures.Future]] = []
+            pending: list[
+                tuple[list[records.Article], concurrent.futures.Future[list[list[records.Relation] | Failed]]]
+            ] = []
             while True:
                 while len(pending) < self.n_process * 2:
                     batch = list(islice(iterator, self.batch_size))
@@ -167,10 +177,13 @@ class Extractor:
                 if not pending:
                     return
                 batch, future = pending.pop(0)
-                yield from zip(batch, future.result())
+                yield from zip(batch, future.result(), strict=True)  # `_work` answers each article
 
     def relations_of(self, doc: Doc, article: records.Article) -> list[records.Relation]:
-        taxonomy = self.nlp.get_pipe("taxa").taxonomy
+        recognizer = self.nlp.get_pipe("taxa")
+        if not isinstance(recognizer, TaxonRecognizer) or recognizer.taxonomy is None:
+            raise PipelineError(f"{self.config_path}: the taxa component is not an initialized miner_taxa")
+        taxonomy = recognizer.taxonomy
         found = [_relation(f, article.pmid, self.version, taxonomy) for f in doc._.findings or []]
         return unique_relations(r for r in found if r.confidence >= self.min_confidence)
 
@@ -195,7 +208,7 @@ def _placed(relation: records.Relation, piece: Piece) -> records.Relation:
 
 def unique_relations(relations: Iterable[records.Relation]) -> list[records.Relation]:
     """One relation per (taxon, disorder, direction, subject), the most confident, in text order."""
-    best: dict[tuple, records.Relation] = {}
+    best: dict[tuple[object, ...], records.Relation] = {}
     for relation in relations:
         key = (relation.taxid or relation.taxon.lower(), relation.mesh, relation.direction, relation.subject)
         if key not in best or relation.confidence > best[key].confidence:
@@ -203,7 +216,7 @@ def unique_relations(relations: Iterable[records.Relation]) -> list[records.Rela
     return sorted(best.values(), key=lambda r: (r.sentence_start, r.taxon_start))
 
 
-def _relation(finding: Finding, pmid: str, version: str, taxonomy) -> records.Relation:
+def _relation(finding: Finding, pmid: str, version: str, taxonomy: Taxonomy) -> records.Relation:
     sentence = finding.sentence
     offset = sentence.start_char
     ref = finding.taxon._.taxon
@@ -243,12 +256,12 @@ def _relation(finding: Finding, pmid: str, version: str, taxonomy) -> records.Re
 _worker: Extractor | None = None
 
 
-def _start_worker(config_path: str, batch_size: int, min_confidence: float, overrides: dict) -> None:
+def _start_worker(config_path: str, batch_size: int, min_confidence: float, overrides: dict[str, Any]) -> None:
     global _worker
     _worker = Extractor(config_path, batch_size=batch_size, min_confidence=min_confidence, overrides=overrides)
-    _worker.nlp  # build now, not on the first batch
+    _ = _worker.nlp  # build now, not on the first batch
 
 
 def _work(batch: list[records.Article]) -> list[list[records.Relation] | Failed]:
-    assert _worker is not None
+    assert _worker is not None  # holds: the pool runs `_start_worker` in each worker before any `_work`
     return [relations for _, relations in _worker._extract_here(batch)]

@@ -8,7 +8,7 @@ negation, the section and the sentence's place in the abstract, the abstract's k
 study, review, animal study) and the taxon's rank. (The clause's words as features lowered the
 cross-validated F1, so there are none.) The names are stable strings, so a model's weights are
 a plain name → weight table.
-Imports: stdlib, `miner.extract.{attributes,scope,frame,context}`.
+Imports: stdlib, `miner.extract.{attributes,scope,frame,context,relations}`.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def candidate_features(
         f"direction={reading.direction}",
         f"group={option.ref.group}",
         f"via={option.ref.via}",
-        f"rank={taxon.span._.taxon.rank or 'label'}",
+        f"rank={taxon.mention._.taxon.rank or 'label'}",
         f"subject={context.subject}",
     ]
     if aim:
@@ -69,7 +69,7 @@ def candidate_features(
     if option.reject:
         features.append(f"option_reject={option.reject}")
     if trigger is not None:
-        meaning = trigger.trigger
+        meaning = trigger.entry
         features += [
             f"kind={meaning.kind}",
             f"trigger={_phrase(view, trigger)}",
@@ -108,7 +108,7 @@ def _doc_features(view: SentenceView, context: DocContext, option: DisorderOptio
     features.append(
         "first_sentence" if first else "last_sentence" if sentence.end == len(view.doc) else "middle_sentence"
     )
-    groups = {ref.group for mark in view.kinds("disorder") for ref in mark.span._.disorders}
+    groups = {ref.group for mark in view.kinds("disorder") for ref in mark.mention._.disorders}
     features.append(f"sentence_groups={min(len(groups), 3)}")
     return features
 

@@ -113,8 +113,7 @@ class Locus:
 
 
 def direction(view: SentenceView, trigger: Mark) -> str:
-    meaning = trigger.trigger
-    assert meaning is not None
+    meaning = trigger.entry
     if meaning.kind == "undirected":
         return ""
     if meaning.kind == "null" or _negated(view, trigger) or _not_significant(view, trigger):
@@ -155,7 +154,7 @@ _IMPROVEMENT = {
 def _tied_to_improvement(view: SentenceView, trigger: Mark) -> bool:
     """ "Increases in X were associated with improvements in depressive symptoms": a change that
     goes with the disorder getting better runs against it (X is decreased in depression)."""
-    start, end = view.clause(trigger.start)
+    end = view.clause(trigger.start)[1]
     for i in range(trigger.end, end - 2):
         if f"{view.norm(i)} {view.norm(i + 1)}" not in _LINKS:
             continue
@@ -176,7 +175,7 @@ def _not_significant(view: SentenceView, trigger: Mark) -> bool:
     words = " ".join(view.norm(i) for i in range(trigger.end, end))
     if any(f" {phrase} " in f" {words} " for phrase in _NOT_SIGNIFICANT):
         return True
-    later = [m.start for m in view.kinds("trigger") if m.start > trigger.start and m.trigger.kind != "undirected"]
+    later = [m.start for m in view.kinds("trigger") if m.start > trigger.start and m.entry.kind != "undirected"]
     stop = min(later, default=view.sentence.end)
     rest = " ".join(view.norm(i) for i in range(trigger.end, stop))
     return any(phrase in rest for phrase in _NO_SIGNIFICANCE)
@@ -190,7 +189,8 @@ def locus(view: SentenceView, trigger: Mark) -> Locus:
     key = ("locus", trigger.start)
     if key not in view.memo:
         view.memo[key] = _locus(view, trigger)
-    return view.memo[key]
+    found: Locus = view.memo[key]
+    return found
 
 
 def _locus(view: SentenceView, trigger: Mark) -> Locus:
@@ -201,7 +201,7 @@ def _locus(view: SentenceView, trigger: Mark) -> Locus:
     others = [
         m
         for m in view.kinds("trigger")
-        if m is not trigger and start <= m.start < end and m.trigger.kind not in ("correlation", "undirected")
+        if m is not trigger and start <= m.start < end and m.entry.kind not in ("correlation", "undirected")
     ]
     for other in sorted(others, key=lambda m: abs(m.start - trigger.start)):
         found = _own_locus(view, other)
@@ -378,9 +378,10 @@ def foreign_comparison(view: SentenceView, start: int, end: int) -> bool:
     higher … compared to Cluster 1", "in the meditation group"): a focus disorder must not be
     read into it."""
     for i in range(start, end):
-        if is_reference(view, i) or view.norm(i) in _LOCUS_PREPOSITIONS:
-            if _classify(view, i + 1 if view.norm(i) != "compared" else min(i + 2, end), end).kind == "other":
-                return True
+        opens = is_reference(view, i) or view.norm(i) in _LOCUS_PREPOSITIONS
+        group_start = i + 1 if view.norm(i) != "compared" else min(i + 2, end)
+        if opens and _classify(view, group_start, end).kind == "other":
+            return True
         if view.norm(i) in _OWNER_VERBS and _classify(view, max(start, i - 4), i).kind == "other":
             return True
     return False
@@ -413,9 +414,9 @@ def odds_ratios(view: SentenceView) -> dict[int, str]:
         if value == 1.0:
             continue
         at = sentence.start_char + match.start()
-        before = [t for t in taxa if t.span.end_char <= at]
+        before = [t for t in taxa if t.mention.end_char <= at]
         # the nearest taxon before the ratio, not further than a short clause away
-        if before and before[-1].start not in result and at - before[-1].span.end_char <= 80:
+        if before and before[-1].start not in result and at - before[-1].mention.end_char <= 80:
             result[before[-1].start] = "increased" if value > 1 else "decreased"
     return result
 
@@ -445,7 +446,8 @@ def hedged(view: SentenceView, start: int, end: int) -> bool:
     if key not in view.memo:
         hedges = view.cues["hedges"]
         view.memo[key] = any(view.norms[i] in hedges for i in range(start, end))
-    return view.memo[key]
+    found: bool = view.memo[key]
+    return found
 
 
 def coordinated(view: SentenceView, first: Mark) -> list[Mark]:

@@ -1,6 +1,6 @@
-"""Read the pattern data in `pipelines/`: the disorder lexicon (`disorders.jsonl`), the direction
+"""Read the pattern data in `miner/pipelines/`: the disorder lexicon (`disorders.jsonl`), the direction
 triggers (`directions.jsonl`) and the cue word lists (`cues.json`). Formats are described in
-`pipelines/README.md`. Each file is read once per process.
+`miner/pipelines/README.md`. Each file is read once per process.
 Imports: stdlib, `miner.errors`, `miner.extract.phrases`.
 """
 
@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from miner.errors import PipelineError
 from miner.extract.phrases import PhraseIndex, normalize
@@ -45,11 +46,11 @@ class DisorderLexicon:
     models: PhraseIndex[Concept]  # animal models and model agents → the disorder they model
 
 
-def _read_jsonl(path: str) -> list[dict]:
+def _read_jsonl(path: str) -> list[dict[str, Any]]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise PipelineError(f"cannot read {path}: {exc.strerror}") from None
+        raise PipelineError(f"cannot read {path}: {exc.strerror}") from exc
     rows = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -57,13 +58,13 @@ def _read_jsonl(path: str) -> list[dict]:
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise PipelineError(f"{path}:{number}: not JSON: {exc.msg}") from None
+            raise PipelineError(f"{path}:{number}: not JSON: {exc.msg}") from exc
     return rows
 
 
 @lru_cache(maxsize=4)
 def load_disorders(path: str, umbrellas: str | None = None) -> DisorderLexicon:
-    """The lexicon of `disorders.jsonl` (see pipelines/DISORDERS.md), plus umbrella terms that
+    """The lexicon of `disorders.jsonl` (see miner/pipelines/DISORDERS.md), plus umbrella terms that
     name several descriptors at once ("affective disorders" → bipolar and depressive disorder)."""
     concepts: dict[str, Concept] = {}
     terms: PhraseIndex[Concept] = PhraseIndex(max_tokens=10)
@@ -74,7 +75,7 @@ def load_disorders(path: str, umbrellas: str | None = None) -> DisorderLexicon:
         try:
             concept = Concept(row["mesh"], row["name"], row["group"])
         except KeyError as exc:
-            raise PipelineError(f"{path}: entry without {exc.args[0]}: {row}") from None
+            raise PipelineError(f"{path}: entry without {exc.args[0]}: {row}") from exc
         concepts[concept.mesh] = concept
         for term in [concept.name, *row.get("terms", [])]:
             terms.add(term, concept)
@@ -90,7 +91,7 @@ def load_disorders(path: str, umbrellas: str | None = None) -> DisorderLexicon:
         try:
             members = [concepts[mesh] for mesh in row["meshes"]]
         except KeyError as exc:
-            raise PipelineError(f"{umbrellas}: unknown descriptor {exc.args[0]}") from None
+            raise PipelineError(f"{umbrellas}: unknown descriptor {exc.args[0]}") from exc
         for term in row["terms"]:
             for concept in members:
                 terms.add(term, concept)
@@ -115,14 +116,16 @@ class Cues:
     def __getitem__(self, name: str) -> frozenset[str]:
         return self.lists[name]
 
-    @lru_cache(maxsize=32)
+    # B019: the cache keeps `self` alive, which is fine: Cues come from the cached `load_cues`, a
+    # handful per process, and are hashed by identity (below)
+    @lru_cache(maxsize=32)  # noqa: B019
     def phrases(self, name: str) -> PhraseIndex[str]:
         index: PhraseIndex[str] = PhraseIndex(max_tokens=6)
         for phrase in self.lists[name]:
             index.add(phrase, name)
         return index
 
-    @lru_cache(maxsize=32)
+    @lru_cache(maxsize=32)  # noqa: B019  (as `phrases`)
     def prefixes(self, name: str) -> re.Pattern[str]:
         """A pattern matching a normalized word that starts with one of the list's stems."""
         stems = sorted(self.stems[name], key=len, reverse=True)
@@ -137,9 +140,9 @@ def load_cues(path: str) -> Cues:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise PipelineError(f"cannot read {path}: {exc.strerror}") from None
+        raise PipelineError(f"cannot read {path}: {exc.strerror}") from exc
     except json.JSONDecodeError as exc:
-        raise PipelineError(f"{path}: not JSON: {exc.msg}") from None
+        raise PipelineError(f"{path}: not JSON: {exc.msg}") from exc
     lists = {name: words for name, words in data.items() if not name.startswith("_")}
     return Cues(
         {name: frozenset(normalize(w) for w in words) for name, words in lists.items()},

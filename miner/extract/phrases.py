@@ -56,13 +56,15 @@ def token_texts(doc: Doc) -> list[str]:
 def token_spaces(doc: Doc) -> list[bool]:
     """Whether each token is followed by whitespace."""
     token_texts(doc)
-    return doc.user_data[SPACES]
+    spaces: list[bool] = doc.user_data[SPACES]
+    return spaces
 
 
 def token_starts(doc: Doc) -> list[int]:
     """Every token's character offset."""
     token_texts(doc)
-    return doc.user_data[STARTS]
+    starts: list[int] = doc.user_data[STARTS]
+    return starts
 
 
 def doc_text(doc: Doc) -> str:

@@ -70,7 +70,9 @@ def pieces(article: Article, size: int = PIECE_CHARS) -> list[Piece]:
         if section.text:
             parts += [(window, whole_start + offset) for window, offset in _windows(section, size)]
             whole_start += len(section.text) + 1
-    result, current, used = [], [], 0
+    result: list[Piece] = []
+    current: list[tuple[Section, int]] = []
+    used = 0
     for part, offset in parts:
         if current and used + len(part.text) + 1 > size:
             result.append(_piece(article, title, title_italics, body_start, current))
@@ -82,7 +84,13 @@ def pieces(article: Article, size: int = PIECE_CHARS) -> list[Piece]:
     return result
 
 
-def _piece(article: Article, title: str, italics, body_start: int, parts: list[tuple[Section, int]]) -> Piece:
+def _piece(
+    article: Article,
+    title: str,
+    italics: tuple[tuple[int, int], ...],
+    body_start: int,
+    parts: list[tuple[Section, int]],
+) -> Piece:
     shifts, at = [], body_start
     for section, whole in parts:
         shifts.append((at, whole))

@@ -21,10 +21,13 @@ Imports: spaCy, stdlib, `miner.extract.{phrases,lexicon,disorders,taxa,scope,fra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.training import Example
 
 from miner.extract import disorders as disorder_spans
 from miner.extract import taxa as taxon_spans
@@ -33,6 +36,7 @@ from miner.extract.context import DocContext, doc_context
 from miner.extract.disorders import DisorderRef
 from miner.extract.features import candidate_features
 from miner.extract.frame import (
+    Locus,
     association_subject_elsewhere,
     coordinated,
     correlate_ok,
@@ -46,7 +50,7 @@ from miner.extract.frame import (
 )
 from miner.extract.lexicon import Cues, Trigger, load_cues, load_triggers
 from miner.extract.phrases import PhraseIndex
-from miner.extract.scope import Mark, SentenceView, bindings
+from miner.extract.scope import Binding, Mark, SentenceView, bindings
 
 Doc.set_extension("findings", default=None, force=True)
 Doc.set_extension("candidates", default=None, force=True)
@@ -67,8 +71,8 @@ class Tuning:
     unknown_budget: int
 
 
-DEFAULT_TUNING = {
-    "confidence": {
+DEFAULTS = Tuning(
+    confidence={
         "strong": 0.92,
         "respectively": 0.85,
         "pre": 0.9,
@@ -77,13 +81,14 @@ DEFAULT_TUNING = {
         "odds": 0.85,
         "nearest": 0.5,
     },
-    "far_distance": 8,
-    "far_factor": 0.85,
-    "hedge_factor": 0.85,
-    "focus_factor": 0.8,
-    "max_scope": 45,
-    "unknown_budget": 5,
-}
+    far_distance=8,
+    far_factor=0.85,
+    hedge_factor=0.85,
+    focus_factor=0.8,
+    max_scope=45,
+    unknown_budget=5,
+)
+DEFAULT_TUNING: dict[str, Any] = asdict(DEFAULTS)  # the factory's default_config
 _NUMBER_WORDS = {
     "two",
     "three",
@@ -131,7 +136,14 @@ class RelationFinder:
         self.triggers: PhraseIndex[Trigger] | None = None
         self.cues: Cues | None = None
 
-    def initialize(self, get_examples=None, *, nlp=None, triggers: str, cues: str) -> None:
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        triggers: str,
+        cues: str,
+    ) -> None:
         self.triggers = load_triggers(triggers)
         self.cues = load_cues(cues)
 
@@ -166,7 +178,7 @@ def make_relation_finder(
 
 
 def find_relations(doc: Doc, triggers: PhraseIndex[Trigger], cues: Cues, tuning: Tuning | None = None) -> list[Finding]:
-    tuning = tuning or Tuning(**DEFAULT_TUNING)
+    tuning = tuning or DEFAULTS
     taxa = list(doc.spans.get(taxon_spans.SPAN_KEY, []))
     if not taxa:
         return []
@@ -224,7 +236,7 @@ def _sentence_findings(view: SentenceView, context: DocContext, tuning: Tuning) 
             reject = "aim" if aim else reading.reject or option.reject
             findings.append(
                 Finding(
-                    taxon.span,
+                    taxon.mention,
                     option.ref,
                     option.span,
                     reading.direction,
@@ -263,17 +275,19 @@ def _odds_reading(taxon: Mark, odds: dict[int, str], tuning: Tuning) -> Reading 
     return Reading(None, odds[taxon.start], tuning.confidence["odds"], taxon, "odds")
 
 
-def _trigger_reading(view: SentenceView, taxon: Mark, binding, context: DocContext, tuning: Tuning) -> Reading | None:
+def _trigger_reading(
+    view: SentenceView, taxon: Mark, binding: Binding | None, context: DocContext, tuning: Tuning
+) -> Reading | None:
     """The reading of the trigger that governs the taxon, or None when none does."""
     if binding is None:
         return None
     trigger, reject = binding.trigger, ""
-    if trigger.trigger.kind == "correlation" and not correlate_ok(view, trigger, taxon):
+    if trigger.entry.kind == "correlation" and not correlate_ok(view, trigger, taxon):
         trigger = _coordinated_correlation(view, trigger, taxon) or trigger
         if trigger is binding.trigger:
             reject = "correlate"  # the other side of the correlation is not the disorder
     # a correlation with the disorder or its severity stands whatever the exposure
-    if not reject and trigger.trigger.kind != "correlation":
+    if not reject and trigger.entry.kind != "correlation":
         if caused_by_treatment(view, trigger, taxon, context):
             reject = "treatment"
         elif trigger.start in agent_triggers(view, context):
@@ -301,7 +315,7 @@ def _nearest_reading(view: SentenceView, taxon: Mark, tuning: Tuning) -> Reading
 def _unnamed_members(view: SentenceView, taxon: Mark) -> bool:
     """ "two Ruminococcaceae", "an unidentified genus within Clostridiales": unnamed members of a
     higher taxon, not the taxon itself."""
-    if taxon.start == view.sentence.start or taxon.span._.taxon.rank in ("genus", "species", ""):
+    if taxon.start == view.sentence.start or taxon.mention._.taxon.rank in ("genus", "species", ""):
         return False
     before = view.norm(taxon.start - 1)
     if before in _NUMBER_WORDS or view.doc[taxon.start - 1].like_num:
@@ -339,7 +353,7 @@ def _lineage_of_another(view: SentenceView, taxon: Mark) -> bool:
             if (
                 before is not None
                 and before.kind == "taxon"
-                and before.span._.taxon.rank in _BELOW.get(taxon.span._.taxon.rank, ())
+                and before.mention._.taxon.rank in _BELOW.get(taxon.mention._.taxon.rank, ())
             ):
                 return True
     return False
@@ -353,7 +367,7 @@ def _coordinated_correlation(view: SentenceView, trigger: Mark, taxon: Mark) -> 
     """ "X were positively related with TLCA …, and were negatively correlated with HAMD score":
     the taxa are also the subject of a later, coordinated correlation."""
     for other in view.kinds("trigger"):
-        if other.start <= trigger.end or other.trigger.kind != "correlation":
+        if other.start <= trigger.end or other.entry.kind != "correlation":
             continue
         between = [view.at.get(i) for i in range(trigger.end, other.start)]
         if any(m is not None and m.kind in ("taxon", "break") for m in between):
@@ -389,7 +403,7 @@ def disorder_options(view: SentenceView, taxon: Mark, anchor: Mark, context: Doc
     options = [DisorderOption(ref, span, source, reject) for ref, span, source in chosen]
     seen = {option.ref.mesh for option in options}
     for mark in sorted(view.kinds("disorder"), key=lambda d: abs(d.start - anchor.start)):
-        for ref in mark.span._.disorders:
+        for ref in mark.mention._.disorders:
             if ref.mesh not in seen:
                 seen.add(ref.mesh)
                 options.append(DisorderOption(ref, mark.span, "mention", reject or "other disorder"))
@@ -411,7 +425,9 @@ def _disorders_for(
         chosen = _subgroup_qualifier(view, where.disorders) or where.disorders[0]
         refs = _refs(view, chosen, "locus")
         groups = {ref.group for ref, _, _ in refs}
-        others = [d for d in in_clause if _in_reference(view, d) and not groups & {r.group for r in d.span._.disorders}]
+        others = [
+            d for d in in_clause if _in_reference(view, d) and not groups & {r.group for r in d.mention._.disorders}
+        ]
         if others and not view.kinds("control"):
             return [], "two disorders"  # "higher in GAD than in MDD": no control group, no finding
         if chosen is where.disorders[0] and _against_those(view, anchor):
@@ -420,7 +436,7 @@ def _disorders_for(
     if (
         where is not None
         and where.kind == "other"
-        and not (anchor.kind == "trigger" and anchor.trigger.kind == "correlation")
+        and not (anchor.kind == "trigger" and anchor.entry.kind == "correlation")
     ):
         return [], "other group"  # a correlation with symptom scores holds in any sample
     anywhere = in_clause or view.kinds("disorder")
@@ -498,7 +514,7 @@ def _subgroup_qualifier(view: SentenceView, disorders: list[Mark]) -> Mark | Non
     return second if words & {"without", "non", "those", "versus", "vs", "vs.", "than"} else None
 
 
-def _comparison_of_the_disorder(view: SentenceView, anchor: Mark, context: DocContext, where) -> bool:
+def _comparison_of_the_disorder(view: SentenceView, anchor: Mark, context: DocContext, where: Locus | None) -> bool:
     """May a sentence that names no disorder be read as about the abstract's focus disorder?"""
     if anchor.kind == "trigger" and association_subject_elsewhere(view, anchor):
         return False
@@ -512,19 +528,19 @@ def _comparison_of_the_disorder(view: SentenceView, anchor: Mark, context: DocCo
         return explicit
     if explicit:
         return True
-    if anchor.kind == "trigger" and anchor.trigger.kind == "correlation":
+    if anchor.kind == "trigger" and anchor.entry.kind == "correlation":
         return True  # correlate_ok has checked the severity side
     words = {view.norm(t.i) for t in view.sentence if t.i not in view.at}
     if words & (view.cues["group_nouns"] - view.cues["patient_words"]):
         return False  # a group of some other kind ("individuals who …", "monks")
-    return anchor.kind != "trigger" or anchor.trigger.kind in ("comparative", "change", "null")
+    return anchor.kind != "trigger" or anchor.entry.kind in ("comparative", "change", "null")
 
 
 def _refs(view: SentenceView, mark: Mark, source: str) -> list[tuple[DisorderRef, Span | None, str]]:
     refs = []
     seen = set()
     for member in coordinated(view, mark):
-        for ref in member.span._.disorders:
+        for ref in member.mention._.disorders:
             if ref.mesh not in seen:
                 seen.add(ref.mesh)
                 refs.append((ref, member.span, source))

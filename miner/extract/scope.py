@@ -11,16 +11,19 @@ A scope runs over list material (other taxa, commas, parenthesised statistics, "
 relative pronouns, predicate verbs and other triggers. A taxon in several scopes takes the one
 that binds it most closely: a trigger right after it ("Akkermansia was increased") first, then
 the nearest. "respectively" pairs taxa and triggers in order.
-Imports: spaCy types, stdlib, `miner.extract.{phrases,lexicon}`.
+Imports: spaCy types, stdlib, `miner.errors`, `miner.extract.{phrases,lexicon}`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
+from miner.errors import PipelineError
 from miner.extract.lexicon import Cues, Trigger
 from miner.extract.phrases import PhraseIndex, token_norms, token_texts
 
@@ -39,8 +42,22 @@ class Mark:
     start: int
     end: int
     kind: str  # taxon, disorder, model, trigger, control, break
-    trigger: Trigger | None = None
-    span: Span | None = None
+    trigger: Trigger | None = None  # set on trigger marks only
+    span: Span | None = None  # set on taxon, disorder and model marks only
+
+    @property
+    def entry(self) -> Trigger:
+        """The lexicon entry of a trigger mark (`SentenceView.build` gives every one its entry)."""
+        if self.trigger is None:
+            raise PipelineError(f"a {self.kind} mark (token {self.start}) has no trigger entry")
+        return self.trigger
+
+    @property
+    def mention(self) -> Span:
+        """The entity span of a taxon, disorder or model mark (`SentenceView.build` gives each its span)."""
+        if self.span is None:
+            raise PipelineError(f"a {self.kind} mark (token {self.start}) has no entity span")
+        return self.span
 
 
 @dataclass
@@ -60,7 +77,7 @@ class SentenceView:
     has_controls: bool = True  # does the abstract compare with a control group at all?
     enumeration: int = 1 << 30  # token where a numbered list after a colon starts (none: past the end)
     max_scope: int = 45  # tokens a trigger's scope reaches at most (outside a numbered list)
-    memo: dict = field(default_factory=dict)  # per-sentence results computed once (agent triggers, loci)
+    memo: dict[Hashable, Any] = field(default_factory=dict)  # per-sentence results computed once (agent triggers, loci)
     norms: list[str] = field(default_factory=list)  # the Doc's token norms (phrases.token_norms)
     texts: list[str] = field(default_factory=list)  # the Doc's token texts (phrases.token_texts)
     unknown_budget: int = 5  # words of no known kind a scope passes over
@@ -69,9 +86,9 @@ class SentenceView:
     def build(
         cls,
         sentence: Span,
-        taxa,
-        disorders,
-        models,
+        taxa: list[Span],
+        disorders: list[Span],
+        models: list[Span],
         triggers: PhraseIndex[Trigger],
         cues: Cues,
         has_controls: bool = True,
@@ -122,7 +139,7 @@ class SentenceView:
         return view
 
     @property
-    def doc(self):
+    def doc(self) -> Doc:
         return self.sentence.doc
 
     def norm(self, i: int) -> str:
@@ -228,13 +245,13 @@ _NOT_ABUNDANCE = {
 _DESCRIPTIVE = {"abundant", "dominant", "predominant", "prevalent", "common"}
 
 
-def _not_a_comparison(doc, start: int, end: int, stop: int) -> bool:
+def _not_a_comparison(doc: Doc, start: int, end: int, stop: int) -> bool:
     """A bare comparative that qualifies something else: "more researched", "more than 50%",
     "more likely", "less studied" say nothing about abundance ("more than in controls" does);
     nor does a description: "the highly abundant bacteria Bacteroides vulgatus"."""
     words = [token.lower_ for token in doc[start:end]]
     if words[-1] in _DESCRIPTIVE and start > 0:
-        before = [doc[start - 1].lower_] + words[:-1]
+        before = [doc[start - 1].lower_, *words[:-1]]
         if before[-1] in ("highly", "most", "normally", "naturally", "very") and (
             len(before) == 1 or before[0] in ("the", "a", "an")
         ):
@@ -484,17 +501,17 @@ def bindings(view: SentenceView) -> dict[int, Binding]:
     taxa = view.kinds("taxon")
     options: dict[int, list[Binding]] = {t.start: [] for t in taxa}
     for trigger in triggers:
-        if trigger.trigger.kind == "undirected":
+        if trigger.entry.kind == "undirected":
             continue  # "… were consistently changed in PD": it bounds other scopes but governs nothing
         role = trigger_role(view, trigger)
-        if trigger.trigger.kind == "correlation" and role == "backward":
+        if trigger.entry.kind == "correlation" and role == "backward":
             role = "both"  # correlation runs both ways: "Depression was positively correlated with …"
         forward = _forward(view, trigger) if role != "backward" else []
         for taxon, distance in forward:
             options[taxon.start].append(Binding(trigger, "pre", distance))
         # an association whose object is the disorder points back to its subject: "A and B were
         # linked to a higher risk of insomnia"
-        backward_too = not forward and (role == "owner" or trigger.trigger.kind == "correlation")
+        backward_too = not forward and (role == "owner" or trigger.entry.kind == "correlation")
         if role in ("backward", "both") or backward_too:
             for taxon, distance, strong in _backward(view, trigger):
                 options[taxon.start].append(Binding(trigger, "strong" if strong else "post", distance))
@@ -672,6 +689,6 @@ def _respectively(view: SentenceView, taxa: list[Mark], triggers: list[Mark]) ->
     for clause_taxa, clause_triggers in clauses.values():
         after = [t for t in clause_triggers if t.start > clause_taxa[-1].start] if clause_taxa else []
         if len(clause_taxa) > 1 and len(after) == len(clause_taxa):
-            for taxon, trigger in zip(clause_taxa, after):
+            for taxon, trigger in zip(clause_taxa, after, strict=True):
                 result[taxon.start] = Binding(trigger, "respectively", 0)
     return result

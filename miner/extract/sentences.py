@@ -246,9 +246,13 @@ def _ends_sentence(left: str, before: str, right: str, after: str, starts_senten
         return None
     if _is_list_marker(word) and (starts_sentence or before[-1:] in ":;" or before == "in"):
         return None
-    if len(word) == 1 and word.isupper() and right not in OPENERS_AFTER_ET_AL:
-        if not (before.isalpha() and before.islower() and len(before) >= 3 and before not in LINKS_BEFORE_INITIALS):
-            return None
+    if (
+        len(word) == 1
+        and word.isupper()
+        and right not in OPENERS_AFTER_ET_AL
+        and not (before.isalpha() and before.islower() and len(before) >= 3 and before not in LINKS_BEFORE_INITIALS)
+    ):
+        return None
     # a real word (or a number, or a closing bracket) before the full stop, not an initial or "i.p."
     after_word = (len(word) >= 3 and "." not in word) or (word != "" and word[-1] in _DIGITS + ")]%")
     return core if _can_start(right, after, after_word) else None
@@ -361,7 +365,8 @@ def miner_sentences(doc: Doc) -> Doc:
     if not len(doc):
         return doc
     orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
-    words = list(map(doc.vocab.strings.__getitem__, orths))
+    words = list(map(doc.vocab.strings.as_string, orths))
     flags = numpy.array(sentence_starts(words, spaces), dtype="int64") * 2 - 1  # 1 or -1
-    doc.from_array([SENT_START], flags.view("uint64"))
+    # spaCy's stub asks for thinc's Ints2d; from_array takes any integer numpy array (this 1-d one too)
+    doc.from_array([SENT_START], flags.view("uint64"))  # type: ignore[arg-type]
     return doc

@@ -22,11 +22,12 @@ Imports: spaCy, stdlib, `miner.extract.{attributes,phrases,taxonomy,lexicon}`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.training import Example
 
 from miner.extract import attributes  # noqa: F401  doc._.italics
 from miner.extract.lexicon import Cues, load_cues
@@ -68,7 +69,8 @@ _UCG = re.compile(r"\bUCG[-_ ]?(\d{1,4})(?: group)?$", re.IGNORECASE)
 _LABEL_TAIL = re.compile(
     r"""^(?:
         UCG[-_ ]?\d{1,4}(?:\ group)?                       # Ruminococcaceae UCG-002, UCG 014
-      | [a-z]{0,6}[A-Z]{1,3}-?\d{1,5}[A-Z]?\d{0,5}(?:[-_]\d+)?\ (?:gut\ )?group  # NK4A136 group, RC9 gut group, vadinBB60 group
+        # NK4A136 group, RC9 gut group, vadinBB60 group
+      | [a-z]{0,6}[A-Z]{1,3}-?\d{1,5}[A-Z]?\d{0,5}(?:[-_]\d+)?\ (?:gut\ )?group
       | sensu\ ?stricto(?:[ _]?\d{1,2})?                 # Clostridium sensu stricto 1, sensustricto1
       | (?:cluster\ )?[IVXl]{1,5}[a-z]?(?![\w-])         # Clostridium cluster IV, Clostridium XlVa
       | [Ii]ncertae\ [Ss]edis                            # Coriobacteriales Incertae Sedis
@@ -108,7 +110,15 @@ class TaxonRecognizer:
         self.taxonomy: Taxonomy | None = None
         self.cues: Cues | None = None
 
-    def initialize(self, get_examples=None, *, nlp=None, taxa: str, names: str, cues: str) -> None:
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        taxa: str,
+        names: str,
+        cues: str,
+    ) -> None:
         self.taxonomy = load_taxonomy(taxa, names)
         self.cues = load_cues(cues)
 
@@ -131,7 +141,7 @@ def make_taxon_recognizer(nlp: Language, name: str) -> TaxonRecognizer:
 
 def find_taxa(doc: Doc, taxonomy: Taxonomy, cues: Cues, italics: Iterable[tuple[int, int]] = ()) -> list[Mention]:
     """Every taxon mention in `doc`, left to right, without overlaps."""
-    italics = tuple(italics)
+    italic_spans = tuple(italics)
     depth = _paren_depth(doc)
     candidates: list[tuple[Mention, Name]] = []
     for start, end, entries in taxonomy.names.find(doc):
@@ -142,13 +152,13 @@ def find_taxa(doc: Doc, taxonomy: Taxonomy, cues: Cues, italics: Iterable[tuple[
     accepted = [m for m, entry in candidates if not entry.needs_evidence and _case_ok(doc, m, entry)]
     accepted += _numbered_genera(doc, taxonomy, {i for m, _ in candidates for i in range(m.start, m.end)})
     for mention, entry in candidates:
-        if entry.needs_evidence and _has_evidence(doc, mention, entry, italics, cues, accepted, depth):
+        if entry.needs_evidence and _has_evidence(doc, mention, entry, italic_spans, cues, accepted, depth):
             accepted.append(mention)
     accepted.sort(key=lambda m: m.start)
     accepted = _merge_compounds(doc, accepted, taxonomy)
     accepted += _abbreviated_species(doc, taxonomy, accepted)
     accepted += _standalone_labels(doc, accepted)
-    accepted += _typo_corrections(doc, taxonomy, cues, accepted, italics, depth)
+    accepted += _typo_corrections(doc, taxonomy, cues, accepted, italic_spans, depth)
     accepted = [_qualify(doc, m) for m in sorted(accepted, key=lambda m: m.start)]
     return _without_overlaps(accepted)
 
@@ -160,7 +170,15 @@ def _case_ok(doc: Doc, mention: Mention, entry: Name) -> bool:
     return not text[:1].islower() or entry.kind in ("plural", "vernacular")
 
 
-def _has_evidence(doc, mention: Mention, entry: Name, italics, cues: Cues, accepted: list[Mention], depth) -> bool:
+def _has_evidence(
+    doc: Doc,
+    mention: Mention,
+    entry: Name,
+    italics: tuple[tuple[int, int], ...],
+    cues: Cues,
+    accepted: list[Mention],
+    depth: list[int],
+) -> bool:
     """A flagged name counts when italicised, or when written as the gazetteer writes it (a
     capital at least) and standing beside a rank word or another taxon of a list."""
     span = doc[mention.start : mention.end]
@@ -173,7 +191,7 @@ def _has_evidence(doc, mention: Mention, entry: Name, italics, cues: Cues, accep
     return _list_neighbour(doc, mention, accepted, depth) or _beside_rank_word(doc, mention, cues)
 
 
-def _italic(span: Span, italics) -> bool:
+def _italic(span: Span, italics: tuple[tuple[int, int], ...]) -> bool:
     return any(start <= span.start_char and span.end_char <= end for start, end in italics)
 
 
@@ -262,16 +280,17 @@ def _abbreviated_species(doc: Doc, taxonomy: Taxonomy, found: list[Mention]) -> 
         epithet = texts[i + 1].split("-", 1)[0]  # "H. pylori-related"
         if not epithet.isalpha() or not epithet.islower():
             continue
+        # `Taxonomy` indexes as abbreviated only species that are in its tree: `nodes[c]` exists
         candidates = taxonomy.abbreviated.get((word[0].lower(), epithet.lower()), [])
-        candidates = [c for c in candidates if taxonomy.node(c) and taxonomy.node(c).name.startswith(word[:-1])]
+        candidates = [c for c in candidates if taxonomy.nodes[c].name.startswith(word[:-1])]
         preferred = [c for c in candidates if taxonomy.genus_of(c) in genera_in_text]
         # without the genus written out, only an unambiguous bacterial species ("M. auratus" in a
         # hamster study is Mesocricetus, not the fungus Marasmius)
-        bacterial = [c for c in candidates if taxonomy.node(c).domain == "Bacteria"]
+        bacterial = [c for c in candidates if taxonomy.nodes[c].domain == "Bacteria"]
         choice = preferred or (bacterial if len(candidates) == 1 else [])
         if len(set(choice)) != 1:
             continue
-        node = taxonomy.node(choice[0])
+        node = taxonomy.nodes[choice[0]]
         out.append(Mention(i, i + 2, TaxonRef(node.taxid, node.name, node.rank)))
     return out
 
@@ -285,7 +304,14 @@ def _standalone_labels(doc: Doc, found: list[Mention]) -> list[Mention]:
     ]
 
 
-def _typo_corrections(doc: Doc, taxonomy: Taxonomy, cues: Cues, found: list[Mention], italics, depth) -> list[Mention]:
+def _typo_corrections(
+    doc: Doc,
+    taxonomy: Taxonomy,
+    cues: Cues,
+    found: list[Mention],
+    italics: tuple[tuple[int, int], ...],
+    depth: list[int],
+) -> list[Mention]:
     """A capitalised word that looks like a taxon name but is none: the one name a typo away."""
     covered = {i for m in found for i in range(m.start, m.end)}
     texts = token_texts(doc)
@@ -325,7 +351,7 @@ def _numbered_genera(doc: Doc, taxonomy: Taxonomy, taken: set[int]) -> list[Ment
             continue  # each form below starts with a capital and ends in a digit or holds a label
         apart = _UNDERSCORE_NUMBER.match(word)
         if apart and normalize(apart.group(1)) in taxonomy.genus_names:
-            node = taxonomy.node(taxonomy.genus_names[normalize(apart.group(1))])
+            node = taxonomy.nodes[taxonomy.genus_names[normalize(apart.group(1))]]  # genus_names come from nodes
             found.append(
                 Mention(i, i + 1, TaxonRef(node.taxid, node.name, node.rank))
             )  # "Coprococcus_2", as "Coprococcus 2"

@@ -1,6 +1,6 @@
 """Harvest: PubMed E-utilities client, date windows and the harvest run that stores what it
 fetches. Public surface: `EutilsClient`, `RateLimiter`, `HarvestPlan`, `harvest`.
-Imports: config, errors, records, parse, ingest, store, extract (and httpx)."""
+Imports: `miner.harvest.{client,ratelimit,runner}`."""
 
 from miner.harvest.client import EutilsClient
 from miner.harvest.ratelimit import RateLimiter

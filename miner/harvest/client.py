@@ -15,6 +15,7 @@ Imports: httpx, lxml, stdlib, `miner.errors`, `miner.harvest.ratelimit`.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import html
 import logging
@@ -224,9 +225,9 @@ class EutilsClient:
                 extensions={"trace": self._trace},
             ) as response:
                 return response, self._body(response, due)
-        except httpx.TransportError:
+        except httpx.TransportError as exc:
             if time.monotonic() >= due:
-                raise _Retry(self._late()) from None
+                raise _Retry(self._late()) from exc
             raise
         finally:
             watchdog.cancel()
@@ -263,10 +264,8 @@ class EutilsClient:
             streams = list(self._streams)
         for stream in streams:
             sock = stream.get_extra_info("socket")
-            try:
+            with contextlib.suppress(OSError, AttributeError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except (OSError, AttributeError):
-                pass
 
     # ------------------------------------------------------------------ what came back
     def _checked(self, response: httpx.Response, body: bytes, root: str) -> bytes:
@@ -315,7 +314,8 @@ class EutilsClient:
                 f"E-utilities answered with a redirect to another host ({self.quote(target.host, 100)}): not followed"
             )
         return (
-            f"E-utilities answered with a redirect ({response.status_code}) to {self.quote(str(target.copy_with(query=None)), 200)}: "
+            f"E-utilities answered with a redirect ({response.status_code}) to "
+            f"{self.quote(str(target.copy_with(query=None)), 200)}: "
             "not followed; set [pubmed] base_url to the address it names"
         )
 
@@ -324,7 +324,7 @@ class EutilsClient:
         try:
             tree = etree.fromstring(body, _PARSER)
         except etree.XMLSyntaxError as exc:
-            raise _Retry(f"malformed esearch answer: not XML ({self.quote(str(exc), 120)})") from None
+            raise _Retry(f"malformed esearch answer: not XML ({self.quote(str(exc), 120)})") from exc
         count = (tree.findtext("Count") or "").strip()
         if not _DIGITS.fullmatch(count):
             raise _Retry(f"malformed esearch answer: Count is {self.quote(count, 40)!r}, not a number")

@@ -12,10 +12,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import ClassVar
 
 
 class RateLimiter:
-    _shared: dict[int, RateLimiter] = {}
+    _shared: ClassVar[dict[int, RateLimiter]] = {}
     _shared_lock = threading.Lock()
 
     # a little over one second, so that network jitter cannot squeeze N + 1 requests into a

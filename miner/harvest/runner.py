@@ -69,7 +69,8 @@ class HarvestSummary:
         return (
             f"harvest run {self.run_id} {self.start}..{self.end}: {self.found} found, {self.fetched} fetched, "
             f"{stored.new if stored else 0} new, {stored.updated if stored else 0} updated, {self.failed} failed; "
-            f"{self.requests} requests, {self.retries} retries, {self.seconds:.1f} s; watermark {self.watermark or 'none'}"
+            f"{self.requests} requests, {self.retries} retries, {self.seconds:.1f} s; "
+            f"watermark {self.watermark or 'none'}"
         )
 
 
@@ -156,7 +157,7 @@ def _fetched(client: EutilsClient, plan: HarvestPlan, start: date, end: date, da
                     put(("window", window, None))
                     put(("done", window, _fetch_window(client, window, plan.batch_size, put, stop)))
             put(("end", None, None))
-        except BaseException as exc:  # handed to the consumer, raised there
+        except BaseException as exc:  # noqa: BLE001  handed to the consumer, raised there
             put(("error", None, exc))
 
     producer = threading.Thread(target=produce, name="miner-harvest-fetch", daemon=True)
@@ -184,7 +185,7 @@ def _fetch_window(client: EutilsClient, window: Window, batch_size: int, put, st
         try:
             items = list(read_pubmed(io.BytesIO(body), name=source))
         except ParseError as exc:  # the envelope itself (its encoding, its root): not a record problem
-            raise HarvestError(f"efetch answer unreadable: {client.quote(str(exc))}") from None
+            raise HarvestError(f"efetch answer unreadable: {client.quote(str(exc))}") from exc
         # a record that came but is skipped (a Problem naming its PMID) was returned: it must not
         # be fetched again, nor hold the watermark, day after day
         seen.update(item.pmid for item in items if isinstance(item, (records.Article, records.Problem)) and item.pmid)

@@ -34,7 +34,8 @@ def windows(client: EutilsClient, term: str, start: date, end: date, datetype: s
             continue
         if first == last:
             raise HarvestError(
-                f"{first}: {search.count} records in one day, more than PubMed serves for one search ({MAX_RECORDS_PER_SEARCH}); narrow the query"
+                f"{first}: {search.count} records in one day, "
+                f"more than PubMed serves for one search ({MAX_RECORDS_PER_SEARCH}); narrow the query"
             )
         middle = first + timedelta(days=(last - first).days // 2)
         pending[0:0] = [(first, middle), (middle + timedelta(days=1), last)]

@@ -8,7 +8,8 @@ Nothing here writes.
 - `entities`: one taxon, the disorders, one disorder, one article, name suggestions;
 - `signatures`: BugSigDB-style signature rows;
 - `summary`: counts, top lists, articles for export.
-Imports: SQLAlchemy, `miner.errors`, `miner.records`, `miner.resources`, `miner.store`, `miner.taxon_tree`.
+Imports: `miner.query.*`; its modules import SQLAlchemy, `miner.errors`, `miner.records`, `miner.reference`,
+`miner.store`, `miner.study_facts`, `miner.taxon_tree`.
 """
 
 from miner.query.entities import article_detail, disorder_detail, disorders, most_reported, suggest, taxon_detail

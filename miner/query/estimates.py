@@ -35,7 +35,7 @@ class Counts:
 
 
 def counts(session: Session) -> Counts:
-    key = session.get_bind().url.render_as_string(hide_password=True)
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
     found = _cache.get(key)
     if found is not None and time.monotonic() - found.at < TTL_SECONDS:
         return found

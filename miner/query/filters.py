@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, intersect, literal, or_, select, true
 from sqlalchemy.orm import Session
@@ -138,9 +139,8 @@ def resolve(session: Session, f: RelationFilter) -> Resolved:
         if f.rank not in RANKS:
             raise InvalidValue(f"no rank {f.rank!r}; use one of {', '.join(RANKS)}")
         where.append(Relation.taxon_id.in_(select(Taxon.id).where(Taxon.rank == f.rank)))
-    if f.direction:
-        if f.direction not in DIRECTIONS:
-            raise InvalidValue(f"no direction {f.direction!r}; use one of {', '.join(DIRECTIONS)}")
+    if f.direction and f.direction not in DIRECTIONS:
+        raise InvalidValue(f"no direction {f.direction!r}; use one of {', '.join(DIRECTIONS)}")
     if f.subject:
         if f.subject not in SUBJECTS:
             raise InvalidValue(f"no subject {f.subject!r}; use one of {', '.join(SUBJECTS)}")
@@ -272,23 +272,25 @@ def _reads_as(direction: str) -> ColumnElement:
 def _verdict_conditions(verdict: str | None) -> list[ColumnElement]:
     if verdict is None:
         return [not_rejected()]
-    return {
+    named: dict[str, list[ColumnElement[Any]]] = {
         "any": [],
         "unreviewed": [Relation.id.not_in(_judged())],
         "reviewed": [Relation.id.in_(_judged())],
         "rejected": [Relation.id.in_(_judged(REJECTING))],
-    }.get(verdict, [Relation.id.in_(_judged((verdict,)))])
+    }
+    return named.get(verdict, [Relation.id.in_(_judged((verdict,)))])
 
 
 def _joined_verdict_conditions(verdict: str | None) -> list[ColumnElement]:
     if verdict is None:
         return [Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING)]
-    return {
+    named: dict[str, list[ColumnElement[Any]]] = {
         "any": [],
         "unreviewed": [Verdict.verdict.is_(None)],
         "reviewed": [Verdict.verdict.is_not(None)],
         "rejected": [Verdict.verdict.in_(REJECTING)],
-    }.get(verdict, [Verdict.verdict == verdict])
+    }
+    return named.get(verdict, [Verdict.verdict == verdict])
 
 
 def taxon_ids(session: Session, taxon: str, descendants: bool = False) -> list[int]:

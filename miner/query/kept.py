@@ -42,7 +42,7 @@ def data_state(session: Session) -> tuple:
 
 def kept(session: Session, key: tuple, compute: Callable[[], T]) -> T:
     """`compute()`'s answer for `key` on this database, computed again when the data changed."""
-    key = (session.get_bind().url.render_as_string(hide_password=True), *key)
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), *key)
     state = data_state(session)
     with _lock:
         found = _kept.get(key)

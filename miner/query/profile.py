@@ -16,6 +16,7 @@ Imports: SQLAlchemy, `miner.errors`, `miner.query.filters`, `miner.query.kept`, 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,8 @@ from miner.query.names import disorder_groups, split_values, taxids
 from miner.query.pairs import PairOptions, pairs
 
 MAX_TAXA = 200
-PROFILE_SORTS = {
+ProfileSortName = Literal["agreement", "papers", "taxon"]
+PROFILE_SORTS: dict[ProfileSortName, str] = {
     "agreement": "most disorders agreeing first",
     "papers": "most papers first",
     "taxon": "taxon name A → Z",

@@ -5,7 +5,7 @@ Rows are plain column tuples from one SQL statement (no ORM objects), so a page 
 indexed query and an export runs at tens of thousands of rows a second with flat memory.
 Pagination is by keyset: the cursor holds the last row's sort value and id, so pages neither
 skip nor repeat rows when claims are added meanwhile.
-Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.query.filters`.
+Imports: SQLAlchemy, `miner.errors`, `miner.store`, `miner.query.{filters,estimates,study}`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import Select, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from miner.errors import InvalidValue
 from miner.query.estimates import walk_is_cheaper
@@ -58,7 +59,8 @@ RELATION_COLUMNS = (
     "pipeline_version",
 )
 MAX_PAGE = 500
-SORTS = {  # name → (sort key, descending?)
+SortName = Literal["-id", "id", "-year", "year", "-confidence", "confidence"]
+SORTS: dict[SortName, tuple[InstrumentedAttribute[Any], bool]] = {  # name → (sort key, descending?)
     "-id": (Relation.id, True),
     "id": (Relation.id, False),
     "-year": (Relation.year, True),
@@ -120,9 +122,10 @@ class Page:
 def relation_page(
     session: Session, f: RelationFilter, *, sort: str = "-id", limit: int = 50, cursor: str | None = None
 ) -> Page:
-    """One page of claims, each with its paper's study facts (`study`). The ids are chosen first, from the relation table alone (walking the
-    sort order or seeking the filter's index, whichever reads less), then those rows are joined
-    with their taxon, disorder, article and verdict."""
+    """One page of claims, each with its paper's study facts (`study`). The ids are chosen first,
+    from the relation table alone (walking the sort order or seeking the filter's index,
+    whichever reads less), then those rows are joined with their taxon, disorder, article and
+    verdict."""
     if sort not in SORTS:
         raise InvalidValue(f"no sort {sort!r}; use one of {', '.join(SORTS)}")
     if not 1 <= limit <= MAX_PAGE:
@@ -187,7 +190,7 @@ def relation_rows(
         yield from result
         return
     for row in result:
-        yield dict(zip(keys, row))
+        yield dict(zip(keys, row, strict=True))
 
 
 def _write_cursor(sort: str, value, last_id: int) -> str:
@@ -203,8 +206,8 @@ def _read_cursor(cursor: str, sort: str):
             raise ValueError
         if not 0 <= last_id <= MAX_INTEGER or not math.isfinite(value) or abs(value) > MAX_INTEGER:
             raise ValueError  # a number the database would choke on
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise InvalidValue("the cursor is not one this API gave out; start again without it") from None
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise InvalidValue("the cursor is not one this API gave out; start again without it") from exc
     if made_for != sort:
         raise InvalidValue(f"the cursor belongs to sort {made_for!r}, not {sort!r}")
     return value, last_id

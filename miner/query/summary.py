@@ -1,6 +1,6 @@
 """Summaries of the whole database: counts, the most-reported taxa and disorders, and the
 articles streamed for export, read through the curators' verdicts (`miner.store.claims`).
-Imports: SQLAlchemy, `miner.store`.
+Imports: SQLAlchemy, `miner.records`, `miner.store`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The store: typed models, the database handle and the only code that writes articles and
-relations. Imports: config, errors, records, resources (and SQLAlchemy/Alembic)."""
+relations. Imports: `miner.store.database`."""
 
 from miner.store.database import Database
 

@@ -10,7 +10,9 @@ Imports: SQLAlchemy, `miner.store.models`.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from miner.store.models import Article, Disorder, Relation, Taxon, Verdict
@@ -31,7 +33,7 @@ effective_direction = case(
 CLAIM_KEY = ("pmid", "taxon_id", "mesh", "direction", "subject")
 
 
-def same_claim(verdict, relation):
+def same_claim(verdict: object, relation: object) -> ColumnElement[bool]:
     """SQL: this verdict is on this relation (the two share the claim's natural key); either
     side may be a model class or an instance."""
     return and_(*(getattr(verdict, name) == getattr(relation, name) for name in CLAIM_KEY))
@@ -45,7 +47,7 @@ def trusted_confidence(session: Session) -> float:
     return float(session.info.get("trusted_confidence", 0.0))
 
 
-def trusted(session: Session):
+def trusted(session: Session) -> ColumnElement[bool]:
     """SQL: the claim is trusted: confident enough, or confirmed by a curator. Conflicts and the
     digest count only these; the API and exports show every claim with its confidence."""
     threshold = trusted_confidence(session)
@@ -54,14 +56,14 @@ def trusted(session: Session):
     return or_(Relation.confidence >= threshold, Verdict.verdict == "correct")
 
 
-def claims(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:
+def claims(*, include_rejected: bool = False, include_retracted: bool = True) -> Select[*tuple[Any, ...]]:
     """Relations joined with their taxon, disorder, article and verdict; columns: Relation,
     Taxon, Disorder, Article, `verdict` (or None) and `effective_direction`."""
     query = select(Relation, Taxon, Disorder, Article, Verdict.verdict.label("verdict"), effective_direction)
     return joined_claims(query, include_rejected=include_rejected, include_retracted=include_retracted)
 
 
-def claim_facts(*, include_rejected: bool = False, include_retracted: bool = True) -> Select:
+def claim_facts(*, include_rejected: bool = False, include_retracted: bool = True) -> Select[*tuple[Any, ...]]:
     """The same claims as flat, uniquely named columns (no ORM objects: fast over many rows):
     relation_id, pmid, taxon_id, taxon, taxid, rank, mesh, disorder, disorder_group, subject,
     direction (read through the verdict), extracted_direction, verdict, confidence, is_review,
@@ -87,7 +89,9 @@ def claim_facts(*, include_rejected: bool = False, include_retracted: bool = Tru
     return joined_claims(query, include_rejected=include_rejected, include_retracted=include_retracted)
 
 
-def joined_claims(query: Select, *, include_rejected: bool = True, include_retracted: bool = True) -> Select:
+def joined_claims(
+    query: Select[*tuple[Any, ...]], *, include_rejected: bool = True, include_retracted: bool = True
+) -> Select[*tuple[Any, ...]]:
     """`query` over Relation with its taxon, disorder, article and (outer) verdict joined, less
     the rejected claims and the retracted articles' claims unless they are asked for."""
     query = (
@@ -104,7 +108,7 @@ def joined_claims(query: Select, *, include_rejected: bool = True, include_retra
     return query
 
 
-def not_rejected():
+def not_rejected() -> ColumnElement[bool]:
     """SQL over Relation alone: the claim has no rejecting verdict (a subquery of the few that do)."""
     return Relation.id.not_in(
         select(Relation.id).join(Verdict, verdict_on_relation).where(Verdict.verdict.in_(REJECTING))

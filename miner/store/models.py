@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 typed models: articles (with their study facts), taxa, disorders, relations (with evidence), ingest runs.
+"""SQLAlchemy 2 typed models: articles (with their study facts), taxa, disorders, relations (with
+evidence), ingest runs.
 
 The schema itself is created by the Alembic migrations in `db/versions/`; these classes must
 match them (a test compares the two). Timestamps are timezone-aware UTC.
@@ -8,6 +9,7 @@ Imports: SQLAlchemy and stdlib only.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -27,34 +29,36 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC, also on SQLite (which stores no zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: miner stores UTC-aware times only")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+    type_annotation_map: ClassVar[dict[type, type[TypeEngine[Any]]]] = {datetime: UTCDateTime, dict: JSON, list: JSON}
 
 
 class ClaimKey:
@@ -81,17 +85,17 @@ class Article(Base):
     pmid: Mapped[str] = mapped_column(String(16), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     title: Mapped[str] = mapped_column(Text)
-    title_italics: Mapped[list] = mapped_column(JSON, default=list)
+    title_italics: Mapped[list[Any]] = mapped_column(JSON, default=list)
     abstract: Mapped[str] = mapped_column(Text, default="")
-    sections: Mapped[list] = mapped_column(JSON, default=list)
+    sections: Mapped[list[Any]] = mapped_column(JSON, default=list)
     journal: Mapped[str] = mapped_column(Text, default="")
     year: Mapped[int | None] = mapped_column(Integer, index=True)
     entrez_date: Mapped[datetime | None] = mapped_column(index=True)
     doi: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(16), default="")
-    authors: Mapped[list] = mapped_column(JSON, default=list)
-    mesh: Mapped[list] = mapped_column(JSON, default=list)
-    publication_types: Mapped[list] = mapped_column(JSON, default=list)
+    authors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    mesh: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    publication_types: Mapped[list[Any]] = mapped_column(JSON, default=list)
     is_review: Mapped[bool] = mapped_column(Boolean, default=False)
     is_retracted: Mapped[bool] = mapped_column(Boolean, default=False)
     # participants of the article's own study as its abstract states them (miner.study_facts), or None
@@ -345,10 +349,10 @@ class Conflict(Base):
     status_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     contradicted: Mapped[bool] = mapped_column(Boolean, default=True)
-    meshes: Mapped[list] = mapped_column(JSON, default=list)
-    increased: Mapped[list] = mapped_column(JSON, default=list)  # [{"pmid", "weight", "secondary"}]
-    decreased: Mapped[list] = mapped_column(JSON, default=list)
-    unchanged: Mapped[list] = mapped_column(JSON, default=list)
+    meshes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    increased: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"pmid", "weight", "secondary"}]
+    decreased: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    unchanged: Mapped[list[Any]] = mapped_column(JSON, default=list)
     papers_increased: Mapped[int] = mapped_column(Integer, default=0)
     papers_decreased: Mapped[int] = mapped_column(Integer, default=0)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -365,8 +369,8 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32), index=True)
     target: Mapped[str] = mapped_column(String(255), index=True)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -385,7 +389,7 @@ class DigestIssue(Base):
     text: Mapped[str] = mapped_column(Text)
     markdown: Mapped[str] = mapped_column(Text)
     chart_png: Mapped[bytes] = mapped_column(LargeBinary)
-    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class DigestDelivery(Base):

@@ -14,8 +14,9 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from miner import records
@@ -90,7 +91,8 @@ def delete_articles(session: Session, pmids: Iterable[str]) -> int:
         return 0
     session.execute(delete(Relation).where(Relation.pmid.in_(pmids)))
     session.execute(delete(StudyFact).where(StudyFact.pmid.in_(pmids)))
-    result = session.execute(delete(Article).where(Article.pmid.in_(pmids)))
+    # a DELETE answers with a CursorResult (its rowcount); Session.execute is typed as the plain Result
+    result = cast("CursorResult[*tuple[Any, ...]]", session.execute(delete(Article).where(Article.pmid.in_(pmids))))
     return result.rowcount or 0
 
 
@@ -161,7 +163,8 @@ def article_record(row: Article) -> records.Article:
     )
 
 
-def _tuples(value):
+def _tuples(value: Any) -> Any:
+    """JSON's lists back as the tuples the records hold (nested too); other values as they are."""
     if isinstance(value, list):
         return tuple(_tuples(item) for item in value)
     return value
@@ -194,7 +197,7 @@ def _fill_article(
 
 def _unique_findings(relations: Iterable[records.Relation], taxon_ids: dict[str, int]) -> list[records.Relation]:
     """One relation per (taxon, disorder, direction, subject): the most confident one."""
-    best: dict[tuple, records.Relation] = {}
+    best: dict[tuple[int, str, str, str], records.Relation] = {}
     for relation in relations:
         key = (
             taxon_ids[taxon_key(relation.taxid, relation.taxon)],

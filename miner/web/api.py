@@ -10,7 +10,7 @@ Integers and texts have the bounded types of `miner.web.params`. Pages are cappe
 claims page by cursor, pairs by offset. Exports stream (CSV or JSON Lines, documented as
 text/csv and application/x-ndjson) from a session of their own, so they run in flat memory
 however many rows match.
-Imports: FastAPI, pydantic, `miner.conflicts`, `miner.exports`, `miner.query`, `miner.web.deps`,
+Imports: FastAPI, pydantic, `miner.conflicts`, `miner.errors`, `miner.exports`, `miner.query`, `miner.web.deps`,
 `miner.web.params`, `miner.web.schemas`.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -46,13 +46,13 @@ from miner.query import (
 )
 from miner.query.filters import conditions
 from miner.query.names import one_taxid
-from miner.query.pairs import CONSENSUS_TEXT, MAX_PAIRS, PAIR_COLUMNS, PAIR_SORTS, PairOptions
-from miner.query.profile import PROFILE_SORTS, profile, shared
-from miner.query.relations import MAX_PAGE, SORTS
+from miner.query.pairs import CONSENSUS_TEXT, MAX_PAIRS, PAIR_COLUMNS, PAIR_SORTS, PairOptions, PairSortName
+from miner.query.profile import PROFILE_SORTS, ProfileSortName, profile, shared
+from miner.query.relations import MAX_PAGE, SortName
 from miner.query.signatures import BUGSIGDB_COLUMNS, bugsigdb_comment, bugsigdb_rows, gmt_sets
 from miner.web import schemas
 from miner.web.deps import DB_SESSION
-from miner.web.params import Evidence, Offset, Text, bounded, pair_options, relation_filter
+from miner.web.params import Evidence, Offset, Text, between, pair_options, relation_filter
 
 
 def known_parameters(request: Request) -> None:
@@ -63,7 +63,8 @@ def known_parameters(request: Request) -> None:
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise InvalidValue(
-            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; this endpoint takes {', '.join(sorted(allowed)) or 'none'}"
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"this endpoint takes {', '.join(sorted(allowed)) or 'none'}"
         )
 
 
@@ -86,9 +87,9 @@ def _query_names(route: APIRoute) -> frozenset[str]:
 
 
 CONSENSUS = CONSENSUS_TEXT
-ClaimPage = bounded(1, MAX_PAGE)
-PairPage = bounded(1, MAX_PAIRS)
-ConflictPage = bounded(1, 1000)
+ClaimPage = Annotated[int, between(1, MAX_PAGE)]
+PairPage = Annotated[int, between(1, MAX_PAIRS)]
+ConflictPage = Annotated[int, between(1, 1000)]
 
 
 class ErrorDetail(BaseModel):
@@ -110,25 +111,31 @@ def error_json(status: int, message: str, candidates: list[str] | None = None) -
     return JSONResponse(ErrorBody(error=detail).model_dump(exclude_none=True), status_code=status)
 
 
-BAD = {
+# OpenAPI `responses` of the routes: status → what FastAPI documents for it
+Responses = dict[int | str, dict[str, Any]]
+BAD: Responses = {
     400: {
         "model": ErrorBody,
         "description": "A parameter of the wrong type, out of range, or that cannot mean anything.",
     }
 }
-UNKNOWN = {404: {"model": ErrorBody, "description": "An unknown taxon, taxid, disorder descriptor or article."}}
-EXPORTED = {
+UNKNOWN: Responses = {
+    404: {"model": ErrorBody, "description": "An unknown taxon, taxid, disorder descriptor or article."}
+}
+EXPORTED: Responses = {
     200: {
-        "description": "The rows, streamed: CSV with a header line (`format=csv`) or one JSON object a line (`format=jsonl`).",
+        "description": "The rows, streamed: CSV with a header line (`format=csv`) "
+        "or one JSON object a line (`format=jsonl`).",
         "content": {MEDIA_TYPES[fmt].split(";")[0]: {"schema": {"type": "string"}} for fmt in MEDIA_TYPES},
     },
     **BAD,
     **UNKNOWN,
 }
-SIGNATURES_EXPORTED = {
+SIGNATURES_EXPORTED: Responses = {
     **EXPORTED,
     200: {
-        "description": "The signatures, streamed: CSV (`csv`, `bugsigdb`), JSON Lines (`jsonl`) or GMT gene sets (`gmt`).",
+        "description": "The signatures, streamed: CSV (`csv`, `bugsigdb`), JSON Lines (`jsonl`) "
+        "or GMT gene sets (`gmt`).",
         "content": {media.split(";")[0]: {"schema": {"type": "string"}} for media in SIGNATURE_MEDIA_TYPES.values()},
     },
 }
@@ -142,7 +149,7 @@ def describe(app: FastAPI) -> None:
     responses and their schemas are dropped."""
     made = app.openapi
 
-    def document() -> dict:
+    def document() -> dict[str, Any]:
         schema = made()  # FastAPI's, kept until the routes change
         for operations in schema["paths"].values():
             for operation in operations.values():
@@ -151,7 +158,7 @@ def describe(app: FastAPI) -> None:
             schema.get("components", {}).get("schemas", {}).pop(name, None)
         return schema
 
-    app.openapi = document
+    app.openapi = document  # type: ignore[method-assign]  # FastAPI's documented way to change the document
 
 
 def _json(payload) -> JSONResponse:
@@ -165,7 +172,7 @@ def relations_endpoint(
     request: Request,
     f: RelationFilter = Depends(relation_filter),
     sort: Annotated[
-        Literal[tuple(SORTS)],
+        SortName,
         Query(description="-id (most recently stored first), id, -year, year, -confidence, confidence."),
     ] = "-id",
     limit: ClaimPage = 50,
@@ -186,7 +193,7 @@ def relations_endpoint(
 
 
 PairSort = Annotated[
-    Literal[tuple(PAIR_SORTS)],
+    PairSortName,
     Query(description="; ".join(f"`{name}`: {what}" for name, what in PAIR_SORTS.items()) + "."),
 ]
 
@@ -254,7 +261,8 @@ def profile_endpoint(
     disorders: Annotated[
         Text,
         Query(
-            description="Disorder groups or any disorder names, comma-separated (depression,bipolar,schizophrenia,anxiety)."
+            description="Disorder groups or any disorder names, comma-separated "
+            "(depression,bipolar,schizophrenia,anxiety)."
         ),
     ],
     taxa: Annotated[
@@ -264,7 +272,7 @@ def profile_endpoint(
     subject: Subject = "human",
     options: PairOptions = Depends(pair_options),
     sort: Annotated[
-        Literal[tuple(PROFILE_SORTS)], Query(description="; ".join(f"`{k}`: {v}" for k, v in PROFILE_SORTS.items()))
+        ProfileSortName, Query(description="; ".join(f"`{k}`: {v}" for k, v in PROFILE_SORTS.items()))
     ] = "agreement",
     limit: PairPage = 50,
     session: Session = DB_SESSION,
@@ -283,7 +291,8 @@ def profile_endpoint(
 def shared_endpoint(
     disorders: Annotated[Text, Query(description="Two or more disorder groups or names, comma-separated.")],
     k: Annotated[
-        bounded(2, 50) | None, Query(description="In how many of them the consensus must agree (default: all).")
+        Annotated[int, between(2, 50)] | None,
+        Query(description="In how many of them the consensus must agree (default: all)."),
     ] = None,
     subject: Subject = "human",
     options: PairOptions = Depends(pair_options),
@@ -391,8 +400,9 @@ def export_signatures(
     format: Annotated[
         Literal["csv", "jsonl", "bugsigdb", "gmt"],
         Query(
-            description="csv (text/csv), jsonl (application/x-ndjson), bugsigdb (text/csv: BugSigDB's full_dump.csv, read by "
-            "bugsigdbr's importBugSigDB/getSignatures) or gmt (text/plain: as bugsigdbr's writeGMT writes)."
+            description="csv (text/csv), jsonl (application/x-ndjson), "
+            "bugsigdb (text/csv: BugSigDB's full_dump.csv, read by bugsigdbr's importBugSigDB/getSignatures) "
+            "or gmt (text/plain: as bugsigdbr's writeGMT writes)."
         ),
     ] = "csv",
     gmt_ids: Annotated[

@@ -5,7 +5,8 @@ The session key comes from `[web] secret_key` (MINER_WEB_SECRET_KEY); a weak one
 (`auth.session_key`); without one a random key is made, so logins last only as long as the
 process (a warning says so). Responses to a logged-in session, and the login page, are
 `Cache-Control: no-store`.
-Imports: FastAPI/Starlette, SQLAlchemy (its DataError), `miner.config`, `miner.errors`, `miner.store`, `miner.web.*`.
+Imports: FastAPI/Starlette, SQLAlchemy (its DataError), `miner` (version), `miner.config`, `miner.errors`,
+`miner.store`, `miner.web.*`.
 """
 
 from __future__ import annotations
@@ -42,9 +43,12 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
         title="miner API",
         version=__version__,
         description=(
-            "Taxon–disorder–direction claims extracted from gut–brain PubMed abstracts, each with its evidence sentence and PMID, read through curators' verdicts. "
-            'An empty query value (`?taxon=`) is the same as leaving the parameter out. Errors are `{"error": {"status", "message"}}`: '
-            "400 for a parameter of the wrong type, out of range or meaningless, 404 for an unknown taxon, disorder or article."
+            "Taxon–disorder–direction claims extracted from gut–brain PubMed abstracts, "
+            "each with its evidence sentence and PMID, read through curators' verdicts. "
+            "An empty query value (`?taxon=`) is the same as leaving the parameter out. "
+            'Errors are `{"error": {"status", "message"}}`: '
+            "400 for a parameter of the wrong type, out of range or meaningless, "
+            "404 for an unknown taxon, disorder or article."
         ),
         docs_url=None,
         redoc_url=None,
@@ -79,10 +83,11 @@ def create_app(settings: Settings, database: Database, warn: Callable[[str], Non
         lambda: FileResponse(DOCS_ASSETS / "favicon.png", media_type="image/png"),
         include_in_schema=False,
     )
-    app.add_exception_handler(MinerError, _miner_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(DataError, _unstorable)
+    # Starlette types every handler as taking any Exception; each of these is called with its own class only
+    app.add_exception_handler(MinerError, _miner_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _unstorable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
     return app
 
@@ -98,7 +103,10 @@ def _docs() -> HTMLResponse:
 
 
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
-DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'"
+)
 
 
 async def _security_headers(request: Request, call_next):

@@ -4,12 +4,13 @@ side by side, the forms that give verdicts and set statuses, and the audit trail
 Reading needs no account; every POST needs a curator and the session's CSRF token
 (`require_curator`), then redirects back (post/redirect/get), so every page works without
 JavaScript.
-Imports: FastAPI, `miner.conflicts`, `miner.curation`, `miner.store`, `miner.web.*`.
+Imports: FastAPI, `miner.conflicts`, `miner.curation`, `miner.records`, `miner.store`, `miner.web.*`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, TypedDict
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -38,13 +39,21 @@ from miner.store.claims import REJECTING, VERDICTS
 from miner.store.models import Article, Disorder, Relation, Taxon, User, Verdict
 from miner.web.auth import safe_next
 from miner.web.deps import DB_SESSION, current_user, require_curator, require_user
-from miner.web.params import Id, page_number
+from miner.web.params import Id, page_bounds
 from miner.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 QUEUES = ("unresolved", *STATUSES, "all")
 QUEUE_PAGE = 100
-QueuePage = page_number(QUEUE_PAGE)
+QueuePage = Annotated[int, page_bounds(QUEUE_PAGE)]
+
+
+class ConflictChoice(TypedDict):
+    """Which conflicts a queue shows: the arguments `find_conflicts` and `count_conflicts` share."""
+
+    status: str | None
+    disorder: str | None
+    include_resolved: bool
 
 
 @dataclass
@@ -71,11 +80,11 @@ def conflict_queue(
 ):
     if status not in QUEUES:
         raise HTTPException(400, f"no queue {status!r}; use one of {', '.join(QUEUES)}")
-    chosen = {
-        "status": status if status in STATUSES else None,
-        "disorder": disorder or None,
-        "include_resolved": status != "unresolved",
-    }
+    chosen = ConflictChoice(
+        status=status if status in STATUSES else None,
+        disorder=disorder or None,
+        include_resolved=status != "unresolved",
+    )
     page = max(page, 1)
     conflicts = find_conflicts(session, **chosen, limit=QUEUE_PAGE, offset=(page - 1) * QUEUE_PAGE)
     total = count_conflicts(session, **chosen)

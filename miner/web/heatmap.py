@@ -33,7 +33,7 @@ def cell_colour(score: float | None, papers: int) -> str:
         return "rgb(220,220,220)"
     strength = abs(score) * min(1.0, papers / FULL_STRENGTH_PAPERS)
     target = INCREASED if score > 0 else DECREASED
-    red, green, blue = (round(n + (t - n) * strength) for n, t in zip(NEUTRAL, target))
+    red, green, blue = (round(n + (t - n) * strength) for n, t in zip(NEUTRAL, target, strict=True))
     return f"rgb({red},{green},{blue})"
 
 
@@ -47,7 +47,8 @@ def heat_map(rows: list[dict], groups: list[str], claims_url: Callable[[dict, st
     width = left + CELL_WIDTH * len(groups) + AGREE_WIDTH
     height = HEADER + CELL_HEIGHT * len(rows) + 4
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="heatmap-title"><title id="heatmap-title">Consensus of {len(rows)} taxa across '
         f"{escape(', '.join(groups))}</title>",
     ]
@@ -60,8 +61,10 @@ def heat_map(rows: list[dict], groups: list[str], claims_url: Callable[[dict, st
     for line, row in enumerate(rows):
         y = HEADER + line * CELL_HEIGHT
         parts.append(
-            f'<g class="row" data-taxon="{escape(row["taxon"])}"><text class="taxon" x="{left - 8}" y="{y + 19}" text-anchor="end">'
-            f'<tspan class="name">{escape(row["taxon"])}</tspan>{" " if row.get("rank") else ""}<tspan class="rank">{escape(row.get("rank") or "")}</tspan></text>'
+            f'<g class="row" data-taxon="{escape(row["taxon"])}">'
+            f'<text class="taxon" x="{left - 8}" y="{y + 19}" text-anchor="end">'
+            f'<tspan class="name">{escape(row["taxon"])}</tspan>{" " if row.get("rank") else ""}'
+            f'<tspan class="rank">{escape(row.get("rank") or "")}</tspan></text>'
         )
         for column, group in enumerate(groups):
             parts.append(_cell(row, group, left + column * CELL_WIDTH, y, claims_url))
@@ -72,7 +75,9 @@ def heat_map(rows: list[dict], groups: list[str], claims_url: Callable[[dict, st
             else f"— of {row['reported_in']}"
         )
         parts.append(
-            f'<text class="agree {escape(direction or "none")}" x="{left + CELL_WIDTH * len(groups) + 10}" y="{y + 19}">{escape(agreeing)}</text></g>'
+            f'<text class="agree {escape(direction or "none")}" '
+            f'x="{left + CELL_WIDTH * len(groups) + 10}" y="{y + 19}">'
+            f"{escape(agreeing)}</text></g>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -82,7 +87,10 @@ def _cell(row: dict, group: str, x: int, y: int, claims_url: Callable[[dict, str
     cell = row["cells"].get(group)
     box = f'x="{x + 1}" y="{y + 1}" width="{CELL_WIDTH - 2}" height="{CELL_HEIGHT - 2}"'
     if not cell:
-        return f'<rect class="cell empty" {box} fill="#ffffff" stroke="#d0d0d0" stroke-dasharray="3 3"><title>{escape(row["taxon"])} in {escape(group)}: not reported</title></rect>'
+        return (
+            f'<rect class="cell empty" {box} fill="#ffffff" stroke="#d0d0d0" stroke-dasharray="3 3">'
+            f"<title>{escape(row['taxon'])} in {escape(group)}: not reported</title></rect>"
+        )
     counts = f"↑{cell['increased']} ↓{cell['decreased']} ={cell['unchanged']}"
     score = "" if cell["score"] is None else f", score {cell['score']:+.2f}"
     reviews = (
@@ -90,13 +98,19 @@ def _cell(row: dict, group: str, x: int, y: int, claims_url: Callable[[dict, str
         if cell.get("reviews_papers")
         else ""
     )
-    tip = f"{row['taxon']} in {group}: {cell['consensus']}{score} — {cell['increased']} increased, {cell['decreased']} decreased, {cell['unchanged']} unchanged ({cell['papers']} papers){reviews}"
+    tip = (
+        f"{row['taxon']} in {group}: {cell['consensus']}{score} — {cell['increased']} increased, "
+        f"{cell['decreased']} decreased, {cell['unchanged']} unchanged ({cell['papers']} papers){reviews}"
+    )
     fill = cell_colour(cell["score"], cell["papers"])
     dark = cell["score"] is not None and abs(cell["score"]) * min(1.0, cell["papers"] / FULL_STRENGTH_PAPERS) > 0.55
     return (
-        f'<a href="{escape(claims_url(row, group))}"><rect class="cell {escape(cell["consensus"].replace(" ", "-"))}" {box} fill="{fill}"'
-        f' data-group="{escape(group)}" data-consensus="{escape(cell["consensus"])}"><title>{escape(tip)}</title></rect>'
-        f'<text class="counts{" dark" if dark else ""}" x="{x + CELL_WIDTH / 2:.0f}" y="{y + 19}" text-anchor="middle">{escape(counts)}</text></a>'
+        f'<a href="{escape(claims_url(row, group))}">'
+        f'<rect class="cell {escape(cell["consensus"].replace(" ", "-"))}" {box} fill="{fill}"'
+        f' data-group="{escape(group)}" data-consensus="{escape(cell["consensus"])}">'
+        f"<title>{escape(tip)}</title></rect>"
+        f'<text class="counts{" dark" if dark else ""}" x="{x + CELL_WIDTH / 2:.0f}" y="{y + 19}" text-anchor="middle">'
+        f"{escape(counts)}</text></a>"
     )
 
 

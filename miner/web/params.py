@@ -1,7 +1,7 @@
 """What a request may carry, declared once for the API and the pages alike.
 
-- Integers: every integer a route reads from its path or query string has one of the types made
-  by `bounded` (`Offset`, `Id`, `Year`, `page_number`, or bounds of its own), so none reaches the
+- Integers: every integer a route reads from its path or query string is an `Annotated[int, …]`
+  bounded by `between` (`Offset`, `Id`, `Year`, `page_bounds`, or bounds of its own), so none reaches the
   database out of the range it can hold (at most 2^63−1, `MAX_INTEGER`); a number out of range,
   negative or huge, is a 400 like any other bad parameter, and the bounds are in the OpenAPI
   document.
@@ -20,34 +20,35 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import unquote_plus
 
-from annotated_types import Ge, Le
+from annotated_types import Interval
 from fastapi import Query
 from pydantic import StringConstraints
 
 from miner.query import PairOptions, RelationFilter
 from miner.query.filters import MAX_INTEGER, YEARS
-from miner.query.pairs import EVIDENCE, ROLL_UP_RANKS
+from miner.query.pairs import EvidenceName, RollUpRank
 from miner.study_facts import BODY_SITES, DESIGNS, METHODS
 
 MAX_TEXT = 200
 
 
-def bounded(low: int = 0, high: int = MAX_INTEGER):
-    """An integer parameter type from `low` to `high` (both included)."""
-    return Annotated[int, Ge(low), Le(high)]
+def between(low: int = 0, high: int = MAX_INTEGER) -> Interval:
+    """The bounds of an integer parameter, from `low` to `high` (both included):
+    `Annotated[int, between(1, 50)]` (a type the checker can read, as a call would not be)."""
+    return Interval(ge=low, le=high)
 
 
-def page_number(page_size: int):
+def page_bounds(page_size: int) -> Interval:
     """Page numbers from 1, as far as the page's offset stays in range."""
-    return bounded(1, MAX_INTEGER // page_size)
+    return between(1, MAX_INTEGER // page_size)
 
 
-Offset = bounded(0)
-Id = bounded(1)
-Year = bounded(*YEARS)
+Offset = Annotated[int, between(0)]
+Id = Annotated[int, between(1)]
+Year = Annotated[int, between(*YEARS)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Evidence = Annotated[
-    Literal[EVIDENCE],
+    EvidenceName,
     Query(
         description="primary: only primary studies vote, reviews and meta-analyses are shown apart; all: they vote too."
     ),
@@ -86,14 +87,16 @@ def relation_filter(
     include_descendants: Annotated[
         bool,
         Query(
-            description="With the taxon, every taxon below it in the NCBI lineage (a family returns its genera's findings)."
+            description="With the taxon, every taxon below it in the NCBI lineage "
+            "(a family returns its genera's findings)."
         ),
     ] = False,
     rank: Annotated[Text | None, Query(description="Only taxa of this rank (genus, species, family…).")] = None,
     disorder: Annotated[
         Text | None,
         Query(
-            description="MeSH descriptors (D003865), disorder names, terms or abbreviations (MDD, first-episode psychosis) or groups (depression), comma-separated."
+            description="MeSH descriptors (D003865), disorder names, terms or abbreviations "
+            "(MDD, first-episode psychosis) or groups (depression), comma-separated."
         ),
     ] = None,
     direction: Annotated[
@@ -109,7 +112,8 @@ def relation_filter(
     verdict: Annotated[
         Text | None,
         Query(
-            description="unreviewed, reviewed, rejected, any, or one verdict (correct, wrong direction…); default: all but rejected."
+            description="unreviewed, reviewed, rejected, any, or one verdict (correct, wrong direction…); "
+            "default: all but rejected."
         ),
     ] = None,
     design: Annotated[
@@ -128,7 +132,7 @@ def relation_filter(
         Text | None, Query(description="Countries the study was done in (China, United States…), comma-separated.")
     ] = None,
     min_sample_size: Annotated[
-        bounded(1) | None, Query(description="Only papers stating at least this many participants.")
+        Annotated[int, between(1)] | None, Query(description="Only papers stating at least this many participants.")
     ] = None,
 ) -> RelationFilter:
     return RelationFilter(
@@ -156,12 +160,13 @@ def relation_filter(
 def pair_options(
     evidence: Evidence = "primary",
     min_papers: Annotated[
-        bounded(1, 1_000_000), Query(description="Only pairs with at least this many counted papers.")
+        Annotated[int, between(1, 1_000_000)], Query(description="Only pairs with at least this many counted papers.")
     ] = 1,
     roll_up: Annotated[
-        Literal[ROLL_UP_RANKS] | None,
+        RollUpRank | None,
         Query(
-            description="Pool each taxon into its ancestor at this rank (family: one row per family and disorder, a paper counted once)."
+            description="Pool each taxon into its ancestor at this rank "
+            "(family: one row per family and disorder, a paper counted once)."
         ),
     ] = None,
 ) -> PairOptions:

@@ -2,7 +2,7 @@
 (`miner.web.heatmap`, server-rendered SVG) of the consensus matrix `miner.query.profile` gives
 (the same numbers as /api/v1/profile), with the taxa shared by at least k of the groups listed
 under it. A name nobody knows or a value that means nothing is shown on the page with its status.
-Imports: FastAPI, `miner.errors`, `miner.query`, `miner.web.*`.
+Imports: FastAPI, `miner.errors`, `miner.query`, `miner.store`, `miner.web.*`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from miner.errors import InvalidValue, NotFound
 from miner.query import PairOptions
 from miner.query.pairs import CONSENSUS_TEXT, EVIDENCE, ROLL_UP_RANKS
-from miner.query.profile import PROFILE_SORTS, profile
+from miner.query.profile import PROFILE_SORTS, ProfileSortName, profile
 from miner.store.models import User
 from miner.web.deps import DB_SESSION, current_user
 from miner.web.heatmap import FULL_STRENGTH_PAPERS, claims_link, heat_map
-from miner.web.params import Text, bounded, pair_options
+from miner.web.params import Text, between, pair_options
 from miner.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,9 +32,9 @@ def transdiagnostic_page(
     disorders: Text = DEFAULT_DISORDERS,
     taxa: Text | None = None,
     subject: Literal["human", "animal"] = "human",
-    sort: Annotated[Literal[tuple(PROFILE_SORTS)], Query()] = "agreement",
-    k: bounded(1, 50) = 2,
-    limit: bounded(1, 200) = 40,
+    sort: Annotated[ProfileSortName, Query()] = "agreement",
+    k: Annotated[int, between(1, 50)] = 2,
+    limit: Annotated[int, between(1, 200)] = 40,
     options: PairOptions = Depends(pair_options),
     session: Session = DB_SESSION,
     user: User | None = Depends(current_user),

@@ -28,7 +28,8 @@ class Study(Shape):
     """What the claim's paper says of its own study (`miner.study_facts`); empty when it does not say."""
 
     design: list[str] = Field(
-        description="case-control, cohort, cross-sectional, RCT, animal model, in vitro, Mendelian randomization, review, meta-analysis"
+        description="case-control, cohort, cross-sectional, RCT, animal model, in vitro, Mendelian randomization, "
+        "review, meta-analysis"
     )
     host: list[str] = Field(description="human, mouse, rat…")
     sample_size: int | None = Field(description="Participants (or animals) in all, as stated.")
