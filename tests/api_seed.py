@@ -16,27 +16,23 @@ conflict is confirmed by a curator.
 `claims()` is the model: every claim with its article and its direction read through the
 verdicts, computed here without the code under test, so tests derive expectations from it.
 Imports: `builders`, `miner.accounts`, `miner.conflicts`, `miner.curation`, `miner.records`,
-`miner.store`, `miner.taxon_tree` (lineages only).
+`miner.store`, `miner.reference` (lineages only).
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from builders import make_article, make_relation, store_papers
 from sqlalchemy import select
-from web_server import serve
 
 from miner import conflicts, records
 from miner.accounts import create_user
 from miner.curation import give_verdict
+from miner.reference import ReferenceData
 from miner.store import Database
 from miner.store.models import Conflict, Relation, Taxon
 from miner.store.writer import save_article
-from miner.taxon_tree import taxon_tree
 
 CURATOR = ("carol", "curates-gut-papers-2")
 
@@ -54,7 +50,7 @@ TAXA = {
 }
 LACHNOSPIRACEAE_AND_BELOW = {"Lachnospiraceae", "Blautia", "Blautia obeum", "Coprococcus", "Roseburia"}
 
-# MeSH → (name as in pipelines/disorders.jsonl, group, how the sentences write it)
+# MeSH → (name as in miner/pipelines/disorders.jsonl, group, how the sentences write it)
 DISORDERS = {
     "D003865": ("major depressive disorder", "depression", "major depressive disorder"),
     "D003863": ("depression", "depression", "depression"),
@@ -289,7 +285,7 @@ def visible() -> list[Claim]:
 
 
 def lineage(taxid: int) -> tuple[int, ...]:
-    return tuple(node.taxid for node in taxon_tree().lineage(taxid))
+    return tuple(node.taxid for node in ReferenceData.of().taxon_tree.lineage(taxid))
 
 
 def relation_record(claim: Claim) -> records.Relation:
@@ -464,18 +460,3 @@ def contradicted() -> set[tuple[str, str, str]]:
         for key, side in sides.items()
         if side.get("increased") and side.get("decreased") and len(side["increased"] | side["decreased"]) >= 2
     }
-
-
-@contextmanager
-def served(database: Database, then: Callable[[Database], None] | None = None) -> Iterator[str]:
-    """The app over the seeded corpus (and whatever `then` adds to it), served over real HTTP on
-    loopback: yields its base URL."""
-    from miner.config import Settings
-    from miner.web import create_app
-
-    seed(database)
-    if then is not None:
-        then(database)
-    settings = Settings().replace("web", secure_cookies=False, secret_key=secrets.token_urlsafe(32))
-    with serve(create_app(settings, database)) as url:
-        yield url

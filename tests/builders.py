@@ -9,19 +9,19 @@ from miner import records
 
 
 def make_article(pmid="100", title="Gut microbiota in depression", text="Faecalibacterium was lower in MDD.", **extra):
-    values = dict(
-        pmid=pmid,
-        title=title,
-        sections=(records.Section(text, "RESULTS", "RESULTS"),),
-        journal="J Test",
-        year=2021,
-        entrez_date=datetime(2021, 3, 4, 5, 6, tzinfo=UTC),
-        doi="10.1000/xyz",
-        language="eng",
-        authors=("Ada Lovelace",),
-        mesh=(records.MeshHeading("D003865", "Depressive Disorder, Major", True, ("microbiology",)),),
-        publication_types=("Journal Article",),
-    )
+    values = {
+        "pmid": pmid,
+        "title": title,
+        "sections": (records.Section(text, "RESULTS", "RESULTS"),),
+        "journal": "J Test",
+        "year": 2021,
+        "entrez_date": datetime(2021, 3, 4, 5, 6, tzinfo=UTC),
+        "doi": "10.1000/xyz",
+        "language": "eng",
+        "authors": ("Ada Lovelace",),
+        "mesh": (records.MeshHeading("D003865", "Depressive Disorder, Major", True, ("microbiology",)),),
+        "publication_types": ("Journal Article",),
+    }
     values.update(extra)
     return records.Article(**values)
 
@@ -29,33 +29,33 @@ def make_article(pmid="100", title="Gut microbiota in depression", text="Faecali
 def make_relation(
     pmid="100", taxon="Faecalibacterium", taxid=216851, direction="decreased", mesh="D003865", confidence=0.9, **extra
 ):
-    values = dict(
-        pmid=pmid,
-        taxon=taxon,
-        taxid=taxid,
-        rank="genus" if taxid else "",
-        disorder="major depressive disorder",
-        mesh=mesh,
-        direction=direction,
-        subject="human",
-        evidence="Faecalibacterium was lower in MDD.",
-        confidence=confidence,
-        taxon_text=taxon,
-        taxon_start=0,
-        taxon_end=len(taxon),
-        disorder_text="MDD",
-        disorder_start=29,
-        disorder_end=32,
-        trigger="lower",
-        trigger_start=20,
-        trigger_end=25,
-        sentence_start=30,
-        section="RESULTS",
-        pipeline_version="test",
-        taxon_lineage=(2, 1239, 216851) if taxid else (),
-        parent_taxid=541000 if taxid else None,
-        disorder_group="depression",
-    )
+    values = {
+        "pmid": pmid,
+        "taxon": taxon,
+        "taxid": taxid,
+        "rank": "genus" if taxid else "",
+        "disorder": "major depressive disorder",
+        "mesh": mesh,
+        "direction": direction,
+        "subject": "human",
+        "evidence": "Faecalibacterium was lower in MDD.",
+        "confidence": confidence,
+        "taxon_text": taxon,
+        "taxon_start": 0,
+        "taxon_end": len(taxon),
+        "disorder_text": "MDD",
+        "disorder_start": 29,
+        "disorder_end": 32,
+        "trigger": "lower",
+        "trigger_start": 20,
+        "trigger_end": 25,
+        "sentence_start": 30,
+        "section": "RESULTS",
+        "pipeline_version": "test",
+        "taxon_lineage": (2, 1239, 216851) if taxid else (),
+        "parent_taxid": 541000 if taxid else None,
+        "disorder_group": "depression",
+    }
     values.update(extra)
     return records.Relation(**values)
 

@@ -188,7 +188,7 @@ def chart_counts() -> dict[str, Counter]:
 
 
 def _records(pmid: str):
-    seen, title, retracted, listed = ARTICLES[pmid]
+    _, _, retracted, listed = ARTICLES[pmid]
     relations, sentences = [], []
     for taxon, mesh, direction in listed:
         disorder = DISORDERS[mesh][0]

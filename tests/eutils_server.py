@@ -27,6 +27,7 @@ from pathlib import Path
 FIXTURES = Path(__file__).parent / "fixtures" / "eutils"
 CAP = 9_999
 FAULTS = ("429", "503", "500", "cut", "error200", "drop")
+POLL = 0.01  # how often a serving loop looks for shutdown(): its 0.5 s default is what `with` ends in
 
 
 @dataclass
@@ -73,7 +74,10 @@ class _Templates:
             count=1,
         )
         text = re.sub(r"<ArticleTitle>", f"<ArticleTitle>[{rec.pmid}] ", text, count=1)
-        entrez = f'<PubMedPubDate PubStatus="entrez"><Year>{rec.edat.year}</Year><Month>{rec.edat.month}</Month><Day>{rec.edat.day}</Day></PubMedPubDate>'
+        entrez = (
+            "<PubMedPubDate "
+            f'PubStatus="entrez"><Year>{rec.edat.year}</Year><Month>{rec.edat.month}</Month><Day>{rec.edat.day}</Day></PubMedPubDate>'
+        )
         text = re.sub(r'<PubMedPubDate PubStatus="entrez">.*?</PubMedPubDate>', entrez, text, count=1, flags=re.S)
         return text
 
@@ -139,7 +143,7 @@ class EutilsServer(LoopbackServing):
                 pass
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(POLL,), daemon=True)
 
     # ------------------------------------------------------------------ answers
     def _answer(self, handler, endpoint: str, form: dict) -> None:
@@ -175,7 +179,11 @@ class EutilsServer(LoopbackServing):
 
     def _esearch(self, form: dict) -> bytes:
         if int(form.get("retstart", 0)) > CAP - 1:
-            return b"<eSearchResult><ERROR>Search Backend failed: Exception:\n'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the first 9,999 records matching the query.</ERROR></eSearchResult>"
+            return (
+                b"<eSearchResult><ERROR>Search Backend failed: Exception:\n'retstart' cannot be larger than "
+                b"9998. For PubMed, ESearch can only retrieve the first 9,999 records matching the "
+                b"query.</ERROR></eSearchResult>"
+            )
         low, high = (date(*map(int, form[k].split("/"))) for k in ("mindate", "maxdate"))
         field_ = "mdat" if form.get("datetype") == "mdat" else "edat"
         pmids = sorted((r.pmid for r in self.records if low <= getattr(r, field_) <= high), key=int, reverse=True)

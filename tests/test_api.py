@@ -1,12 +1,13 @@
-"""The researchers' JSON API (/api/v1) over real HTTP (uvicorn on loopback, httpx as the client),
-on SQLite and PostgreSQL, over the known corpus of `tests/api_seed.py`.
+"""The researchers' JSON API (/api/v1), called in process (httpx over the ASGI app), on SQLite and
+PostgreSQL, over the known corpus of `tests/api_seed.py`: seeded once per session and shared by
+the tests that only read (`corpus`), seeded afresh for the one that stores claims between pages.
 
 Expectations come from the corpus model in `api_seed` (claims with their directions read through
 the verdicts), never from `miner.query`: filters alone and combined, item fields and offsets,
 sorting and cursor pagination (also while claims are stored between pages), parameter errors as
 JSON, the pairs' counts and consensus, the entity endpoints, the streamed exports parsed back,
 and the OpenAPI document and offline Swagger UI.
-Imports: httpx, `miner.config`, `miner.web`, and the test helpers `api_seed`, `web_server`.
+Imports: httpx, `miner.reference`, and the test helpers `api_seed`, `web_server`.
 """
 
 from __future__ import annotations
@@ -36,11 +37,9 @@ from api_seed import (
     seed,
     visible,
 )
-from web_server import serve
+from web_server import asgi_client, make_app
 
-from miner.config import Settings
-from miner.taxon_tree import taxon_tree
-from miner.web import create_app
+from miner.reference import ReferenceData
 
 API = "/api/v1"
 MDD, DEP, PD, BD = "D003865", "D003863", "D010300", "D001714"
@@ -48,11 +47,16 @@ LACHNOSPIRACEAE_LINEAGE = [2, 1783272, 1239, 186801, 186802, 186803]
 
 
 @pytest.fixture
-def api(database):
-    """An httpx client of the app served over the seeded corpus, and the database."""
-    seed(database)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="adVhUTdBxxs1oKMgmKbxvecqv81hYz1UTLPc2ANeK_A")
-    with serve(create_app(settings, database)) as url, httpx.Client(base_url=url, timeout=30) as client:
+def api(corpus_client, corpus):
+    """An httpx client of the app over the shared seeded corpus (only read), and the database."""
+    return corpus_client, corpus
+
+
+@pytest.fixture
+def own_api(seeded_copy):
+    """The same over a copy of the corpus of the test's own, for a test that stores claims."""
+    database = seeded_copy("api", seed)
+    with asgi_client(make_app(database)) as client:
         yield client, database
 
 
@@ -226,7 +230,7 @@ def test_each_filter_narrows_the_corpus(api):
     client, _ = api
     everything = keys(relations(client, verdict="any"))
     assert everything == model(claims()) and len(everything) == 47
-    for _, params, source, wanted in FILTERS:
+    for _, params, _source, _wanted in FILTERS:
         if params != {"verdict": "any"}:
             assert len(keys(relations(client, **params))) < len(everything), params
 
@@ -244,7 +248,7 @@ def test_family_without_descendants_is_only_its_own_claims(api):
 def test_a_verdict_changes_what_is_read(api):
     client, _ = api
     # 2010's Blautia claim was extracted "increased"; a curator said "wrong direction"
-    flipped = [i for i in relations(client, taxon="Blautia", pmid="2010")]
+    flipped = list(relations(client, taxon="Blautia", pmid="2010"))
     assert [(i["direction"], i["extracted_direction"], i["verdict"]) for i in flipped] == [
         ("decreased", "increased", "wrong direction")
     ]
@@ -334,7 +338,7 @@ def test_sorting_and_walking_every_page(api, sort):
     assert [by(i) for i in whole] == sorted((by(i) for i in whole), reverse=descending)
     paged = walk(client, sort=sort, limit="7")
     assert [i["id"] for i in paged] == [i["id"] for i in whole]  # same rows, same order, no repeats
-    filtered = dict(disorder="depression", subject="human")
+    filtered = {"disorder": "depression", "subject": "human"}
     assert [i["id"] for i in walk(client, sort=sort, limit="4", **filtered)] == [
         i["id"] for i in relations(client, sort=sort, **filtered)
     ]
@@ -349,8 +353,8 @@ def test_sort_values_follow_the_corpus(api):
 
 
 @pytest.mark.parametrize("sort", ["-id", "id", "-year", "year", "-confidence"])
-def test_pages_neither_skip_nor_repeat_while_claims_are_stored(api, sort):
-    client, database = api
+def test_pages_neither_skip_nor_repeat_while_claims_are_stored(own_api, sort):
+    client, database = own_api
     original = {i["id"] for i in relations(client, sort=sort)}
     years = [2025, 2019, 2014, 2021, 2016, 2023, 2018, 2020, 2024, 2017, 2022, 2015]
 
@@ -882,14 +886,14 @@ def test_signature_export(api, params):
         assert row["ncbi_lineages"] == ["|".join(map(str, lineage(TAXA[t][0]))) for t in row["taxa"]]
         assert all(
             path.startswith("2|") and path.endswith(f"|{TAXA[t][0]}")
-            for t, path in zip(row["taxa"], row["ncbi_lineages"])
+            for t, path in zip(row["taxa"], row["ncbi_lineages"], strict=True)
         )
         assert all(
             name.startswith("k__Bacteria|")
             and name.endswith(
                 ("g__" if TAXA[t][1] == "genus" else "s__" if TAXA[t][1] == "species" else "f__") + t.replace(" ", "_")
             )
-            for t, name in zip(row["taxa"], row["metaphlan_names"])
+            for t, name in zip(row["taxa"], row["metaphlan_names"], strict=True)
         )
         assert sorted(row["claims"]) == sorted(ids[c.key] for c in members.values())
     if not params:
@@ -905,7 +909,7 @@ def test_signature_export_as_csv(api):
     assert set(by_signature) == {f"2015/{DEP}/human/DOWN", f"2015/{MDD}/human/DOWN"}
     both = by_signature[f"2015/{DEP}/human/DOWN"]
     assert sorted(both["taxa"].split("; ")) == ["Bacteroides", "Faecalibacterium"]
-    lineages = dict(zip(both["taxa"].split("; "), both["ncbi_lineages"].split("; ")))
+    lineages = dict(zip(both["taxa"].split("; "), both["ncbi_lineages"].split("; "), strict=True))
     assert lineages == {t: "|".join(map(str, lineage(TAXA[t][0]))) for t in ("Bacteroides", "Faecalibacterium")}
     assert both["ncbi_taxids"].split("; ") == [str(TAXA[t][0]) for t in both["taxa"].split("; ")]
 
@@ -1069,7 +1073,9 @@ def rolled_up(rank: str, evidence: str = "primary") -> dict[tuple[str, str, str]
     for c in visible():
         if evidence == "primary" and c.pmid == "2004":
             continue
-        ancestor = next((n.name for n in taxon_tree().lineage(TAXA[c.taxon][0]) if n.rank == rank), None)
+        ancestor = next(
+            (n.name for n in ReferenceData.of().taxon_tree.lineage(TAXA[c.taxon][0]) if n.rank == rank), None
+        )
         if ancestor:
             pooled.setdefault((ancestor, c.group, c.subject), {}).setdefault(c.direction, set()).add(c.pmid)
     return {

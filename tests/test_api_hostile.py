@@ -1,5 +1,7 @@
-"""Hostile requests and hostile records against the API and the pages, over real HTTP (uvicorn on
-loopback), on SQLite and PostgreSQL, over the corpus of `tests/api_seed.py`.
+"""Hostile requests and hostile records against the API and the pages, called in process (httpx
+over the ASGI app; one test through a real uvicorn server on loopback, for its connection), on
+SQLite and PostgreSQL, over the corpus of `tests/api_seed.py` and two hostile papers (seeded once
+per session, then only read).
 
 - Every integer a route reads (found from the app's routes, so a new route is covered without
   editing this file), and every taxon filter (a taxid is an integer too), given a number out of
@@ -29,15 +31,12 @@ from api_seed import CURATOR, MDD, seed
 from builders import make_article, make_relation, store_papers
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute, iter_route_contexts
-from web_server import serve
+from web_server import asgi_client, serve
 
 from miner.cli import main
-from miner.config import Settings
 from miner.exports import formatted
-from miner.web import create_app
 
 API = "/api/v1"
-KEY = "hX3mSg0bqzvC9fYV1uEoW7aKpL2tN5rD8jQ4yB6iZcM"
 FORMULA = '=HYPERLINK("http://evil.example/steal","click me")'
 HOSTILE_TAXON = FORMULA
 HOSTILE_JOURNAL = "@SUM(1+1)*cmd|' /C calc'!A0"
@@ -104,22 +103,32 @@ def hostile_papers() -> list:
     return papers
 
 
-@pytest.fixture
-def site(database):
-    """The app over the seeded corpus and the hostile papers, served on loopback: (app, base URL, database)."""
-    seed(database)
+def with_hostile_papers(database) -> None:
     with database.session() as session:
         store_papers(session, hostile_papers())
-    app = create_app(Settings().replace("web", secure_cookies=False, secret_key=KEY), database)
-    with serve(app) as url:
-        yield app, url, database
+
+
+@pytest.fixture
+def site(seeded_databases):
+    """The app over the seeded corpus and the hostile papers, and that database (only read)."""
+    on = ("api", seed)
+    return (
+        seeded_databases.app("api-with-hostile", with_hostile_papers, on),
+        seeded_databases.get("api-with-hostile", with_hostile_papers, on),
+    )
+
+
+@pytest.fixture
+def client(site):
+    """An anonymous client of the app, in process."""
+    with asgi_client(site[0]) as client:
+        yield client
 
 
 @pytest.fixture
 def curator(site):
     """A client logged in as the seeded curator (the workbench pages and forms need one)."""
-    _, url, _ = site
-    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as client:
+    with asgi_client(site[0]) as client:
         answer = client.post(
             "/login",
             data={"username": CURATOR[0], "password": CURATOR[1], "next": "/", "csrf_token": csrf(client, "/login")},
@@ -199,7 +208,7 @@ def assert_error(answer: httpx.Response, status: int, mentions: str) -> None:
 
 
 def test_the_route_list_finds_every_integer_parameter(site):
-    app, _, _ = site
+    app, _ = site
     found = {(path, name) for _, path, name, _ in integer_inputs(app)}
     assert found >= KNOWN, KNOWN - found
     assert {f"{API}/relations", f"{API}/pairs", f"{API}/export/signatures", "/search", "/search/claims"} <= {
@@ -208,7 +217,7 @@ def test_the_route_list_finds_every_integer_parameter(site):
 
 
 def test_every_integer_out_of_range_is_a_400(site, curator):
-    app, _, _ = site
+    app, _ = site
     inputs = integer_inputs(app)
     for method, path, name, where in inputs:
         for value in TOO_BIG:
@@ -221,9 +230,10 @@ def test_every_integer_out_of_range_is_a_400(site, curator):
 
 
 def test_the_connection_is_kept_after_a_400(site):
-    """A refused number is an ordinary answer: the next request goes over the same connection."""
-    _, url, _ = site
-    with httpx.Client(base_url=url, timeout=30) as client:
+    """A refused number is an ordinary answer: the next request goes over the same connection.
+    Through a real uvicorn server on loopback: the test of the server itself."""
+    app, _ = site
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         first = client.get(f"{API}/pairs", params={"offset": TOO_BIG[1]})
         second = client.get(f"{API}/stats")
     assert first.status_code == 400 and second.status_code == 200
@@ -235,14 +245,13 @@ def test_the_connection_is_kept_after_a_400(site):
     [("²", 404), ("a\x00b", 400), ("a\tb", 400), ("x" * 201, 400)],
     ids=["superscript-digit", "nul", "tab", "too-long"],
 )
-def test_taxa_that_are_not_names_nor_taxids(site, taxon, status):
-    _, url, _ = site
-    assert_error(httpx.get(f"{url}{API}/relations", params={"taxon": taxon}), status, "taxon")
+def test_taxa_that_are_not_names_nor_taxids(client, taxon, status):
+    assert_error(client.get(f"{API}/relations", params={"taxon": taxon}), status, "taxon")
 
 
 def test_text_the_database_refuses_is_a_400_on_the_pages_too(site, curator):
     """NUL in a page's free text reaches PostgreSQL's driver, which refuses it: a 400, not a 500."""
-    _, _, database = site
+    _, database = site
     answer = curator.get("/audit", params={"actor": "carol\x00"})
     if database.engine.dialect.name == "postgresql":
         assert_error(answer, 400, "cannot hold")
@@ -254,55 +263,47 @@ def test_text_the_database_refuses_is_a_400_on_the_pages_too(site, curator):
 
 
 @pytest.mark.parametrize("path", [f"{API}/relations", f"{API}/pairs", f"{API}/conflicts", f"{API}/export/relations"])
-def test_an_empty_value_is_a_missing_one(site, path):
-    _, url, _ = site
-    with httpx.Client(base_url=url, timeout=30) as client:
-        plain = client.get(path)
-        names = (
-            "taxon",
-            "verdict",
-            "rank",
-            "disorder",
-            "direction",
-            "subject",
-            "year_from",
-            "limit",
-            "offset",
-            "sort",
-            "status",
-            "format",
-            "cursor",
-        )
-        for blank in ("", " ", "%20%20"):
-            emptied = client.get(f"{path}?" + "&".join(f"{name}={blank}" for name in names))
-            assert emptied.status_code == plain.status_code == 200, emptied.text[:300]
-            assert emptied.content == plain.content
+def test_an_empty_value_is_a_missing_one(client, path):
+    plain = client.get(path)
+    names = (
+        "taxon",
+        "verdict",
+        "rank",
+        "disorder",
+        "direction",
+        "subject",
+        "year_from",
+        "limit",
+        "offset",
+        "sort",
+        "status",
+        "format",
+        "cursor",
+    )
+    for blank in ("", " ", "%20%20"):
+        emptied = client.get(f"{path}?" + "&".join(f"{name}={blank}" for name in names))
+        assert emptied.status_code == plain.status_code == 200, emptied.text[:300]
+        assert emptied.content == plain.content
 
 
-def test_an_empty_required_value_is_missing_too(site):
-    _, url, _ = site
-    assert_error(httpx.get(f"{url}{API}/suggest?q="), 400, "q: Field required")
-    assert_error(httpx.get(f"{url}{API}/suggest?q=%20"), 400, "q: Field required")
+def test_an_empty_required_value_is_missing_too(client):
+    assert_error(client.get(f"{API}/suggest?q="), 400, "q: Field required")
+    assert_error(client.get(f"{API}/suggest?q=%20"), 400, "q: Field required")
 
 
-def test_empty_values_on_the_pages(site):
-    _, url, _ = site
-    with httpx.Client(base_url=url, timeout=30) as client:
-        queue = client.get("/conflicts")
-        assert client.get("/conflicts?status=&page=&disorder=").text == queue.text
-        search = client.get("/search?taxon=Blautia&year_from=&year_to=&verdict=&subject=")
-        assert search.status_code == 200 and "Blautia" in search.text
-        assert (
-            'href="/api/v1/export/relations?taxon=Blautia&amp;format=csv"' in search.text
-        )  # blank fields leave the links
+def test_empty_values_on_the_pages(client):
+    queue = client.get("/conflicts")
+    assert client.get("/conflicts?status=&page=&disorder=").text == queue.text
+    search = client.get("/search?taxon=Blautia&year_from=&year_to=&verdict=&subject=")
+    assert search.status_code == 200 and "Blautia" in search.text
+    assert 'href="/api/v1/export/relations?taxon=Blautia&amp;format=csv"' in search.text  # blank fields leave the links
 
 
 # ---- the OpenAPI document -----------------------------------------------------------------------
 
 
-def test_openapi_documents_what_the_api_answers(site):
-    _, url, _ = site
-    document = httpx.get(f"{url}{API}/openapi.json").json()
+def test_openapi_documents_what_the_api_answers(client):
+    document = client.get(f"{API}/openapi.json").json()
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}
@@ -328,13 +329,12 @@ def test_openapi_documents_what_the_api_answers(site):
     assert (limit["minimum"], limit["maximum"]) == (1, 500)
 
 
-def test_exports_answer_the_media_types_documented(site):
-    _, url, _ = site
+def test_exports_answer_the_media_types_documented(client):
     for fmt, media in (("csv", "text/csv"), ("jsonl", "application/x-ndjson")):
-        answer = httpx.get(f"{url}{API}/export/pairs", params={"format": fmt})
+        answer = client.get(f"{API}/export/pairs", params={"format": fmt})
         assert answer.status_code == 200 and answer.headers["content-type"].split(";")[0] == media
     for fmt, media in (("bugsigdb", "text/csv"), ("gmt", "text/plain")):
-        answer = httpx.get(f"{url}{API}/export/signatures", params={"format": fmt})
+        answer = client.get(f"{API}/export/signatures", params={"format": fmt})
         assert answer.status_code == 200 and answer.headers["content-type"].split(";")[0] == media
 
 
@@ -346,9 +346,8 @@ def csv_rows(text: str) -> list[dict]:
 
 
 def test_api_csv_exports_quote_formulas(site):
-    _, url, _ = site
-    with httpx.Client(base_url=f"{url}{API}", timeout=30) as client:
-        claims = [r for r in csv_rows(client.get("/export/relations", params={"pmid": "3001"}).text)]
+    with asgi_client(site[0], base_url=f"http://testserver{API}") as client:
+        claims = list(csv_rows(client.get("/export/relations", params={"pmid": "3001"}).text))
         assert len(claims) == 1
         claim = claims[0]
         assert claim["taxon"] == claim["taxon_text"] == "'" + HOSTILE_TAXON
@@ -359,7 +358,7 @@ def test_api_csv_exports_quote_formulas(site):
         )  # numbers stay numbers
         pair = next(r for r in csv_rows(client.get("/export/pairs").text) if HOSTILE_TAXON in r["taxon"])
         assert pair["taxon"] == "'" + HOSTILE_TAXON and pair["conflict"] == "open"
-        signatures = [r for r in csv_rows(client.get("/export/signatures", params={"pmid": "3002"}).text)]
+        signatures = list(csv_rows(client.get("/export/signatures", params={"pmid": "3002"}).text))
         assert [r["taxa"] for r in signatures] == ["'" + HOSTILE_TAXON] and signatures[0][
             "journal"
         ] == "'" + HOSTILE_JOURNAL
@@ -379,7 +378,7 @@ def test_api_csv_exports_quote_formulas(site):
 
 
 def test_cli_csv_exports_quote_formulas(site, tmp_path, capsys):
-    _, _, database = site
+    _, database = site
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database.engine.url.render_as_string(hide_password=False)}"\n')
     assert main(["--config", str(config), "export", "articles", "--format", "csv"]) == 0

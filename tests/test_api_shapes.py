@@ -1,15 +1,13 @@
 """The API's declared answer shapes (`miner.web.schemas`, in the OpenAPI document) are what it
-sends: real answers over the seeded corpus, on SQLite and PostgreSQL, validate against each
+sends: real answers over the shared seeded corpus (called in process), on SQLite and PostgreSQL, validate against each
 endpoint's declared model with no field undeclared and none missing, and the OpenAPI document
 names those models for each operation.
-Imports: httpx, pydantic, `miner.web.schemas`, and the test helper `api_seed`.
+Imports: pydantic, `miner.web.schemas`, and the `corpus_client` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import httpx
 import pytest
-from api_seed import served
 from pydantic import ValidationError
 
 from miner.web import schemas
@@ -38,9 +36,8 @@ ANSWERS = [
 
 
 @pytest.fixture
-def api(database):
-    with served(database) as url, httpx.Client(base_url=url, timeout=30) as client:
-        yield client
+def api(corpus_client):
+    return corpus_client
 
 
 def test_answers_are_the_declared_shapes(api):

@@ -1,6 +1,8 @@
 """End to end in a real headless Chromium (Debian's `chromium`, driven by Playwright): a curator
 logs in, opens a conflict from the queue, gives verdicts (one by keyboard, one by mouse with a
-note) and sees the conflict resolved; `miner conflicts` and `miner export` show the change."""
+note) and sees the conflict resolved; `miner conflicts` and `miner export` show the change.
+A real uvicorn server on loopback over a seeded database of the test's own (it writes). Slow (a
+browser and two `miner` processes): left out of `make test-fast`."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from playwright.sync_api import expect
 from web_seed import PASSWORDS, seed
 from web_server import serve
@@ -16,6 +19,7 @@ from web_server import serve
 from miner.config import Settings
 from miner.web import create_app
 
+pytestmark = pytest.mark.slow
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

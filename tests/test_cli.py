@@ -15,6 +15,7 @@ from conftest import FIXTURES, ROOT, kill_when_stored
 from sqlalchemy import create_engine, func, select, text
 
 from miner.cli import main
+from miner.errors import ParseError
 from miner.store.models import Article
 
 pytestmark = pytest.mark.slow
@@ -81,7 +82,7 @@ def test_extract_reads_json_lines_from_stdin(monkeypatch, capsys, config):
 def test_bad_input_is_one_line_and_exit_code(capsys, config, tmp_path):
     junk = tmp_path / "notes.txt"
     junk.write_text("hello, this is not XML\n")
-    code, out, err = run(capsys, "--config", config, "ingest", junk)
+    code, _, err = run(capsys, "--config", config, "ingest", junk)
     assert code == 3
     assert err.strip().count("\n") == 0 and err.startswith("miner: error:") and "notes.txt" in err
     assert "Traceback" not in err
@@ -92,7 +93,7 @@ def test_bad_input_is_one_line_and_exit_code(capsys, config, tmp_path):
 def test_debug_shows_the_traceback(capsys, config, tmp_path):
     junk = tmp_path / "notes.txt"
     junk.write_text("hello")
-    with pytest.raises(Exception):
+    with pytest.raises(ParseError):
         main(["--config", str(config), "--debug", "ingest", str(junk)])
 
 
@@ -136,7 +137,8 @@ def test_kill_9_mid_ingest_then_resume(tmp_path, database_url):
         statuses = [row[0] for row in connection.execute(text("SELECT status FROM ingest_run ORDER BY id"))]
         duplicates = connection.execute(
             text(
-                "SELECT count(*) FROM (SELECT pmid, taxon_id, mesh, direction, subject FROM relation GROUP BY 1,2,3,4,5 HAVING count(*) > 1) d"
+                "SELECT count(*) FROM (SELECT pmid, taxon_id, mesh, direction, subject FROM relation GROUP BY "
+                "1,2,3,4,5 HAVING count(*) > 1) d"
             )
         ).scalar()
     engine.dispose()

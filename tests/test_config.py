@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 from conftest import ROOT
 
@@ -84,8 +86,8 @@ def test_miner_config_variable_picks_the_file(tmp_path):
 
 def test_settings_are_frozen_and_replace_validates():
     settings = load_settings(None, environ={})
-    with pytest.raises(Exception):
+    with pytest.raises(FrozenInstanceError):
         settings.database.url = "x"  # type: ignore[misc]
     assert settings.replace("database", url="sqlite:///y.db").database.url == "sqlite:///y.db"
-    with pytest.raises(ConfigError, match="web.port must be a whole number"):
+    with pytest.raises(ConfigError, match=r"web\.port must be a whole number"):
         settings.replace("web", port="eighty")

@@ -28,10 +28,12 @@ from miner.store.writer import save_article
 
 HERE = Path(__file__).parent
 DISORDERS = {
-    d["mesh"]: d for d in map(json.loads, (HERE.parent / "pipelines" / "disorders.jsonl").read_text().splitlines()) if d
+    d["mesh"]: d
+    for d in map(json.loads, (HERE.parent / "miner" / "pipelines" / "disorders.jsonl").read_text().splitlines())
+    if d
 }
-GENUS = dict(taxon="Faecalibacterium", taxid=216851, lineage=(2, 1239, 216851))
-SPECIES = dict(taxon="Faecalibacterium prausnitzii", taxid=853, lineage=(2, 1239, 216851, 853), rank="species")
+GENUS = {"taxon": "Faecalibacterium", "taxid": 216851, "lineage": (2, 1239, 216851)}
+SPECIES = {"taxon": "Faecalibacterium prausnitzii", "taxid": 853, "lineage": (2, 1239, 216851, 853), "rank": "species"}
 PASSWORD = "correct horse battery"
 
 
@@ -138,7 +140,7 @@ def stats(db) -> dict:
 
 # ---------------------------------------------------------------- real data: Disbiome
 
-DISBIOME_MESH = {  # Disbiome's MedDRA names → the MeSH descriptors of pipelines/disorders.jsonl
+DISBIOME_MESH = {  # Disbiome's MedDRA names → the MeSH descriptors of miner/pipelines/disorders.jsonl
     "Autism": "D001321",
     "Autism spectrum disorders": "D000067877",
     "Pervasive developmental disorder NOS": "D000067877",
@@ -208,7 +210,7 @@ def test_disbiome_contradictions_become_exactly_the_conflicts(database):
             for c in listed(database)
         }
 
-    assert found() == {key + ("open",): pmids for key, pmids in expected.items()}
+    assert found() == {(*key, "open"): pmids for key, pmids in expected.items()}
     incremental = found()
     with database.session() as session:
         assert conflicts.refresh(session) == 0

@@ -28,9 +28,12 @@ def triples(relations):
 CASES = {
     # --- the comparison frame: which group the taxon is higher or lower in
     "36694359 enriched in the HC group": (
-        "Elevated serum anti-Saccharomyces cerevisiae antibody accompanied by gut mycobiota dysbiosis as a biomarker of diagnosis in patients with de novo Parkinson disease.",
+        "Elevated serum anti-Saccharomyces cerevisiae antibody accompanied by gut mycobiota dysbiosis as a biomarker "
+        "of diagnosis in patients with de novo Parkinson disease.",
         [
-            "The relative abundances of Saccharomyces cerevisiae, Aspergillus, Candida solani, Aspergillus flavus, ASV601_Fungi, ASV866_Fungi, and ASV755_Fungi were significantly higher in the PD group, and enriched Malassezia restricta was found in the HC group."
+            "The relative abundances of Saccharomyces cerevisiae, Aspergillus, Candida solani, Aspergillus flavus, "
+            "ASV601_Fungi, ASV866_Fungi, and ASV755_Fungi were significantly higher in the PD group, and enriched "
+            "Malassezia restricta was found in the HC group."
         ],
         {
             ("Saccharomyces cerevisiae", "parkinson", UP),
@@ -44,7 +47,8 @@ CASES = {
         "Schizophrenia Patients With Prevotella-Enterotype Have a Higher Risk of Obesity.",
         [
             "Ninety-seven patients with schizophrenia and 69 matched health controls were eligible.",
-            "Proteobacteria and Firmicutes had significantly higher abundance in the patients' group with enterotype-P.",
+            "Proteobacteria and Firmicutes had significantly higher abundance in the patients' group with "
+            "enterotype-P.",
             "The Bacteroidetes had higher abundance in health controls with enterotype-P.",
         ],
         {
@@ -55,11 +59,16 @@ CASES = {
     ),
     # --- lists, coordination, parentheses
     "34776854 parenthetical lists summed up after a semicolon": (
-        "Changes in the Gut Microbiome and Predicted Functional Metabolic Effects in an Australian Parkinson's Disease Cohort.",
+        "Changes in the Gut Microbiome and Predicted Functional Metabolic Effects in an Australian Parkinson's "
+        "Disease Cohort.",
         [
-            "There has been increasing recognition of the importance of the gut microbiome in Parkinson's disease (PD), but the influence of geographic location has received little attention.",
-            "The present study characterized the gut microbiota and associated changes in host metabolic pathways in an Australian cohort of people with PD (PwP).",
-            "Differences were found in two phyla (Synergistetes and Proteobacteria; both increased in PwP), and five genera (Colidextribacter, Intestinibacter, Kineothrix, Agathobaculum, and Roseburia; all decreased in PwP).",
+            "There has been increasing recognition of the importance of the gut microbiome in Parkinson's disease "
+            "(PD), but the influence of geographic location has received little attention.",
+            "The present study characterized the gut microbiota and associated changes in host metabolic pathways in "
+            "an Australian cohort of people with PD (PwP).",
+            "Differences were found in two phyla (Synergistetes and Proteobacteria; both increased in PwP), and five "
+            "genera (Colidextribacter, Intestinibacter, Kineothrix, Agathobaculum, and Roseburia; all decreased in "
+            "PwP).",
         ],
         {
             ("Synergistetes", "parkinson", UP),
@@ -72,17 +81,22 @@ CASES = {
         },
     ),
     "36056574 a group named by the disorder's absence is the comparison": (
-        "A Pilot Study of the Gut Microbiota Associated With Depressive Symptoms and Sleep Disturbance Among Chinese and Korean Immigrants in the United States.",
+        "A Pilot Study of the Gut Microbiota Associated With Depressive Symptoms and Sleep Disturbance Among Chinese "
+        "and Korean Immigrants in the United States.",
         [
-            "Those with depressive symptoms showed a higher abundance of Actinobacteria, while those without depressive symptoms had a higher abundance of Bacteroidetes."
+            "Those with depressive symptoms showed a higher abundance of Actinobacteria, while those without "
+            "depressive symptoms had a higher abundance of Bacteroidetes."
         ],
         {("Actinobacteria", "depression", UP), ("Bacteroidetes", "depression", DOWN)},
     ),
     "36564391 attributive: five decreased genera (…) and five increased genera (…)": (
         "Inflammatory microbes and genes as potential biomarkers of Parkinson's disease.",
         [
-            "As the second-largest neurodegenerative disease in the world, Parkinson's disease (PD) has brought a severe economic and medical burden to our society.",
-            "Notably, the results of 16S rRNA gene and shotgun metagenomic analysis have consistently identified five decreased genera (Roseburia, Faecalibacterium, Blautia, Lachnospira, and Prevotella) and five increased genera (Streptococcus, Bifidobacterium, Lactobacillus, Akkermansia, and Desulfovibrio) in PD.",
+            "As the second-largest neurodegenerative disease in the world, Parkinson's disease (PD) has brought a "
+            "severe economic and medical burden to our society.",
+            "Notably, the results of 16S rRNA gene and shotgun metagenomic analysis have consistently identified "
+            "five decreased genera (Roseburia, Faecalibacterium, Blautia, Lachnospira, and Prevotella) and five "
+            "increased genera (Streptococcus, Bifidobacterium, Lactobacillus, Akkermansia, and Desulfovibrio) in PD.",
         ],
         {
             ("Roseburia", "parkinson", DOWN),
@@ -100,7 +114,9 @@ CASES = {
     "36686268 lists with p-values, 'and a higher of'": (
         "High levels of Bifidobacteriaceae are associated with the pathogenesis of Parkinson's disease.",
         [
-            "The meta-analysis showed a lower relative abundance of Prevotellaceae (p < 0.00001) and Lachnospiraceae (p = 0.002), and a higher of Ruminococcaceae (p < 0.00001), Christensenellaceae (p = 0.03), Bifidobacteriaceae (p < 0.00001), and Verrucomicrobiaceae (p = 0.02) in patients with PD."
+            "The meta-analysis showed a lower relative abundance of Prevotellaceae (p < 0.00001) and Lachnospiraceae "
+            "(p = 0.002), and a higher of Ruminococcaceae (p < 0.00001), Christensenellaceae (p = 0.03), "
+            "Bifidobacteriaceae (p < 0.00001), and Verrucomicrobiaceae (p = 0.02) in patients with PD."
         ],
         {
             ("Prevotellaceae", "parkinson", DOWN),
@@ -114,7 +130,8 @@ CASES = {
     "36593694 increased … and decreased … coordination": (
         "Gut microbiota dysbiosis in Parkinson disease: A systematic review and pooled analysis.",
         [
-            "Increased shares of the genera Akkermansia and Bifidobacterium and decreased shares of the genera Roseburia and Faecalibacterium were most characteristic for PD-associated microbiota."
+            "Increased shares of the genera Akkermansia and Bifidobacterium and decreased shares of the genera "
+            "Roseburia and Faecalibacterium were most characteristic for PD-associated microbiota."
         ],
         {
             ("Akkermansia", "parkinson", UP),
@@ -126,7 +143,8 @@ CASES = {
     "28536926 parenthesised statistics, Escherichia-Shigella, Proteus": (
         "Structural changes of gut microbiota in Parkinson's disease and its correlation with clinical features.",
         [
-            "The putative pathobionts from the genera Escherichia-Shigella (P=0.038), Streptococcus (P=0.01), Proteus (P=0.022), and Enterococcus (P=0.006) were significantly increased in PD subjects."
+            "The putative pathobionts from the genera Escherichia-Shigella (P=0.038), Streptococcus (P=0.01), "
+            "Proteus (P=0.022), and Enterococcus (P=0.006) were significantly increased in PD subjects."
         ],
         {
             ("Escherichia-Shigella", "parkinson", UP),
@@ -137,10 +155,14 @@ CASES = {
     ),
     # --- phylum–family–genus enumerations; non-significance
     "36719617 rank-by-rank results, 'decreased, but not significantly'": (
-        "Altered gut microbiota in patients with idiopathic Parkinson's disease: an age-sex matched case-control study.",
+        "Altered gut microbiota in patients with idiopathic Parkinson's disease: an age-sex matched case-control "
+        "study.",
         [
-            "We observed a significant decrease of Firmicutes and a significant increase of Verrucomicrobiota at the phylum level.",
-            "At the family level, Lactobacillaceae and Akkermansiaceae were significantly increased and Coriobacteriales Incertae Sedis were significantly decreased in the PD patients compared to their healthy spouses.",
+            "We observed a significant decrease of Firmicutes and a significant increase of Verrucomicrobiota at the "
+            "phylum level.",
+            "At the family level, Lactobacillaceae and Akkermansiaceae were significantly increased and "
+            "Coriobacteriales Incertae Sedis were significantly decreased in the PD patients compared to their "
+            "healthy spouses.",
             "We determined that the abundance of Prevotella genus decreased, but not significantly in PD patients.",
         ],
         # "Verrucomicrobiota" (2021 name) is reported under its taxid 74201's display name
@@ -154,9 +176,11 @@ CASES = {
         },
     ),
     "38421192 'increased, and the levels of … decreased'": (
-        "Sleep deprivation-induced anxiety-like behaviors are associated with alterations in the gut microbiota and metabolites.",
+        "Sleep deprivation-induced anxiety-like behaviors are associated with alterations in the gut microbiota and "
+        "metabolites.",
         [
-            "After SD, the richness of the gut bacterial community increased, and the levels of Akkermansia muciniphila, Muribaculum intestinale, and Bacteroides caecimuris decreased."
+            "After SD, the richness of the gut bacterial community increased, and the levels of Akkermansia "
+            "muciniphila, Muribaculum intestinale, and Bacteroides caecimuris decreased."
         ],
         {
             ("Akkermansia muciniphila", "anxiety", DOWN),
@@ -167,14 +191,19 @@ CASES = {
     "37147392 'Akkermansia, which is increased in PD'": (
         "Gastrointestinal disorders in Parkinson's disease and other Lewy body diseases.",
         [
-            "First, Akkermansia, which is increased in PD, degrades the intestinal mucus layer and increases intestinal permeability, which triggers inflammation and oxidative stress in the intestinal neural plexus."
+            "First, Akkermansia, which is increased in PD, degrades the intestinal mucus layer and increases "
+            "intestinal permeability, which triggers inflammation and oxidative stress in the intestinal neural "
+            "plexus."
         ],
         {("Akkermansia", "parkinson", UP)},
     ),
     "39295905 coordinated predicate of the subject": (
-        "The butyrate-producing and spore-forming bacterial genus Coprococcus as a potential biomarker for neurological disorders.",
+        "The butyrate-producing and spore-forming bacterial genus Coprococcus as a potential biomarker for "
+        "neurological disorders.",
         [
-            "The species Coprococcus eutactus has the unique capacity to use two separate pathways for butyrate synthesis and has been found to be depleted in children with delayed language development and adults with Parkinson's disease."
+            "The species Coprococcus eutactus has the unique capacity to use two separate pathways for butyrate "
+            "synthesis and has been found to be depleted in children with delayed language development and adults "
+            "with Parkinson's disease."
         ],
         {("Coprococcus eutactus", "parkinson", DOWN)},
     ),
@@ -182,22 +211,30 @@ CASES = {
     "34393849 correlation with symptom scores": (
         "Association Between Abundance of Haemophilus in the Gut Microbiota and Negative Symptoms of Schizophrenia.",
         [
-            "Furthermore, Pearson's correlation analysis revealed that abundance of Haemophilus was positively correlated with negative psychiatric symptoms (r = 0.303, P = 0.021), while abundance of Coprococcus was negatively correlated with negative psychiatric symptoms (r = -0.285, P = 0.025)."
+            "Furthermore, Pearson's correlation analysis revealed that abundance of Haemophilus was positively "
+            "correlated with negative psychiatric symptoms (r = 0.303, P = 0.021), while abundance of Coprococcus "
+            "was negatively correlated with negative psychiatric symptoms (r = -0.285, P = 0.025)."
         ],
         {("Haemophilus", "schizophrenia", UP), ("Coprococcus", "schizophrenia", DOWN)},
     ),
     "35445772 the second of two coordinated correlations": (
-        "Abnormal gut microbiota and bile acids in patients with first-episode major depressive disorder and correlation analysis.",
+        "Abnormal gut microbiota and bile acids in patients with first-episode major depressive disorder and "
+        "correlation analysis.",
         [
-            "Gut microbiota and its metabolite bile acids may play a significant role in the occurrence and development of major depressive disorder (MDD).",
-            "Spearman correlation analysis showed that Turicibacteraceae, Turicibacterales, and Turicibacter were positively related with TLCA, GLCA, glycodeoxycholic acid (GDCA), and taurodeoxycholic acid, and were negatively correlated with HAMD score.",
+            "Gut microbiota and its metabolite bile acids may play a significant role in the occurrence and "
+            "development of major depressive disorder (MDD).",
+            "Spearman correlation analysis showed that Turicibacteraceae, Turicibacterales, and Turicibacter were "
+            "positively related with TLCA, GLCA, glycodeoxycholic acid (GDCA), and taurodeoxycholic acid, and were "
+            "negatively correlated with HAMD score.",
         ],
         {("Turicibacteraceae", "depression", DOWN), ("Turicibacter", "depression", DOWN)},
     ),
     "35892042 'negative to depression score'": (
-        "Marked shifts in gut microbial structure and neurotransmitter metabolism in fresh inmates revealed a close link between gut microbiota and mental health: A case-controlled study.",
+        "Marked shifts in gut microbial structure and neurotransmitter metabolism in fresh inmates revealed a close "
+        "link between gut microbiota and mental health: A case-controlled study.",
         [
-            "Correlation analysis revealed that Anaerotruncus and Prevotella were negative to depression score, and Enterococcus was negative to anxiety score."
+            "Correlation analysis revealed that Anaerotruncus and Prevotella were negative to depression score, and "
+            "Enterococcus was negative to anxiety score."
         ],
         {("Anaerotruncus", "depression", DOWN), ("Prevotella", "depression", DOWN), ("Enterococcus", "anxiety", DOWN)},
     ),
@@ -205,14 +242,17 @@ CASES = {
     "37159496 odds ratio below 1": (
         "Associations between gut microbiota and Parkinson disease: A bidirectional Mendelian randomization analysis.",
         [
-            "Genetically increased Bifidobacterium levels correlated with decreased PD risk (odds ratio = 0.77, 95% confidence interval [CI] = 0.60-0.99, p = 0.040)."
+            "Genetically increased Bifidobacterium levels correlated with decreased PD risk (odds ratio = 0.77, 95% "
+            "confidence interval [CI] = 0.60-0.99, p = 0.040)."
         ],
         {("Bifidobacterium", "parkinson", DOWN)},
     ),
     "35650236 baseline abundance predicting progression": (
-        "Short chain fatty acids-producing and mucin-degrading intestinal bacteria predict the progression of early Parkinson's disease.",
+        "Short chain fatty acids-producing and mucin-degrading intestinal bacteria predict the progression of early "
+        "Parkinson's disease.",
         [
-            "Decreases of short-chain fatty acid-producing genera, Fusicatenibacter, Faecalibacterium, and Blautia, as well as an increase of mucin-degrading genus Akkermansia, predicted accelerated disease progression."
+            "Decreases of short-chain fatty acid-producing genera, Fusicatenibacter, Faecalibacterium, and Blautia, "
+            "as well as an increase of mucin-degrading genus Akkermansia, predicted accelerated disease progression."
         ],
         {
             ("Fusicatenibacter", "parkinson", DOWN),
@@ -225,7 +265,9 @@ CASES = {
     "31952911 'psychotic and affective disorders' is three groups": (
         "Gut microbial changes of patients with psychotic and affective disorders: A systematic review.",
         [
-            "The most consistent microbiota changes were a tendency towards higher abundance of Actinobacteria and lower abundance of Firmicutes at the phylum level, lower abundance of Lachnospiraceae at family level and lower abundance of Faecalibacterium at genus level for the mental disorders overall."
+            "The most consistent microbiota changes were a tendency towards higher abundance of Actinobacteria and "
+            "lower abundance of Firmicutes at the phylum level, lower abundance of Lachnospiraceae at family level "
+            "and lower abundance of Faecalibacterium at genus level for the mental disorders overall."
         ],
         {
             (taxon, group, direction)
@@ -239,9 +281,12 @@ CASES = {
         },
     ),
     "36651663 'PTSD + depression + anxiety' and a clause per locus": (
-        "The gut-microbiota-brain axis in a Spanish population in the aftermath of the COVID-19 pandemic: microbiota composition linked to anxiety, trauma, and depression profiles.",
+        "The gut-microbiota-brain axis in a Spanish population in the aftermath of the COVID-19 pandemic: microbiota "
+        "composition linked to anxiety, trauma, and depression profiles.",
         [
-            "Fusicatenibacter saccharivorans was reduced in individuals with comorbid PTSD + depression + state and trait anxiety symptoms, whilst an expansion of Proteobacteria and depletion of Synergistetes phyla were noted in individuals with depressive symptoms."
+            "Fusicatenibacter saccharivorans was reduced in individuals with comorbid PTSD + depression + state and "
+            "trait anxiety symptoms, whilst an expansion of Proteobacteria and depletion of Synergistetes phyla were "
+            "noted in individuals with depressive symptoms."
         ],
         {
             ("Fusicatenibacter saccharivorans", "ptsd", DOWN),
@@ -252,52 +297,67 @@ CASES = {
         },
     ),
     "29870894 UHR defined as the start of 'ultra-high risk for psychosis'": (
-        "Gut microbiome and magnetic resonance spectroscopy study of subjects at ultra-high risk for psychosis may support the membrane hypothesis.",
+        "Gut microbiome and magnetic resonance spectroscopy study of subjects at ultra-high risk for psychosis may "
+        "support the membrane hypothesis.",
         [
-            "To explore this, we collected fecal samples and performed Magnetic Resonance Spectroscopy (MRS) scans in 81 high risk (HR) subjects, 19 ultra-high risk (UHR) subjects and 69 health controls (HC).",
-            "Presences of the orders Clostridiales, Lactobacillales and Bacteroidales were observed at increase levels in fecal samples of UHR subjects compared to the other two groups.",
+            "To explore this, we collected fecal samples and performed Magnetic Resonance Spectroscopy (MRS) scans "
+            "in 81 high risk (HR) subjects, 19 ultra-high risk (UHR) subjects and 69 health controls (HC).",
+            "Presences of the orders Clostridiales, Lactobacillales and Bacteroidales were observed at increase "
+            "levels in fecal samples of UHR subjects compared to the other two groups.",
         ],
         {("Clostridiales", "psychosis", UP), ("Lactobacillales", "psychosis", UP), ("Bacteroidales", "psychosis", UP)},
     ),
     "36516898 'METH users' through the abbreviation's long form": (
-        "Effects of molecular hydrogen intervention on the gut microbiome in methamphetamine abusers with mental disorder.",
+        "Effects of molecular hydrogen intervention on the gut microbiome in methamphetamine abusers with mental "
+        "disorder.",
         [
-            "Methamphetamine (METH) is a potent and highly addictive psychostimulant and one of the most widely used illicit drugs, the abuse of which has become a severe public health problem worldwide.",
-            "The gut microbial composition in female METH users was also significantly altered, with reductions in hydrogen-producing bacteria, including Bacteroides and Roseburia.",
+            "Methamphetamine (METH) is a potent and highly addictive psychostimulant and one of the most widely used "
+            "illicit drugs, the abuse of which has become a severe public health problem worldwide.",
+            "The gut microbial composition in female METH users was also significantly altered, with reductions in "
+            "hydrogen-producing bacteria, including Bacteroides and Roseburia.",
         ],
         {("Bacteroides", "substance", DOWN), ("Roseburia", "substance", DOWN)},
     ),
     # --- treatments, disease models and the states they act on
     "34444820 a probiotic's effect is no finding": (
-        "Effects of Probiotic NVP-1704 on Mental Health and Sleep in Healthy Adults: An 8-Week Randomized, Double-Blind, Placebo-Controlled Trial.",
+        "Effects of Probiotic NVP-1704 on Mental Health and Sleep in Healthy Adults: An 8-Week Randomized, "
+        "Double-Blind, Placebo-Controlled Trial.",
         [
-            "Furthermore, NVP-1704 increased Bifidobacteriaceae and Lactobacillacea, whereas it decreased Enterobacteriaceae in the gut microbiota composition."
+            "Furthermore, NVP-1704 increased Bifidobacteriaceae and Lactobacillacea, whereas it decreased "
+            "Enterobacteriaceae in the gut microbiota composition."
         ],
         set(),
     ),
     "37334756 the studied agent by its acronym": (
-        "Fibroblast growth factor 21 ameliorates behavior deficits in Parkinson's disease mouse model via modulating gut microbiota and metabolic homeostasis.",
+        "Fibroblast growth factor 21 ameliorates behavior deficits in Parkinson's disease mouse model via modulating "
+        "gut microbiota and metabolic homeostasis.",
         [
-            "In addition, FGF21 also re-structured the gut microbiota profile and increased the relative abundance of Clostridiales, Ruminococcaceae, and Lachnospiraceae, thereby rescuing the PD-induced metabolic disorders in the colon."
+            "In addition, FGF21 also re-structured the gut microbiota profile and increased the relative abundance "
+            "of Clostridiales, Ruminococcaceae, and Lachnospiraceae, thereby rescuing the PD-induced metabolic "
+            "disorders in the colon."
         ],
         set(),
     ),
     "33985520 'after FMT' frames the whole sentence": (
         "Evaluation of fecal microbiota transplantation in Parkinson's disease patients with constipation.",
         [
-            "We observed an increased abundance of Blautia and Prevotella in PD patients after FMT, while the abundance of Bacteroidetes decreased dramatically."
+            "We observed an increased abundance of Blautia and Prevotella in PD patients after FMT, while the "
+            "abundance of Bacteroidetes decreased dramatically."
         ],
         set(),
     ),
     "38582087 a metabolite measured alongside is not the cause": (
         "Gut bacteria-driven homovanillic acid alleviates depression by modulating synaptic integrity.",
         [
-            "We observed depleted gut bacterial species, including Bifidobacterium longum and Roseburia intestinalis, and the neurotransmitter homovanillic acid (HVA) in individuals with depression and mouse depression models."
+            "We observed depleted gut bacterial species, including Bifidobacterium longum and Roseburia "
+            "intestinalis, and the neurotransmitter homovanillic acid (HVA) in individuals with depression and mouse "
+            "depression models."
         ],
         {("Bifidobacterium longum", "depression", DOWN), ("Roseburia intestinalis", "depression", DOWN)},
     ),
     "28556833 'improved decreased levels' is the model's state": (
-        "Blockade of interleukin-6 receptor in the periphery promotes rapid and sustained antidepressant actions: a possible role of gut-microbiota-brain axis.",
+        "Blockade of interleukin-6 receptor in the periphery promotes rapid and sustained antidepressant actions: a "
+        "possible role of gut-microbiota-brain axis.",
         [
             "Depression is a common, severe and chronic psychiatric disease.",
             "It also significantly improved decreased levels of Oscillospira in susceptible mice.",
@@ -305,17 +365,23 @@ CASES = {
         {("Oscillospira", "depression", DOWN)},
     ),
     "31405122 'the stress-induced decline' attenuated by a treatment": (
-        "Health Benefits of Lactobacillus gasseri CP2305 Tablets in Young Adults Exposed to Chronic Stress: A Randomized, Double-Blind, Placebo-Controlled Study.",
+        "Health Benefits of Lactobacillus gasseri CP2305 Tablets in Young Adults Exposed to Chronic Stress: A "
+        "Randomized, Double-Blind, Placebo-Controlled Study.",
         [
-            "Furthermore, 16S rRNA gene sequencing of participant feces demonstrated that CP2305 administration attenuated the stress-induced decline of Bifidobacterium spp. and the stress-induced elevation of Streptococcus spp."
+            "Furthermore, 16S rRNA gene sequencing of participant feces demonstrated that CP2305 administration "
+            "attenuated the stress-induced decline of Bifidobacterium spp. and the stress-induced elevation of "
+            "Streptococcus spp."
         ],
         {("Bifidobacterium", "stress", DOWN), ("Streptococcus", "stress", UP)},
     ),
     # --- aims, other comparisons and other exposures are not findings
     "30459574 an aim": (
-        "Oral Probiotics Ameliorate the Behavioral Deficits Induced by Chronic Mild Stress in Mice via the Gut Microbiota-Inflammation Axis.",
+        "Oral Probiotics Ameliorate the Behavioral Deficits Induced by Chronic Mild Stress in Mice via the Gut "
+        "Microbiota-Inflammation Axis.",
         [
-            "In this study, we explored the potential antidepressant efficacy of a multi-strain probiotics treatment (Lactobacillus helveticus R0052, Lactobacillus plantarum R1012, and Bifidobacterium longum R0175) in a chronic mild stress (CMS) mouse model of depression and determined its probable mechanism of action."
+            "In this study, we explored the potential antidepressant efficacy of a multi-strain probiotics treatment "
+            "(Lactobacillus helveticus R0052, Lactobacillus plantarum R1012, and Bifidobacterium longum R0175) in a "
+            "chronic mild stress (CMS) mouse model of depression and determined its probable mechanism of action."
         ],
         set(),
     ),
@@ -323,14 +389,17 @@ CASES = {
         "Altered gut microbiota in Parkinson's disease patients with motor complications.",
         [
             "We enrolled 223 patients with PD.",
-            "After Bonferroni correction, patients with wearing-off showed decreased relative abundance of Lachnospiraceae Blautia (p < 0.0001) and increased relative abundance of Lactobacillaceae Lactobacillus (p < 0.0001), but patients with dyskinesia no longer showed significant changes in the gut microbiota.",
+            "After Bonferroni correction, patients with wearing-off showed decreased relative abundance of "
+            "Lachnospiraceae Blautia (p < 0.0001) and increased relative abundance of Lactobacillaceae Lactobacillus "
+            "(p < 0.0001), but patients with dyskinesia no longer showed significant changes in the gut microbiota.",
         ],
         set(),
     ),
     "38649365 associated with an exposure, not the disorder": (
         "Diet and the gut microbiome in patients with Parkinson's disease.",
         [
-            "Conversely, higher added sugar intake was associated with an increase in putative pro-inflammatory bacteria, such as the genera Klebsiella."
+            "Conversely, higher added sugar intake was associated with an increase in putative pro-inflammatory "
+            "bacteria, such as the genera Klebsiella."
         ],
         set(),
     ),
@@ -338,7 +407,10 @@ CASES = {
     "38229613 typos and a SILVA label written with a space": (
         "Dysbiosis of the Beneficial Gut Bacteria in Patients with Parkinson's Disease from India.",
         [
-            "We found that certain bacterial families like Clostridia UCG 014, Cristensenellaceae, and Oscillospiraceae are higher in abundance, and Lachinospiracea, Coriobacteriaceae and genera associated with short-chain fatty acid production, Faecalibacterium, Fusicatenibacter, Roseburia and Blautia, are lower in abundance among PD cases when compared with the HC."
+            "We found that certain bacterial families like Clostridia UCG 014, Cristensenellaceae, and "
+            "Oscillospiraceae are higher in abundance, and Lachinospiracea, Coriobacteriaceae and genera associated "
+            "with short-chain fatty acid production, Faecalibacterium, Fusicatenibacter, Roseburia and Blautia, are "
+            "lower in abundance among PD cases when compared with the HC."
         ],
         {
             ("Clostridia UCG-014", "parkinson", UP),
@@ -353,9 +425,13 @@ CASES = {
         },
     ),
     "38010793 'Coprococcus 1' and 'Clostridium sp. BR31'": (
-        "Multi-omics analyses demonstrate the modulating role of gut microbiota on the associations of unbalanced dietary intake with gastrointestinal symptoms in children with autism spectrum disorder.",
+        "Multi-omics analyses demonstrate the modulating role of gut microbiota on the associations of unbalanced "
+        "dietary intake with gastrointestinal symptoms in children with autism spectrum disorder.",
         [
-            "More importantly, three increased microbiota including Turicibacter, Coprococcus 1, and Eggerthellaceae positively modulated the associations of unbalanced dietary intake with constipation and total GI symptoms, and the decreased Clostridium sp. BR31 negatively modulated their associations in ASD children (P-value <0.05)."
+            "More importantly, three increased microbiota including Turicibacter, Coprococcus 1, and Eggerthellaceae "
+            "positively modulated the associations of unbalanced dietary intake with constipation and total GI "
+            "symptoms, and the decreased Clostridium sp. BR31 negatively modulated their associations in ASD "
+            "children (P-value <0.05)."
         ],
         {
             ("Turicibacter", "autism", UP),
@@ -391,12 +467,14 @@ def test_hedged_findings_are_less_confident(rules):
     plain = run(
         rules,
         title,
-        "Reduced or absent Clostridia was consistently seen in those with depression, independent of the presence of anxiety.",
+        "Reduced or absent Clostridia was consistently seen in those with depression, independent of the presence of "
+        "anxiety.",
     )
     hedged = run(
         rules,
         title,
-        "Conversely, reduced Bacteroides may be more associated with the presence of anxiety, independent of the presence of depression.",
+        "Conversely, reduced Bacteroides may be more associated with the presence of anxiety, independent of the "
+        "presence of depression.",
     )
     assert triples(plain) == {("Clostridia", "depression", DOWN)}
     assert triples(hedged) == {("Bacteroides", "anxiety", DOWN)}

@@ -25,7 +25,10 @@ def candidates_of(nlp, text: str, title: str = "Gut microbiota in depression."):
     return doc._.candidates
 
 
-SENTENCE = "We investigated whether Blautia is reduced in depression. Faecalibacterium was decreased in patients with depression."
+SENTENCE = (
+    "We investigated whether Blautia is reduced in depression. Faecalibacterium was decreased in patients "
+    "with depression."
+)
 
 
 def test_the_model_keeps_what_reaches_its_threshold_at_the_best_mention(nlp):
@@ -76,9 +79,9 @@ def test_tuning_values_are_config(nlp):
 
 
 def test_the_version_follows_config_data_and_code(tmp_path):
-    folder = tmp_path / "pipelines"
-    shutil.copytree(ROOT / "pipelines", folder, ignore=shutil.ignore_patterns("taxa"))
-    shutil.copytree(ROOT / "pipelines" / "taxa", folder / "taxa")
+    folder = tmp_path / "miner" / "pipelines"
+    shutil.copytree(ROOT / "miner" / "pipelines", folder, ignore=shutil.ignore_patterns("taxa"))
+    shutil.copytree(ROOT / "miner" / "pipelines" / "taxa", folder / "taxa")
     config = folder / "miner.cfg"
     before = pipeline_version(config)
     assert pipeline_version(config) == before

@@ -9,8 +9,10 @@
 - Mail through a real aiosmtpd server on loopback (tests/smtp_server.py): the message's parts,
   once per week and recipient, recipients added later, a refused recipient, a server that is down,
   the job record, and a password that must never show.
-- `miner digest --week --out` files, and the pages and Atom feed over real HTTP.
-Only the clock is given: every call gets `now` explicitly.
+- `miner digest --week --out` files, and the pages and Atom feed (the app called in process).
+Only the clock is given: every call gets `now` explicitly. The digest's content is read from the
+session's shared copy of the seed (`shared_seeded`, only read); tests that publish or send get a
+copy of their own (`seeded`).
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import digest_seed as seed
-import httpx
 import lxml.html
 import pytest
 from lxml import etree
 from smtp_server import closed_port, smtp_server
 from sqlalchemy import select, update
-from web_server import serve
+from web_server import asgi_client
 
 from miner.cli import main
 from miner.config import Settings
@@ -55,19 +56,33 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 # --- fixtures and helpers ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def seeded(database):
+def seed_as_pubmed(database) -> None:
     """The seed, each article added to PubMed (its Entrez date) when the seed first stores it, so
     that the seed's model, told in first-seen times, is also PubMed's calendar."""
     seed.seed(database)
     with database.session() as session:
         session.execute(update(Article).values(entrez_date=Article.first_seen_at))
-    return database
 
 
 @pytest.fixture
-def digest(seeded):
-    with seeded.session() as session:
+def seeded(seeded_copy):
+    """That seed in a database of the test's own, for tests that publish or send."""
+    return seeded_copy("digest", seed_as_pubmed)
+
+
+def url_of(database) -> str:
+    return database.engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def shared_seeded(seeded_databases):
+    """That seed in the session's shared database, for tests that only read."""
+    return seeded_databases.get("digest", seed_as_pubmed)
+
+
+@pytest.fixture
+def digest(shared_seeded):
+    with shared_seeded.session() as session:
         return build_digest(session, Week.parse(seed.WEEK), PUBLIC_URL, seed.NOW)
 
 
@@ -265,7 +280,7 @@ def test_pairs_whose_consensus_changed_this_week_are_moves(digest):
         assert move.after["papers"] == len({c.pmid for c in until_end})  # not 3201, first seen after the week
         for direction in ("increased", "decreased"):
             assert move.after[direction] == len({c.pmid for c in until_end if c.direction == direction})
-    assert [m.taxon for m in digest.moves][0] == "Faecalibacterium"  # the most papers first
+    assert digest.moves[0].taxon == "Faecalibacterium"  # the most papers first
 
 
 def test_a_conflict_opened_this_week_is_new_with_both_sides(digest):
@@ -310,10 +325,10 @@ def test_the_charts_last_week_counts_the_weeks_findings(digest):
     assert sum(values[-1] for values in digest.chart_series.values()) == digest.numbers["new_claims"]
 
 
-def test_the_chart_counts_only_the_claims_the_findings_count(seeded, digest):
+def test_the_chart_counts_only_the_claims_the_findings_count(shared_seeded, digest):
     """Above the trusted confidence (every seeded claim has 0.8) only curator-confirmed claims are
     findings; the week's bar says the same number as the text."""
-    with seeded.session() as session:
+    with shared_seeded.session() as session:
         session.info["trusted_confidence"] = 0.9
         strict = build_digest(session, Week.parse(seed.WEEK), PUBLIC_URL, seed.NOW)
     assert strict.numbers["new_claims"] < digest.numbers["new_claims"]
@@ -506,9 +521,7 @@ def test_a_second_run_sends_nothing_and_a_new_recipient_gets_only_the_missing_we
     }
 
 
-def test_a_refused_recipient_fails_alone_is_recorded_and_is_retried_next_run(
-    seeded, smtp, tmp_path, database_url, capsys
-):
+def test_a_refused_recipient_fails_alone_is_recorded_and_is_retried_next_run(seeded, smtp, tmp_path, capsys):
     settings = settings_for(smtp.port, tmp_path, [ADA, BEN])
     smtp.refuse(BEN, "550 5.1.1 no such user")
     with pytest.raises(DeliveryError) as caught:
@@ -525,7 +538,7 @@ def test_a_refused_recipient_fails_alone_is_recorded_and_is_retried_next_run(
         assert run.status == "failed" and run.finished_at is not None
         assert run.message.startswith("DeliveryError: ") and BEN in run.message
     config = tmp_path / "config.toml"
-    config.write_text(f'[database]\nurl = "{database_url}"\n')
+    config.write_text(f'[database]\nurl = "{url_of(seeded)}"\n')
     assert main(["--config", str(config), "jobs"]) == 0
     listing = capsys.readouterr().out
     assert "digest" in listing and "failed" in listing and "DeliveryError" in listing
@@ -606,9 +619,9 @@ def test_the_password_never_shows_in_errors_rows_or_job_runs(seeded, smtp, tmp_p
 # --- files ---------------------------------------------------------------------------------------
 
 
-def test_miner_digest_writes_the_four_files(seeded, database_url, tmp_path, capsys):
+def test_miner_digest_writes_the_four_files(seeded, tmp_path, capsys):
     config = tmp_path / "config.toml"
-    config.write_text(f'[database]\nurl = "{database_url}"\n[digest]\npublic_url = "{PUBLIC_URL}"\n')
+    config.write_text(f'[database]\nurl = "{url_of(seeded)}"\n[digest]\npublic_url = "{PUBLIC_URL}"\n')
     out = tmp_path / "out"
     assert main(["--config", str(config), "digest", "--week", seed.WEEK, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -625,9 +638,9 @@ def test_miner_digest_writes_the_four_files(seeded, database_url, tmp_path, caps
     assert (out / names[2]).read_text(encoding="utf-8").startswith(f"# Gut–brain literature, week {seed.WEEK}")
 
 
-def test_miner_digest_refuses_a_malformed_week(seeded, database_url, tmp_path, capsys):
+def test_miner_digest_refuses_a_malformed_week(seeded, tmp_path, capsys):
     config = tmp_path / "config.toml"
-    config.write_text(f'[database]\nurl = "{database_url}"\n')
+    config.write_text(f'[database]\nurl = "{url_of(seeded)}"\n')
     assert (
         main(["--config", str(config), "digest", "--week", "2026-47", "--out", str(tmp_path / "out")])
         == InvalidValue.exit_code
@@ -641,43 +654,41 @@ def test_miner_digest_refuses_a_malformed_week(seeded, database_url, tmp_path, c
 
 @pytest.fixture
 def site(seeded, tmp_path):
-    """W46's and W47's issues, served over real HTTP."""
+    """W46's and W47's issues, and a client of the app (in process) that serves them."""
     settings = settings_for(25, tmp_path, []).replace(
         "web", secure_cookies=False, secret_key="4v8S3ZEei56NyYGP4kEd4EDsgeKofeDP9G-WyFgycIk"
     )
     publish(seeded, settings, Week.parse("2026-W46"), seed.NOW - timedelta(days=7))
     publish(seeded, settings, Week.parse(seed.WEEK), seed.NOW)
-    with serve(create_app(settings, seeded)) as url:
-        yield url, seeded
+    with asgi_client(create_app(settings, seeded)) as client:
+        yield client, seeded
 
 
 def test_the_digest_pages_serve_the_stored_issue_and_its_chart(site):
-    url, database = site
+    client, database = site
     issue = stored_issue(database, seed.WEEK)
-    with httpx.Client(base_url=url, timeout=30) as client:
-        index = client.get("/digest/")
-        assert index.status_code == 200
-        links = [a.get("href") for a in lxml.html.document_fromstring(index.text).xpath("//a")]
-        assert "/digest/2026-W47" in links and "/digest/2026-W46" in links
-        assert links.index("/digest/2026-W47") < links.index("/digest/2026-W46")  # newest first
-        assert issue.title in index.text.replace("&ndash;", "–")
-        page = client.get(f"/digest/{seed.WEEK}")
-        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-        assert page.text == issue.html
-        [image] = lxml.html.document_fromstring(page.text).xpath("//img")
-        chart = client.get(urljoin(f"{url}/digest/{seed.WEEK}", image.get("src")))
-        assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
-        assert chart.content.startswith(PNG_SIGNATURE) and chart.content == issue.chart_png
-        assert client.get("/digest/2026-W01").status_code == 404
-        assert client.get("/digest/digest-2026-W01.png").status_code == 404
-        for malformed in ("/digest/2026-47", "/digest/2025-W53", "/digest/digest-2026-47.png"):
-            assert client.get(malformed).status_code == 400, malformed
+    index = client.get("/digest/")
+    assert index.status_code == 200
+    links = [a.get("href") for a in lxml.html.document_fromstring(index.text).xpath("//a")]
+    assert "/digest/2026-W47" in links and "/digest/2026-W46" in links
+    assert links.index("/digest/2026-W47") < links.index("/digest/2026-W46")  # newest first
+    assert issue.title in index.text.replace("&ndash;", "–")
+    page = client.get(f"/digest/{seed.WEEK}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.text == issue.html
+    [image] = lxml.html.document_fromstring(page.text).xpath("//img")
+    chart = client.get(urljoin(f"/digest/{seed.WEEK}", image.get("src")))
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
+    assert chart.content.startswith(PNG_SIGNATURE) and chart.content == issue.chart_png
+    assert client.get("/digest/2026-W01").status_code == 404
+    assert client.get("/digest/digest-2026-W01.png").status_code == 404
+    for malformed in ("/digest/2026-47", "/digest/2025-W53", "/digest/digest-2026-47.png"):
+        assert client.get(malformed).status_code == 400, malformed
 
 
 def test_the_feed_is_valid_atom_with_one_entry_per_issue(site):
-    url, database = site
-    with httpx.Client(base_url=url, timeout=30) as client:
-        response = client.get("/digest/feed.xml")
+    client, database = site
+    response = client.get("/digest/feed.xml")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
     root = etree.fromstring(response.content)
     assert root.tag == f"{ATOM}feed"
@@ -692,7 +703,9 @@ def test_the_feed_is_valid_atom_with_one_entry_per_issue(site):
         f"{PUBLIC_URL}/digest/2026-W47",
         f"{PUBLIC_URL}/digest/2026-W46",
     ]
-    for entry, week, generated in zip(entries, ("2026-W47", "2026-W46"), (seed.NOW, seed.NOW - timedelta(days=7))):
+    for entry, week, generated in zip(
+        entries, ("2026-W47", "2026-W46"), (seed.NOW, seed.NOW - timedelta(days=7)), strict=True
+    ):
         issue = stored_issue(database, week)
         assert entry.findtext(f"{ATOM}title") == issue.title
         updated = entry.findtext(f"{ATOM}updated")

@@ -12,6 +12,8 @@
 - The rule itself (`Calendar.is_late`) on generated schedules, in and out of week order: each
   article that missed its week's issue is listed by exactly one later issue.
 Only the clock is given: every build gets `now`, and storage times are set as the scenario says.
+The late-additions scenario is played once per session into a shared database that the tests
+only read; the other tests store into a database of their own.
 """
 
 from __future__ import annotations
@@ -177,7 +179,8 @@ def test_a_backfilled_database_gives_each_past_week_its_own_papers(backfilled, d
     with_findings = {p.pmid for p in BACKFILL if p.pmid in papers and p.findings}
     claims = sum(len(p.findings) for p in BACKFILL if p.pmid in papers)
     assert summary.startswith(
-        f"{len(papers)} new article{'' if len(papers) == 1 else 's'} ({len(with_findings)} with findings), {claims} new finding"
+        f"{len(papers)} new article{'' if len(papers) == 1 else 's'} ({len(with_findings)} with findings), {claims} "
+        "new finding"
     )
     for rendering in (html, text, markdown):
         assert linked(rendering) == with_findings
@@ -266,18 +269,23 @@ def store_each(database, stored: list[tuple[Entry, datetime]]) -> None:
         store(database, [paper], seen)
 
 
-@pytest.fixture
-def issues(database, tmp_path):
+def issued(database) -> None:
     """W47's issue made, then late papers stored, W48's made, one more late paper, W49's and W50's made."""
-    settings = settings_for(tmp_path)
+    settings = Settings().replace("digest", recipients=[], public_url=PUBLIC_URL)
     store_each(database, ON_TIME)
-    made = {W47: publish(database, settings, W47, ISSUED[W47])}
+    publish(database, settings, W47, ISSUED[W47])
     store_each(database, AFTER_W47)
-    made[W48] = publish(database, settings, W48, ISSUED[W48])
+    publish(database, settings, W48, ISSUED[W48])
     store_each(database, AFTER_W48)
-    made[W49] = publish(database, settings, W49, ISSUED[W49])
-    made[W50] = publish(database, settings, W50, ISSUED[W50])
-    return made
+    publish(database, settings, W49, ISSUED[W49])
+    publish(database, settings, W50, ISSUED[W50])
+
+
+@pytest.fixture
+def issues(seeded_databases, tmp_path):
+    """The four issues of `issued`, as stored in the session's shared copy of that scenario (only read)."""
+    database = seeded_databases.get("digest-late-additions", issued)
+    return {week: publish(database, settings_for(tmp_path), week) for week in (W47, W48, W49, W50)}
 
 
 def test_an_issue_lists_its_weeks_papers_stored_by_the_time_it_is_made(issues):

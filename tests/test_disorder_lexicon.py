@@ -1,4 +1,4 @@
-"""Checks on the disorder lexicon `pipelines/disorders.jsonl` (format and rules: `pipelines/DISORDERS.md`).
+"""Checks on the disorder lexicon `miner/pipelines/disorders.jsonl` (format and rules: `miner/pipelines/DISORDERS.md`).
 
 The table below is a copy of the disorder table in the annotation guidelines
 (shared/data/gold/GUIDELINES.md); the test reads only the repository.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-LEXICON = Path(__file__).resolve().parent.parent / "pipelines" / "disorders.jsonl"
+LEXICON = Path(__file__).resolve().parent.parent / "miner" / "pipelines" / "disorders.jsonl"
 
 # group -> MeSH descriptors, as in the guidelines' table
 TABLE: dict[str, tuple[str, ...]] = {

@@ -1,4 +1,4 @@
-"""Extraction on hand-checked sentences, through the real pipeline (pipelines/miner.cfg)."""
+"""Extraction on hand-checked sentences, through the real pipeline (miner/pipelines/miner.cfg)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def test_comparison_read_the_right_way_round(extractor):
 def test_coordination_with_two_triggers(extractor):
     relations = extract(
         extractor,
-        "Patients with depression showed increased Alistipes and Oscillibacter but decreased Coprococcus and Dialister.",
+        "Patients with depression showed increased Alistipes and Oscillibacter but decreased Coprococcus and "
+        "Dialister.",
     )
     assert triples(relations) == {
         ("Alistipes", "D003863", "increased"),
@@ -56,7 +57,8 @@ def test_coordination_with_two_triggers(extractor):
 def test_abbreviation_defined_in_text_resolves_the_disorder(extractor):
     relations = extract(
         extractor,
-        "We recruited 40 patients with major depressive disorder (MDD). In MDD, Eggerthella was more abundant than in controls.",
+        "We recruited 40 patients with major depressive disorder (MDD). In MDD, Eggerthella was more abundant than "
+        "in controls.",
     )
     assert triples(relations) == {("Eggerthella", "D003865", "increased")}
 
@@ -135,7 +137,8 @@ def test_offsets_point_into_the_evidence_sentence(extractor):
             title="Gut microbiota study.",
             sections=(
                 Section(
-                    "Background text here. Compared with controls, patients with major depressive disorder had lower Coprococcus."
+                    "Background text here. Compared with controls, patients with major depressive disorder had lower "
+                    "Coprococcus."
                 ),
             ),
         )

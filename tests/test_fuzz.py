@@ -1,11 +1,12 @@
-"""Schemathesis against the API, in process (ASGI), over the seeded corpus of `tests/api_seed.py`,
-on SQLite and PostgreSQL: for every /api/v1 operation, requests made from its OpenAPI document,
-valid ones and invalid ones, must never get a 5xx, and every answer must be what the document
-says (a documented status code, a documented content type, a body of the documented schema).
+"""Schemathesis against the API, in process (ASGI), over the seeded corpus of `tests/api_seed.py`
+(the session's shared copy: every operation fuzzed only reads), on SQLite and PostgreSQL: for
+every /api/v1 operation, requests made from its OpenAPI document, valid ones and invalid ones,
+must never get a 5xx, and every answer must be what the document says (a documented status code,
+a documented content type, a body of the documented schema).
 
 A short run in the suite (`MINER_FUZZ_EXAMPLES`, default 12 examples per operation and kind, no
-shrinking); `make fuzz` runs it long.
-Imports: Hypothesis, schemathesis, `miner.config`, `miner.web`, and the test helper `api_seed`.
+shrinking); `make fuzz` runs it long. Slow (seconds of requests): left out of `make test-fast`.
+Imports: Hypothesis, schemathesis, and the test helper `web_server`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import os
 
 import pytest
 import schemathesis
-from api_seed import seed
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -23,13 +23,11 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from web_server import make_app
 
-from miner.config import Settings
-from miner.web import create_app
-
+pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("MINER_FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-KEY = "Fz7pQ2wLk9sVb4nR1tYe6uHc3mXa8dJg5oZi0qWvNfT"
 RUN = settings(
     max_examples=EXAMPLES,
     deadline=None,  # the first request of a kind warms caches; the checks, not the clock, decide
@@ -40,10 +38,8 @@ RUN = settings(
 
 
 @pytest.fixture
-def schema(database):
-    seed(database)
-    app = create_app(Settings().replace("web", secure_cookies=False, secret_key=KEY), database)
-    return schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+def schema(corpus):
+    return schemathesis.openapi.from_asgi("/api/v1/openapi.json", make_app(corpus))
 
 
 def operations(schema) -> list:

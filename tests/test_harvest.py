@@ -74,7 +74,7 @@ def test_gives_up_after_the_last_retry():
         corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced=dict.fromkeys(range(1, 10), "503")
     ) as server:
         client = client_for(server, max_retries=3)
-        with pytest.raises(HarvestError, match="esearch.fcgi: gave up after 4 tries: server error 503"):
+        with pytest.raises(HarvestError, match=r"esearch\.fcgi: gave up after 4 tries: server error 503"):
             client.esearch(QUERY, mindate=date(2024, 1, 1), maxdate=date(2024, 1, 31))
 
 
@@ -83,6 +83,7 @@ def test_an_email_is_required():
         EutilsClient(httpx.Client(), base_url="http://127.0.0.1:9/", tool="miner", email="")
 
 
+@pytest.mark.slow
 def test_a_hostile_record_is_skipped_and_the_watermark_moves_past_it(database, extractor):
     records = corpus(30, date(2024, 8, 1), date(2024, 8, 31))
     bad, deep = records[4].pmid, records[9].pmid
@@ -168,6 +169,7 @@ def test_harvest_is_complete_without_duplicates_under_faults(database, extractor
     assert stored_pmids(database) == sorted(r.pmid for r in records)
 
 
+@pytest.mark.slow
 def test_a_record_left_out_is_fetched_again_by_id(database, extractor):
     records = corpus(30, date(2024, 5, 1), date(2024, 5, 31))
     with EutilsServer(records, forced={2: "drop"}) as server:
@@ -207,6 +209,7 @@ def test_more_than_9999_records_are_split_by_date(tmp_path, extractor):
     database.dispose()
 
 
+@pytest.mark.slow
 def test_plain_runs_start_from_the_watermark_and_sweep_modified_records(database, extractor):
     today = date(2024, 6, 30)
     records = corpus(40, date(2024, 5, 1), today)
@@ -225,17 +228,19 @@ def test_plain_runs_start_from_the_watermark_and_sweep_modified_records(database
     assert stored_pmids(database) == sorted(r.pmid for r in records)
 
 
+@pytest.mark.slow
 def test_the_watermark_moves_only_after_the_records_are_stored(database, extractor):
     records = corpus(60, date(2024, 2, 1), date(2024, 2, 29))
-    with EutilsServer(records, forced={3: "bad"}) as server:  # an unknown fault: the server answers 404
-        with pytest.raises(HarvestError):
-            harvest(database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=20), today=date(2024, 2, 29))
+    # an unknown fault: the server answers 404
+    with EutilsServer(records, forced={3: "bad"}) as server, pytest.raises(HarvestError):
+        harvest(database, extractor, client_for(server), HarvestPlan(QUERY, batch_size=20), today=date(2024, 2, 29))
     assert read_watermark(database, query_key(QUERY)) is None
     with database.session() as session:
         run = session.scalars(select(HarvestRun)).one()
         assert run.status == "failed" and "404" in run.error
 
 
+@pytest.mark.slow
 def test_records_that_never_come_are_failed_and_hold_the_watermark(database, extractor):
     records = corpus(20, date(2024, 7, 1), date(2024, 7, 31))
     with EutilsServer(records, unfetchable={records[0].pmid}) as server:

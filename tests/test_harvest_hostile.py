@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from conftest import ROOT
-from eutils_server import LoopbackServing, read_form
+from eutils_server import POLL, LoopbackServing, read_form
 from sqlalchemy import create_engine, select, text
 
 from miner.errors import HarvestError
@@ -67,7 +67,7 @@ class Loopback(LoopbackServing):
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(POLL,), daemon=True)
 
 
 def send(handler, status: int, body: bytes, headers: dict | None = None) -> None:
@@ -145,6 +145,7 @@ def failure(client) -> tuple[str, float]:
 # ------------------------------------------------------------------------------ slow and big answers
 
 
+@pytest.mark.slow
 def test_a_trickled_body_meets_the_deadline():
     with Loopback(trickled_body) as server:
         message, took = failure(client_for(server, deadline=1.0))
@@ -153,6 +154,7 @@ def test_a_trickled_body_meets_the_deadline():
     assert took < 4.0  # two deadlines and a little; the trickle would take 2,000 s
 
 
+@pytest.mark.slow
 def test_trickled_headers_meet_the_deadline_on_a_new_or_a_reused_connection():
     def first_good_then_slow(handler, number, endpoint, form):
         if number == 1:
@@ -200,7 +202,10 @@ def echo_key(status: int) -> Answer:
 
     def answer(handler, number, endpoint, form):
         key = form.get("api_key", "")
-        body = f"<eSearchResult><ERROR>API key '{key}' ({urllib.parse.quote(key, safe='')}) is invalid for {form.get('email')}</ERROR></eSearchResult>"
+        body = (
+            f"<eSearchResult><ERROR>API key '{key}' ({urllib.parse.quote(key, safe='')}) is invalid for "
+            f"{form.get('email')}</ERROR></eSearchResult>"
+        )
         send(handler, status, body.encode())
 
     return answer
@@ -258,11 +263,14 @@ def test_any_configured_secret_is_redacted_too():
 GARBAGE = {
     "not XML": b"this is not XML at all\n",
     "an HTML page": b"<html><body><h1>Service temporarily down</h1></body></html>",
-    "Count not a number": b"<eSearchResult><Count>lots</Count><QueryKey>1</QueryKey><WebEnv>MCID_1</WebEnv><IdList/></eSearchResult>",
+    "Count not a number": (
+        b"<eSearchResult><Count>lots</Count><QueryKey>1</QueryKey><WebEnv>MCID_1</WebEnv><IdList/></eSearchResult>"
+    ),
     "no Count": b"<eSearchResult><IdList><Id>1</Id></IdList></eSearchResult>",
     "no WebEnv": b"<eSearchResult><Count>3</Count><IdList/></eSearchResult>",
     "not well-formed": b"<eSearchResult><Count>3</Count><IdList></eSearchResult>",
-    "an Id that is no PMID": b"<eSearchResult><Count>1</Count><QueryKey>1</QueryKey><WebEnv>W</WebEnv><IdList><Id>1; DROP</Id></IdList></eSearchResult>",
+    "an Id that is no PMID": b"<eSearchResult><Count>1</Count><QueryKey>1</QueryKey><WebEnv>W</WebEnv><IdList><Id>1; "
+    b"DROP</Id></IdList></eSearchResult>",
     "another root": b"<eFetchResult><Count>1</Count></eFetchResult><!-- </eSearchResult> -->\n</eSearchResult>",
     "an ERROR never closed": b"<eSearchResult><ERROR>half an error</eSearchResult>",
     "empty": b"",
@@ -362,11 +370,13 @@ def run_harvest(tmp_path, server, **env_extra) -> subprocess.CompletedProcess:
     [
         (
             lambda handler, *_: send(handler, 200, GARBAGE["not XML"]),
-            "miner: error: esearch.fcgi: gave up after 2 tries: malformed answer: not XML (starts with 'this is not XML at all')",
+            "miner: error: esearch.fcgi: gave up after 2 tries: malformed answer: not XML (starts with 'this is not "
+            "XML at all')",
         ),
         (
             lambda handler, *_: send(handler, 200, GARBAGE["Count not a number"]),
-            "miner: error: esearch.fcgi: gave up after 2 tries: malformed esearch answer: Count is 'lots', not a number",
+            "miner: error: esearch.fcgi: gave up after 2 tries: malformed esearch answer: Count is 'lots', not a "
+            "number",
         ),
         (
             search_then(b'<?xml version="1.0" encoding="klingon"?>\n<PubmedArticleSet>\n</PubmedArticleSet>'),
@@ -374,11 +384,13 @@ def run_harvest(tmp_path, server, **env_extra) -> subprocess.CompletedProcess:
         ),
         (
             echo_key(400),
-            "miner: error: E-utilities refused the request (400): API key '[redacted]' ([redacted]) is invalid for curator@example.org",
+            "miner: error: E-utilities refused the request (400): API key '[redacted]' ([redacted]) is invalid for "
+            "curator@example.org",
         ),
     ],
     ids=["not XML", "Count lots", "efetch encoding", "echoed key"],
 )
+@pytest.mark.slow
 def test_miner_harvest_fails_with_exit_code_6_and_one_line(tmp_path, answer, expected):
     with Loopback(answer) as server:
         finished = run_harvest(tmp_path, server, MINER_PUBMED_API_KEY=SECRET)

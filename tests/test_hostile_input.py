@@ -46,7 +46,8 @@ def record_xml(
     return (
         f"<PubmedArticle><MedlineCitation><PMID {pmid_attrs}>{pmid}</PMID><Article>"
         f"<Journal><Title>J Test</Title><JournalIssue><PubDate><Year>2024</Year></PubDate></JournalIssue></Journal>"
-        f'<ArticleTitle>{title}</ArticleTitle><Abstract><AbstractText Label="{label}">{abstract}</AbstractText></Abstract>'
+        f"<ArticleTitle>{title}</ArticleTitle><Abstract><AbstractText "
+        f'Label="{label}">{abstract}</AbstractText></Abstract>'
         f"{article_extra}</Article></MedlineCitation></PubmedArticle>"
     )
 
@@ -169,6 +170,7 @@ def test_a_long_line_split_over_many_chunks_is_read_whole():
 # ---------------------------------------------------------------------------------- extraction
 
 
+@pytest.mark.slow
 def test_a_text_past_spacys_limit_is_read_in_pieces(extractor):
     filler = "The weather was mild and the sample was collected in spring. " * 18_000  # ~1.1 M characters
     article = make_article(pmid="50", text=filler + FINDING)
@@ -191,7 +193,7 @@ def test_pieces_keep_every_character_and_map_offsets_back():
     assert rebuilt == article.abstract
     for piece in cut:
         piece_text = piece.article.title + "\n" + "\n".join(s.text for s in piece.article.sections)
-        for section, (at_piece, at_whole) in zip(piece.article.sections, piece.shifts):
+        for section, (at_piece, at_whole) in zip(piece.article.sections, piece.shifts, strict=True):
             assert piece_text[at_piece : at_piece + len(section.text)] == whole[at_whole : at_whole + len(section.text)]
             assert piece.whole_offset(at_piece + 5) == at_whole + 5
 
@@ -208,9 +210,9 @@ def failing_extractor(tmp_path_factory):
             raise RuntimeError("component broke on this text")
         return doc
 
-    config = (ROOT / "pipelines" / "miner.cfg").read_text()
+    config = (ROOT / "miner" / "pipelines" / "miner.cfg").read_text()
     folder = tmp_path_factory.mktemp("pipeline")
-    for path in (ROOT / "pipelines").iterdir():
+    for path in (ROOT / "miner" / "pipelines").iterdir():
         if path.name != "miner.cfg":
             (folder / path.name).symlink_to(path)
     pipeline = config.split("pipeline = [", 1)[1].split("]", 1)[0]
@@ -220,6 +222,7 @@ def failing_extractor(tmp_path_factory):
     return Extractor(folder / "miner.cfg", batch_size=4)
 
 
+@pytest.mark.slow
 def test_an_article_the_pipeline_fails_on_is_failed_alone(failing_extractor):
     articles = [make_article(pmid=str(n), text=FINDING + (" XYZZY" if n == 3 else "")) for n in range(1, 7)]
     results = list(failing_extractor.extract(articles))
@@ -237,6 +240,7 @@ def write_jsonl(path, rows) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_ingest_stores_the_hostile_batch_the_same_on_both_backends(database, extractor, tmp_path):
     xml = pubmed_xml(
         record_xml("1", label="L" * 100, article_extra=f"<Language>{'x' * 20}</Language>"),
@@ -271,13 +275,15 @@ def refuse_pmid(database, pmid: str) -> None:
         if database.engine.dialect.name == "sqlite":
             connection.execute(
                 text(
-                    f"CREATE TRIGGER refuse BEFORE INSERT ON article WHEN NEW.pmid = '{pmid}' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
+                    f"CREATE TRIGGER refuse BEFORE INSERT ON article WHEN NEW.pmid = '{pmid}' BEGIN SELECT "
+                    "RAISE(ABORT, 'refused by test trigger'); END"
                 )
             )
         else:
             connection.execute(
                 text(
-                    f"CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.pmid = '{pmid}' THEN RAISE EXCEPTION 'refused by test trigger'; "
+                    f"CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.pmid = '{pmid}' THEN RAISE "
+                    "EXCEPTION 'refused by test trigger'; "
                     "END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
                 )
             )
@@ -286,6 +292,7 @@ def refuse_pmid(database, pmid: str) -> None:
             )
 
 
+@pytest.mark.slow
 def test_a_record_the_database_refuses_is_skipped_and_the_batch_goes_in(database, extractor, tmp_path):
     refuse_pmid(database, "62")
     source = write_jsonl(
@@ -306,6 +313,7 @@ def test_a_record_the_database_refuses_is_skipped_and_the_batch_goes_in(database
         assert session.scalar(select(text("count(*)")).select_from(Relation)) == 5
 
 
+@pytest.mark.slow
 def test_an_extraction_failure_is_a_skipped_problem_and_the_rest_go_in(database, failing_extractor, tmp_path):
     rows = [
         {"pmid": str(n), "title": "Gut microbiota", "abstract": FINDING + (" XYZZY" if n == 72 else "")}
@@ -321,6 +329,7 @@ def test_an_extraction_failure_is_a_skipped_problem_and_the_rest_go_in(database,
 # ------------------------------------------------------------------------------------------ CLI
 
 
+@pytest.mark.slow
 def test_problem_lines_are_never_markup_and_never_wrapped(capsys, tmp_path, database_url):
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n')

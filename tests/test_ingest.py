@@ -68,7 +68,8 @@ def test_delete_citation_removes_the_article(database, extractor, tmp_path):
     deletion = tmp_path / "delete.xml.gz"
     with gzip.open(deletion, "wt") as handle:
         handle.write(
-            "<PubmedArticleSet><DeleteCitation><PMID Version='1'>29857583</PMID><PMID Version='1'>1</PMID></DeleteCitation></PubmedArticleSet>"
+            "<PubmedArticleSet><DeleteCitation><PMID Version='1'>29857583</PMID><PMID "
+            "Version='1'>1</PMID></DeleteCitation></PubmedArticleSet>"
         )
     summary = ingest(database, extractor, [str(deletion)])
     assert summary.deleted == 1
@@ -135,7 +136,8 @@ def test_reextract_updates_older_pipeline_versions_only(database, extractor):
 def test_jsonl_input(database, extractor, tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text(
-        '{"pmid": "1", "title": "Gut microbiota in schizophrenia", "abstract": "Blautia was increased in patients with schizophrenia."}\n'
+        '{"pmid": "1", "title": "Gut microbiota in schizophrenia", "abstract": "Blautia was increased in patients '
+        'with schizophrenia."}\n'
         "{not json}\n"
     )
     summary = ingest(database, extractor, [str(path)])

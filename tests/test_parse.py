@@ -20,7 +20,7 @@ from miner.records import Article, Deletion, Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "eutils"
-SAMPLE = ROOT / "samples" / "gutbrain-sample.xml.gz"
+SAMPLE = ROOT / "miner" / "samples" / "gutbrain-sample.xml.gz"
 DOCTYPE = (
     '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
     '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">'
@@ -197,7 +197,8 @@ def test_reference_dois_are_never_the_records_doi(tmp_path):
         .replace('<ELocationID EIdType="doi" ValidYN="Y">10.1117/1.JMI.5.2.026002</ELocationID>', "")
         .replace(
             '<ArticleId IdType="pubmed">25144646</ArticleId>',
-            '<ArticleId IdType="pubmed">25144646</ArticleId><ArticleId IdType="doi">10.1148/radiol.14140070</ArticleId>',
+            '<ArticleId IdType="pubmed">25144646</ArticleId>'
+            '<ArticleId IdType="doi">10.1148/radiol.14140070</ArticleId>',
         )
     )
     assert "10.1148/radiol.14140070" in no_own and "10.1117" not in no_own
@@ -608,6 +609,7 @@ def _peak_rss_kib(path: Path, records: int) -> int:
     return int(peak)
 
 
+@pytest.mark.slow  # parses a large generated file in a child process
 def test_memory_stays_flat_on_a_large_file(tmp_path):
     abstract = "Gut <i>Bacteroides</i> and mood. " + "plain words " * 800
     one = "\n".join(record(str(2000 + i), abstract=abstract) for i in range(500))
@@ -696,7 +698,8 @@ def test_jsonl_literal_markup_becomes_italics(tmp_path):
     """JSON Lines exports carry PubMed's inline tags as text (GutBrainIE does): read them like XML."""
     path = tmp_path / "in.jsonl"
     path.write_text(
-        '{"pmid": "9", "title": "<i>Blautia</i> in PD", "abstract": "Lower <i>Faecali</i><i>bacterium</i> (p < 0.05) and <sup>13</sup>C."}\n'
+        '{"pmid": "9", "title": "<i>Blautia</i> in PD", '
+        '"abstract": "Lower <i>Faecali</i><i>bacterium</i> (p < 0.05) and <sup>13</sup>C."}\n'
     )
     [article] = [a for a in read_jsonl(path) if isinstance(a, Article)]
     assert article.title == "Blautia in PD" and article.title_italics == ((0, 7),)

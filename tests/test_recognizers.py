@@ -155,9 +155,13 @@ def test_italics_are_evidence(nlp):
 
 
 def test_a_name_split_by_markup_is_whole(extractor):
-    xml = b"""<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version="1">7</PMID><Article><ArticleTitle>t</ArticleTitle>
-    <Abstract><AbstractText>Lower <i>Faecali</i><i>bacterium</i> abundance in patients with depression.</AbstractText></Abstract>
-    </Article></MedlineCitation></PubmedArticle></PubmedArticleSet>"""
+    xml = (
+        b'<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version="1">7</PMID>'
+        b"<Article><ArticleTitle>t</ArticleTitle>\n"
+        b"    <Abstract><AbstractText>Lower <i>Faecali</i><i>bacterium</i> abundance in patients with depression."
+        b"</AbstractText></Abstract>\n"
+        b"    </Article></MedlineCitation></PubmedArticle></PubmedArticleSet>"
+    )
     import io
 
     from miner.parse import read_pubmed
@@ -199,7 +203,7 @@ def test_ambiguous_abbreviations_need_the_disorder_named(nlp):
         ("AD", both),
         ("AD", both),
     ]
-    # … and defined as something else it is no disorder at all (rule 5 of pipelines/DISORDERS.md)
+    # … and defined as something else it is no disorder at all (rule 5 of miner/pipelines/DISORDERS.md)
     assert disorders(nlp, "Atopic dermatitis (AD) was frequent. AD patients had lower Blautia.") == []
     # standalone ones need no definition
     assert disorders(nlp, "MDD patients were enrolled.") == [("MDD", ("depression",))]
@@ -229,7 +233,9 @@ def test_disorder_forms(nlp):
 def test_incremental_phrase_keys_equal_normalize(nlp):
     """The fast key builder of PhraseIndex must give exactly normalize(span text)."""
     articles = [
-        a for a in read_records(str(ROOT / "samples" / "gutbrain-sample.xml.gz")) if isinstance(a, records.Article)
+        a
+        for a in read_records(str(ROOT / "miner" / "samples" / "gutbrain-sample.xml.gz"))
+        if isinstance(a, records.Article)
     ][:60]
     checked = 0
     for article in articles:

@@ -54,6 +54,7 @@ def test_a_second_ingest_stops_with_one_line_and_leaves_the_first_alone(capsys, 
         assert session.scalar(select(func.count()).select_from(Article)) == 0
 
 
+@pytest.mark.slow
 def test_the_lock_of_a_dead_run_is_taken_over_and_its_row_marked_interrupted(capsys, tmp_path, database):
     url = database.engine.url.render_as_string(hide_password=False)
     dead = subprocess.Popen(["true"])
@@ -82,6 +83,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_the_run_with_one_line_and_exit_5_and_the_rerun_resumes(capsys, tmp_path, small_disk):
     database_file = small_disk / "miner.db"
     url = f"sqlite:///{database_file}"

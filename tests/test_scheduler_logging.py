@@ -79,6 +79,7 @@ def job_lines(caplog) -> list[tuple[str, str, bool]]:
     return [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name == "miner.jobs"]
 
 
+@pytest.mark.slow
 def test_a_harvest_job_logs_start_and_end_and_closes_what_it_opened(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="miner")
     today = datetime.now(UTC).date()
@@ -132,13 +133,14 @@ def test_log_lines_go_to_stderr_one_each_only_while_inside(capsys):
     assert logging.getLogger("miner").handlers == []
 
 
+@pytest.mark.slow
 def test_miner_schedule_prints_what_it_does(tmp_path):
     """The Docker image's command: a harvest missed while it was down runs at start and fails
     against a server that only answers 503; stderr says so, one line per event."""
     with EutilsServer(
         corpus(5, date(2024, 1, 1), date(2024, 1, 31)), forced=dict.fromkeys(range(1, 100), "503")
     ) as server:
-        config, db = config_for(tmp_path, base_url=server.base_url, max_retries=0)
+        config, _ = config_for(tmp_path, base_url=server.base_url, max_retries=0)
         settings = load_settings(config, environ={})
         Database.open(settings.database.url).dispose()
         stored = build_scheduler(settings)

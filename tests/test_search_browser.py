@@ -1,9 +1,10 @@
 """The researchers' search page (/search and /search/claims) in a real headless Chromium (Debian's
-`chromium`, driven by Playwright), over the known corpus of `tests/api_seed.py`, on SQLite and
-PostgreSQL: suggestions from the API as one types, the pairs table's counts, the evidence page
-with its marked sentences and PubMed links, "Did you mean" for an unknown taxon, and the same
-search with JavaScript turned off.
-Imports: Playwright and the test helper `api_seed` (the seeded app, served).
+`chromium`, driven by Playwright) against a real uvicorn server on loopback, over the known
+corpus of `tests/api_seed.py` (the session's shared copy, only read), on SQLite and PostgreSQL:
+suggestions from the API as one types, the pairs table's counts, the evidence page with its
+marked sentences and PubMed links, "Did you mean" for an unknown taxon, and the same search with
+JavaScript turned off. Slow (a browser): left out of `make test-fast`.
+Imports: Playwright, the test helper `api_seed` (the model) and the `corpus_site` fixture.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from api_seed import DISORDERS, LACHNOSPIRACEAE_AND_BELOW, TAXA, TRIGGERS, expected_pairs, served, visible
+from api_seed import DISORDERS, LACHNOSPIRACEAE_AND_BELOW, TAXA, TRIGGERS, expected_pairs, visible
 from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def site(database):
-    """The base URL of the app served over the seeded corpus."""
-    with served(database) as url:
-        yield url
+def site(corpus_site):
+    return corpus_site
 
 
 def pair_row(page: Page, taxon: str, group: str, subject: str):
@@ -100,7 +101,8 @@ def test_search_suggest_pairs_and_evidence(browser, site):
     assert [claims.nth(i).locator("a.pmid").inner_text() for i in range(2)] == ["PMID 2015", "PMID 2015"]  # 2024 first
     expect(page.locator("li.claim", has_text="PMID 2001").locator(".tag")).to_have_text("verdict: correct")
     expect(page.locator(".facts")).to_contain_text(
-        f"{counted['increased']} paper{'' if counted['increased'] == 1 else 's'} increased, {counted['decreased']} decreased, {counted['unchanged']} unchanged"
+        f"{counted['increased']} paper{'' if counted['increased'] == 1 else 's'} increased, {counted['decreased']} "
+        f"decreased, {counted['unchanged']} unchanged"
     )
     page.close()
 

@@ -2,7 +2,7 @@
 pipeline configures it (`miner.scispacy_tokenizer.v1`).
 
 Every passage is copied from a PubMed record of the bundled sample corpus
-(samples/gutbrain-sample.xml.gz) or of the gold development texts, named by PMID; where a passage
+(miner/samples/gutbrain-sample.xml.gz) or of the gold development texts, named by PMID; where a passage
 was changed to show a case the records lack, the comment says how. Imports: spaCy, pytest,
 `miner.extract.{pipeline,sentences}`, `miner.records`, `miner.extract.article_text`.
 """
@@ -23,7 +23,7 @@ from miner.records import Article, Section
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# how pipelines/miner.cfg names the tokenizer and the splitter
+# how miner/pipelines/miner.cfg names the tokenizer and the splitter
 CONFIG = """
 [nlp]
 lang = "en"
@@ -427,7 +427,7 @@ def test_sentence_starts_from_plain_lists():
 @pytest.mark.slow
 def test_splitter_in_the_real_pipeline_config():
     """pipelines/miner.cfg with its sentence splitter swapped for miner_sentences."""
-    path = ROOT / "pipelines" / "miner.cfg"
+    path = ROOT / "miner" / "pipelines" / "miner.cfg"
     overrides = {"paths.pipelines": str(path.parent), "components.sentences.factory": "miner_sentences"}
     config = spacy.util.load_config(path, overrides=overrides, interpolate=True)
     real = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)

@@ -1,6 +1,7 @@
 """Signature exports that bugsigdbr reads: `/api/v1/export/signatures?format=bugsigdb` (BugSigDB's
-own full_dump.csv) and `format=gmt` (bugsigdbr's writeGMT), over real HTTP on SQLite and
-PostgreSQL, over the corpus of `tests/api_seed.py` plus one article naming an unranked NCBI node.
+own full_dump.csv) and `format=gmt` (bugsigdbr's writeGMT), called in process on SQLite and
+PostgreSQL, over the corpus of `tests/api_seed.py` plus one article naming an unranked NCBI node
+(seeded once per session, then only read).
 
 The export is read back the way bugsigdbr reads BugSigDB (`read_bugsigdb` and `get_signatures`
 below, written from bugsigdbr's importBugSigDB/getSignatures: skip the first line, split
@@ -10,8 +11,8 @@ rows, name a signature `bsdb:<study>/<experiment>/<signature>_<Condition>:<Group
 on an excerpt of BugSigDB's own export against BugSigDB's own GMT (tests/fixtures/bugsigdb/).
 Expectations come from the corpus model and the NCBI tree (ranked nodes only), never from
 `miner.query`. Where R is installed (Debian's r-base-core), R's read.csv reads the export too.
-Imports: httpx, `miner.config`, `miner.web`, `miner.taxon_tree`, `miner.query.signatures` (the
-ranking rules over a made-up tree), and the test helpers `api_seed`, `web_server`.
+Imports: httpx, `miner.reference`, `miner.taxon_tree`, `miner.query.signatures` (the ranking rules
+over a made-up tree), and the test helpers `api_seed`, `web_server`.
 """
 
 from __future__ import annotations
@@ -27,19 +28,18 @@ import httpx
 import pytest
 from api_seed import DISORDERS, TRIGGERS, Claim, article_record, claims, doi_of, journal_of, lineage, seed, visible
 from conftest import FIXTURES
-from web_server import serve
+from web_server import asgi_client
 
-from miner.config import Settings
+from miner.reference import ReferenceData
 from miner.store.writer import save_article
 from miner.study_facts import StudyFacts, facts_of
-from miner.taxon_tree import TaxonTree, TreeNode, taxon_tree
-from miner.web import create_app
+from miner.taxon_tree import TaxonTree, TreeNode
 
 API = "/api/v1"
 MDD, PD = "D003865", "D010300"
 BUGSIGDB = FIXTURES / "bugsigdb"
 LEVELS = ("kingdom", "phylum", "class", "order", "family", "genus", "species", "strain")
-LETTERS = dict(zip(LEVELS, "kpcofgst"))
+LETTERS = dict(zip(LEVELS, "kpcofgst", strict=True))
 RANKED = {
     "superkingdom": "k",
     "kingdom": "k",
@@ -106,15 +106,17 @@ def extra_claims() -> list[Claim]:
     return found
 
 
-@pytest.fixture
-def api(database):
-    """An httpx client of the app served over the seeded corpus and the extra article."""
-    seed(database)
+def with_extra(database) -> None:
+    """The extra article, added to the corpus."""
     with database.session() as session:
         article, relations = article_record(EXTRA_PMID, extra_claims())
         save_article(session, article, relations, pipeline_version="test", facts=EXTRA_FACTS)
-    settings = Settings().replace("web", secure_cookies=False, secret_key="k1cS0Jm2a4UqGv7wPZ9xYtR3nE5bH8dLfQ6oWsAeNgI")
-    with serve(create_app(settings, database)) as url, httpx.Client(base_url=url, timeout=30) as client:
+
+
+@pytest.fixture
+def api(seeded_databases):
+    """An httpx client of the app over the seeded corpus and the extra article."""
+    with asgi_client(seeded_databases.app("api-with-unranked", with_extra, on=("api", seed))) as client:
         yield client
 
 
@@ -179,13 +181,14 @@ def signature_name(row: dict) -> str:
     info = f"{row['Condition']}:{row['Group 1 name'] or 'NA'}_vs_{row['Group 0 name'] or 'NA'}".replace(" ", "-")
     number = (row["Signature page name"] or "").removeprefix("Signature ")
     up_down = {"increased": "UP", "decreased": "DOWN"}.get(row["Abundance in Group 1"], "NA")
-    return f"bsdb:{row['Study'].removeprefix('Study ')}/{row['Experiment'].removeprefix('Experiment ')}/{number}_{info}_{up_down}"
+    study, experiment = row["Study"].removeprefix("Study "), row["Experiment"].removeprefix("Experiment ")
+    return f"bsdb:{study}/{experiment}/{number}_{info}_{up_down}"
 
 
 def _prefixed(ncbi_path: str, metaphlan: str) -> str:
     ids, names = ncbi_path.split("|"), metaphlan.split("|")
     assert len(ids) == len(names), (ncbi_path, metaphlan)  # bugsigdbr pairs them position by position
-    return "|".join(name[:3] + taxid for taxid, name in zip(ids, names))
+    return "|".join(name[:3] + taxid for taxid, name in zip(ids, names, strict=True))
 
 
 def _cut(member: str, level: str) -> str:
@@ -254,7 +257,7 @@ def model_claims(keep=lambda c: True) -> list[Claim]:
 
 def ranked(taxid: int) -> list[TreeNode]:
     """The lineage's nodes of a MetaPhlAn rank (the seeded taxa have no kingdom nor strain)."""
-    return [node for node in taxon_tree().lineage(taxid) if node.rank in RANKED]
+    return [node for node in ReferenceData.of().taxon_tree.lineage(taxid) if node.rank in RANKED]
 
 
 def expected(selected: list[Claim]) -> dict[str, dict]:
@@ -398,11 +401,13 @@ keep <- grepl("^Study [0-9]+$", df$Study) & grepl("^Experiment [0-9]+$", df$Expe
 stopifnot(all(keep))
 info <- gsub(" ", "-", paste0(df$Condition, ":", df[["Group 1 name"]], "_vs_", df[["Group 0 name"]]))
 up <- ifelse(df[["Abundance in Group 1"]] == "increased", "UP", "DOWN")
-id <- paste(sub("^Study ", "", df$Study), sub("^Experiment ", "", df$Experiment), sub("^Signature ", "", df[["Signature page name"]]), sep = "/")
+id <- paste(sub("^Study ", "", df$Study), sub("^Experiment ", "", df$Experiment),
+            sub("^Signature ", "", df[["Signature page name"]]), sep = "/")
 tips <- lapply(ncbi, function(s) vapply(strsplit(s, "|", fixed = TRUE), function(p) p[length(p)], ""))
 cat("_columns", paste(colnames(df), collapse = "\t"), sep = "\t")
 cat("\n")
-for (i in seq_along(id)) cat(paste0("bsdb:", id[i], "_", info[i], "_", up[i], "\t", paste(unique(tips[[i]]), collapse = "\t"), "\n"))
+for (i in seq_along(id)) cat(paste0("bsdb:", id[i], "_", info[i], "_", up[i], "\t",
+                                   paste(unique(tips[[i]]), collapse = "\t"), "\n"))
 """
 
 
@@ -454,7 +459,7 @@ def test_other_exports_keep_csv_and_jsonl(api):
 # ---- the ranking rules, over a made-up tree ---------------------------------------------------
 
 
-def test_ranked_lineage_keeps_one_kingdom_a_strain_and_drops_unranked_taxa(monkeypatch):
+def test_ranked_lineage_keeps_one_kingdom_a_strain_and_drops_unranked_taxa():
     from miner.query import signatures
 
     nodes = {
@@ -472,20 +477,20 @@ def test_ranked_lineage_keeps_one_kingdom_a_strain_and_drops_unranked_taxa(monke
             TreeNode(18, 13, "no rank", "environmental samples"),
         )
     }
-    monkeypatch.setattr(signatures, "taxon_tree", lambda: TaxonTree(nodes, {}, {}))
-    assert [n.taxid for _, n in signatures.ranked_lineage(16)] == [12, 13, 14, 15, 16]
-    assert signatures.metaphlan_name(signatures.ranked_lineage(16)) == (
+    tree = TaxonTree(nodes, {}, {})
+    assert [n.taxid for _, n in signatures.ranked_lineage(tree, 16)] == [12, 13, 14, 15, 16]
+    assert signatures.metaphlan_name(signatures.ranked_lineage(tree, 16)) == (
         "k__Fungi|p__Ascomycota|g__Saccharomyces|s__Saccharomyces cerevisiae|t__Saccharomyces cerevisiae S288C"
     )
-    assert signatures.metaphlan_name(signatures.ranked_lineage(17)).endswith(
+    assert signatures.metaphlan_name(signatures.ranked_lineage(tree, 17)).endswith(
         "|t__Saccharomyces cerevisiae YJM789; a wild isolate"
     )
     assert (
-        signatures.ranked_lineage(18) == []
-        and signatures.ranked_lineage(11) == []
-        and signatures.ranked_lineage(99) == []
+        signatures.ranked_lineage(tree, 18) == []
+        and signatures.ranked_lineage(tree, 11) == []
+        and signatures.ranked_lineage(tree, 99) == []
     )
-    assert signatures.ranked_lineage(None) == []
+    assert signatures.ranked_lineage(tree, None) == []
 
 
 def test_the_seeded_lineages_hold_unranked_nodes():

@@ -94,7 +94,8 @@ def test_facts_of_an_article_read_its_sections_and_publication_types():
 
 def test_guidelines_worked_example():
     found = facts(
-        "We recruited 45 drug-naive patients with first-episode schizophrenia and 40 healthy controls in Shanghai. Fecal "
+        "We recruited 45 drug-naive patients with first-episode schizophrenia and 40 healthy controls in Shanghai. "
+        "Fecal "
         "microbiota was profiled by 16S rRNA gene sequencing and the abundance of Bifidobacterium confirmed by qPCR. "
         "Transplanting patients' microbiota into germ-free mice induced anxiety-like behaviour."
     )
@@ -189,13 +190,15 @@ def test_the_review_gets_none_of_the_designs_it_reviews_and_hosts_only_as_named(
         ("Mice were randomly assigned to three groups and fed a high-fat diet.", ("animal model",)),
         ("Randomized controlled trials are needed to confirm that probiotics help patients with depression.", ()),
         (
-            "In this cross-sectional study, 300 community-dwelling adults completed questionnaires and gave stool samples.",
+            "In this cross-sectional study, 300 community-dwelling adults completed questionnaires and gave stool "
+            "samples.",
             ("cross-sectional",),
         ),
         ("We followed 120 infants for two years and collected fecal samples at three time points.", ("cohort",)),
         ("In this prospective cohort study, 900 women were followed during pregnancy.", ("cohort",)),
         (
-            "Twenty patients with PD received an open-label synbiotic; stool was sampled before and after the intervention.",
+            "Twenty patients with PD received an open-label synbiotic; stool was sampled before and after the "
+            "intervention.",
             ("cohort",),
         ),
         (
@@ -203,7 +206,8 @@ def test_the_review_gets_none_of_the_designs_it_reviews_and_hosts_only_as_named(
             ("case-control",),
         ),
         (
-            "We performed a two-sample Mendelian randomization study using GWAS summary statistics (18,340 individuals).",
+            "We performed a two-sample Mendelian randomization study using GWAS summary statistics (18,340 "
+            "individuals).",
             ("Mendelian randomization",),
         ),
         ("Butyrate protected SH-SY5Y cells in vitro against rotenone toxicity.", ("in vitro",)),
@@ -225,7 +229,8 @@ def test_healthy_volunteers_alone_are_not_a_case_control_study():
 
 def test_mendelian_randomization_has_people_but_no_numbers_nor_gwas_designs():
     found = facts(
-        "Two-sample Mendelian randomization was performed with the FinnGen consortium (5,000 cases and 300,000 controls) "
+        "Two-sample Mendelian randomization was performed with the FinnGen consortium (5,000 cases and 300,000 "
+        "controls) "
         "and a cohort study of the microbiome."
     )
     assert (found.design, found.host, found.sample_size, found.cases, found.controls) == (
@@ -262,7 +267,8 @@ def test_a_protocol_or_a_discussion_has_no_facts():
         ("Fecal samples from 30 patients with depression were transplanted into germ-free mice.", ("mouse",)),
         (
             (
-                "We recruited 30 patients with depression and sequenced their stool. It was then transplanted into germ-free mice, which "
+                "We recruited 30 patients with depression and sequenced their stool. It was then transplanted into "
+                "germ-free mice, which "
                 "developed anhedonia."
             ),
             ("human", "mouse"),
@@ -393,6 +399,7 @@ def test_review_design_agrees_with_reviews_on_real_records():
             assert facts_of(article).is_review == reviews.is_review(article), article.pmid
 
 
+@pytest.mark.slow
 def test_a_huge_abstract_is_read_in_linear_time():
     import time
 
@@ -407,18 +414,21 @@ RECORDS = [
     {
         "pmid": "9000001",
         "title": "Gut microbiota of Chinese patients with depression: a case-control study",
-        "abstract": "We recruited 45 patients with major depressive disorder and 40 healthy controls in Shanghai. Fecal samples were "
+        "abstract": "We recruited 45 patients with major depressive disorder and 40 healthy controls in Shanghai. "
+        "Fecal samples were "
         "sequenced (16S rRNA gene). Faecalibacterium was decreased in patients with depression.",
     },
     {
         "pmid": "9000002",
         "title": "Lactobacillus reduces anxiety-like behaviour in mice",
-        "abstract": "Thirty C57BL/6 mice were exposed to chronic stress. Cecal contents were analysed by shotgun metagenomic sequencing.",
+        "abstract": "Thirty C57BL/6 mice were exposed to chronic stress. Cecal contents were analysed by shotgun "
+        "metagenomic sequencing.",
     },
     {
         "pmid": "9000003",
         "title": "The gut-brain axis in autism: a systematic review and meta-analysis",
-        "abstract": "We searched PubMed; 18 studies (1,203 participants) were included and pooled with a random-effects model.",
+        "abstract": "We searched PubMed; 18 studies (1,203 participants) were included and pooled with a "
+        "random-effects model.",
     },
 ]
 
@@ -521,9 +531,12 @@ def test_migration_0008_fills_the_facts_of_stored_articles(database_url):
             types = ["Journal Article"] + (["Review"] if item["pmid"] == "9000003" else [])
             connection.execute(
                 text(
-                    "INSERT INTO article (pmid, version, title, title_italics, abstract, sections, journal, language, authors, mesh, "
-                    "publication_types, is_review, is_retracted, content_hash, source, first_seen_at, updated_at) VALUES (:pmid, 1, :title, "
-                    "'[]', :abstract, '[]', '', '', '[]', '[]', :types, false, false, 'x', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    "INSERT INTO article (pmid, version, title, title_italics, abstract, sections, journal, "
+                    "language, authors, mesh, "
+                    "publication_types, is_review, is_retracted, content_hash, source, first_seen_at, updated_at) "
+                    "VALUES (:pmid, 1, :title, "
+                    "'[]', :abstract, '[]', '', '', '[]', '[]', :types, false, false, 'x', '', CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
                 ),
                 {
                     "pmid": item["pmid"],

@@ -1,15 +1,18 @@
 """Study facts through the API: claims chosen by what the paper's own study is (design, host, body
 site, method, country, participants), the facts shown with each claim and article, and the errors
-for values that mean nothing — on SQLite and PostgreSQL, over the corpus of `tests/api_seed.py`
-with study facts given to a few of its articles.
-Imports: httpx, `miner.store.writer`, `miner.study_facts`, and the test helper `api_seed`.
+for values that mean nothing — on SQLite and PostgreSQL, called in process, over the corpus of
+`tests/api_seed.py` with study facts given to a few of its articles (seeded once per session, then
+only read).
+Imports: httpx, `miner.store.writer`, `miner.study_facts`, and the test helpers `api_seed`,
+`web_server`.
 """
 
 from __future__ import annotations
 
 import httpx
 import pytest
-from api_seed import article_record, expected_pairs, served, visible
+from api_seed import article_record, expected_pairs, seed, visible
+from web_server import asgi_client
 
 from miner.store.writer import save_article
 from miner.study_facts import StudyFacts, facts_of
@@ -49,6 +52,7 @@ STUDIES = {
 
 
 def with_studies(database) -> None:
+    """Three articles of the corpus stored again with their study facts."""
     with database.session() as session:
         for pmid, facts in STUDIES.items():
             article, relations = article_record(pmid)
@@ -56,8 +60,8 @@ def with_studies(database) -> None:
 
 
 @pytest.fixture
-def api(database):
-    with served(database, with_studies) as url, httpx.Client(base_url=url, timeout=30) as client:
+def api(seeded_databases):
+    with asgi_client(seeded_databases.app("api-with-studies", with_studies, on=("api", seed))) as client:
         yield client
 
 

@@ -1,4 +1,4 @@
-"""Facts the committed taxon gazetteer (`pipelines/taxa/*.tsv.gz`) must hold.
+"""Facts the committed taxon gazetteer (`miner/pipelines/taxa/*.tsv.gz`) must hold.
 
 Reads the committed gzip files only (not the PyPI packages they are built from), so it runs
 anywhere. Imports: stdlib and pytest.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-TAXA_DIR = Path(__file__).resolve().parent.parent / "pipelines" / "taxa"
+TAXA_DIR = Path(__file__).resolve().parent.parent / "miner" / "pipelines" / "taxa"
 KINDS = {"scientific", "synonym", "equivalent", "current", "plural", "vernacular"}
 FLAGS = {"ambiguous_word", "short", "uppercase"}
 DOMAIN_ROOTS = {2: "Bacteria", 2157: "Archaea", 4751: "Fungi"}

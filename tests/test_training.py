@@ -27,7 +27,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "annotated"
 def corpus():
     gold, articles, sources = training.load_corpus([FIXTURES / "gold.jsonl"], [FIXTURES / "texts.xml"])
     groups = disorder_groups(load_settings(None))
-    nlp = load_pipeline(ROOT / "pipelines" / "miner.cfg", exclude=("decision",))
+    nlp = load_pipeline(ROOT / "miner" / "pipelines" / "miner.cfg", exclude=("decision",))
     rows = training.collect(nlp, (articles[p] for p in sorted(gold)), gold, groups)
     return gold, rows, groups, sources
 

@@ -1,10 +1,12 @@
-"""The transdiagnostic page (/transdiagnostic) in a real headless Chromium, JavaScript off, over
-the known corpus of `tests/api_seed.py`, on SQLite and PostgreSQL: the heat map has one row per
+"""The transdiagnostic page (/transdiagnostic) in a real headless Chromium, JavaScript off, against
+a real uvicorn server on loopback, over the known corpus of `tests/api_seed.py` (the session's
+shared copy, only read), on SQLite and PostgreSQL: the heat map has one row per
 taxon and one cell per disorder group with the model's consensus and counts, the rows are in
 agreement order, a cell opens the pair's evidence, the taxa shared by k groups are listed with
 their direction, and an unknown disorder is shown with "did you mean".
 Expectations come from the corpus model (`api_seed.expected_pairs`), never from `miner.query`.
-Imports: Playwright and the test helper `api_seed`.
+Slow (a browser): left out of `make test-fast`.
+Imports: Playwright, the test helper `api_seed` and the `corpus_site` fixture.
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ import re
 from collections import Counter
 
 import pytest
-from api_seed import expected_pairs, served, visible
+from api_seed import expected_pairs, visible
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.slow
 GROUPS = ["depression", "bipolar", "parkinson"]
 
 
 @pytest.fixture
-def site(database):
-    with served(database) as url:
-        yield url
+def site(corpus_site):
+    return corpus_site
 
 
 def model_rows() -> dict[str, dict]:
@@ -70,8 +72,8 @@ def test_heat_map_matrix_links_and_shared_taxa(browser, site):
             expect(cell).to_have_attribute("data-consensus", pair["consensus"])
             tip = cell.locator("title").text_content()
             assert (
-                f"{pair['increased']} increased, {pair['decreased']} decreased, {pair['unchanged']} unchanged ({pair['papers']} papers)"
-                in tip
+                f"{pair['increased']} increased, {pair['decreased']} decreased, {pair['unchanged']} unchanged "
+                f"({pair['papers']} papers)" in tip
             )
         direction = want[taxon]["direction"]
         expect(row.locator("text.agree")).to_have_class(re.compile(direction or "none"))

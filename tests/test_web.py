@@ -1,5 +1,7 @@
-"""The workbench over real HTTP (uvicorn on loopback, httpx as the client): reading, logging in,
-permissions, CSRF, verdicts and statuses flowing through to the conflicts, escaping."""
+"""The workbench, called in process (httpx over the ASGI app), over the corpus of tests/web_seed.py:
+reading, logging in, permissions, CSRF, verdicts and statuses flowing through to the conflicts,
+escaping. Tests that only read (or log in) share the session's copy of the seed (`shared_workbench`);
+tests that post a form, even one that must be refused, get a copy of their own (`workbench`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from web_seed import HOSTILE, PASSWORDS
+from web_server import Site
 
 from miner.conflicts import find_conflicts
 from miner.query import relation_rows
@@ -23,8 +26,8 @@ def token(client: httpx.Client, path: str = "/login") -> str:
     return TOKEN.search(page.text).group(1)
 
 
-def logged_in(url: str, name: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, follow_redirects=False, timeout=30)
+def logged_in(site: Site, name: str) -> httpx.Client:
+    client = site.client()
     answer = client.post(
         "/login",
         data={"username": name, "password": PASSWORDS[name], "next": "/conflicts", "csrf_token": token(client)},
@@ -48,14 +51,15 @@ def count(database, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
-def test_anyone_can_read_the_queue_and_a_conflict(workbench):
-    url, database = workbench
-    queue = httpx.get(f"{url}/conflicts")
+def test_anyone_can_read_the_queue_and_a_conflict(shared_workbench):
+    database = shared_workbench.database
+    anonymous = shared_workbench.client()
+    queue = anonymous.get("/conflicts")
     assert queue.status_code == 200
     assert "Prevotella" in queue.text and "Bacteroides" in queue.text
     # most evidence first: Prevotella has 2 papers against 1, Bacteroides 1 against 1
     assert queue.text.index("Prevotella") < queue.text.index("Bacteroides")
-    page = httpx.get(f"{url}/conflicts/{conflict_id(database, 'Prevotella')}")
+    page = anonymous.get(f"/conflicts/{conflict_id(database, 'Prevotella')}")
     assert page.status_code == 200
     for pmid in ("1001", "1002", "1003"):
         assert f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" in page.text
@@ -65,34 +69,36 @@ def test_anyone_can_read_the_queue_and_a_conflict(workbench):
     assert "Log in</a> as a curator" in page.text and 'action="/claims/' not in page.text
 
 
-def test_filters_and_unknown_conflict(workbench):
-    url, database = workbench
-    assert "Prevotella" not in httpx.get(f"{url}/conflicts", params={"status": "resolved"}).text.split("<tbody>")[-1]
-    both = httpx.get(f"{url}/conflicts", params={"disorder": "depression", "status": "all"}).text
+def test_filters_and_unknown_conflict(shared_workbench):
+    anonymous = shared_workbench.client()
+    assert "Prevotella" not in anonymous.get("/conflicts", params={"status": "resolved"}).text.split("<tbody>")[-1]
+    both = anonymous.get("/conflicts", params={"disorder": "depression", "status": "all"}).text
     assert "Prevotella" in both and "Bacteroides" in both
-    known = httpx.get(
-        f"{url}/conflicts", params={"disorder": "schizophrenia"}
+    known = anonymous.get(
+        "/conflicts", params={"disorder": "schizophrenia"}
     )  # a disorder the lexicon knows, without conflicts
     assert known.status_code == 200 and "Prevotella" not in known.text.split("<tbody>")[-1]
-    unknown = httpx.get(f"{url}/conflicts", params={"disorder": "gout"})
+    unknown = anonymous.get("/conflicts", params={"disorder": "gout"})
     assert unknown.status_code == 404 and "no disorder &#39;gout&#39;" in unknown.text and "depression" in unknown.text
-    missing = httpx.get(f"{url}/conflicts/99999")
+    missing = anonymous.get("/conflicts/99999")
     assert missing.status_code == 404 and "no conflict 99999" in missing.text
-    bad = httpx.get(f"{url}/conflicts", params={"status": "nonsense"})
+    bad = anonymous.get("/conflicts", params={"status": "nonsense"})
     assert bad.status_code == 400
 
 
-def test_pages_escape_what_papers_contain(workbench):
-    url, database = workbench
-    page = httpx.get(f"{url}/conflicts/{conflict_id(database, 'Bacteroides')}").text
+def test_pages_escape_what_papers_contain(shared_workbench):
+    database = shared_workbench.database
+    anonymous = shared_workbench.client()
+    page = anonymous.get(f"/conflicts/{conflict_id(database, 'Bacteroides')}").text
     assert HOSTILE not in page
     assert "&lt;script&gt;alert(" in page
     assert "&amp; anxiety" in page
 
 
 def test_anonymous_cannot_write(workbench):
-    url, database = workbench
-    client = httpx.Client(base_url=url, timeout=30)
+    database = workbench.database
+    anonymous = workbench.client()
+    client = workbench.client()
     csrf = token(client)
     answer = client.post(
         f"/claims/{claim_id(database, '1002')}/verdict",
@@ -104,12 +110,12 @@ def test_anonymous_cannot_write(workbench):
     )
     assert answer.status_code == 401
     assert count(database, Verdict) == 0
-    assert httpx.get(f"{url}/audit").status_code == 401
+    assert anonymous.get("/audit").status_code == 401
 
 
 def test_a_reader_can_browse_but_not_write(workbench):
-    url, database = workbench
-    bob = logged_in(url, "bob")
+    database = workbench.database
+    bob = logged_in(workbench, "bob")
     assert bob.get("/audit").status_code == 200
     page = bob.get(f"/conflicts/{conflict_id(database, 'Prevotella')}")
     assert "only curators can change the record" in page.text
@@ -123,8 +129,8 @@ def test_a_reader_can_browse_but_not_write(workbench):
 
 @pytest.mark.parametrize("csrf", [None, "", "forged-token"])
 def test_writes_without_the_session_csrf_token_are_rejected(workbench, csrf):
-    url, database = workbench
-    alice = logged_in(url, "alice")
+    database = workbench.database
+    alice = logged_in(workbench, "alice")
     data = {"verdict": "not a finding", "next": "/"}
     if csrf is not None:
         data["csrf_token"] = csrf
@@ -134,8 +140,8 @@ def test_writes_without_the_session_csrf_token_are_rejected(workbench, csrf):
 
 
 def test_a_token_from_before_login_is_worthless_after_it(workbench):
-    url, database = workbench
-    client = httpx.Client(base_url=url, timeout=30)
+    database = workbench.database
+    client = workbench.client()
     planted = token(client)
     client.post("/login", data={"username": "alice", "password": PASSWORDS["alice"], "csrf_token": planted})
     answer = client.post(
@@ -145,8 +151,8 @@ def test_a_token_from_before_login_is_worthless_after_it(workbench):
 
 
 def test_a_curator_verdict_resolves_the_conflict_everywhere(workbench):
-    url, database = workbench
-    alice = logged_in(url, "alice")
+    database = workbench.database
+    alice = logged_in(workbench, "alice")
     prevotella, wrong = conflict_id(database, "Prevotella"), claim_id(database, "1002")
     csrf = token(alice, f"/conflicts/{prevotella}")
     # 1002 is about Blautia, not Prevotella: the taxon is wrong
@@ -182,8 +188,8 @@ def test_a_curator_verdict_resolves_the_conflict_everywhere(workbench):
 
 
 def test_a_curator_sets_a_status_with_a_reason(workbench):
-    url, database = workbench
-    alice = logged_in(url, "alice")
+    database = workbench.database
+    alice = logged_in(workbench, "alice")
     bacteroides = conflict_id(database, "Bacteroides")
     csrf = token(alice, f"/conflicts/{bacteroides}")
     answer = alice.post(
@@ -197,9 +203,8 @@ def test_a_curator_sets_a_status_with_a_reason(workbench):
     assert bad.status_code == 400 and "unknown status" in bad.text
 
 
-def test_login_failures_and_redirects(workbench):
-    url, database = workbench
-    client = httpx.Client(base_url=url, timeout=30)
+def test_login_failures_and_redirects(shared_workbench):
+    client = shared_workbench.client()
     wrong = client.post(
         "/login", data={"username": "alice", "password": "not her password", "csrf_token": token(client)}
     )
@@ -219,8 +224,8 @@ def test_login_failures_and_redirects(workbench):
 
 
 def test_a_disabled_account_loses_its_session(workbench):
-    url, database = workbench
-    alice = logged_in(url, "alice")
+    database = workbench.database
+    alice = logged_in(workbench, "alice")
     assert alice.get("/audit").status_code == 200
     from miner.accounts import disable_user
 

@@ -1,8 +1,10 @@
-"""The findings of a security probe, each reproduced over real HTTP (uvicorn on loopback, httpx)
-or on a real database and SMTP server, and shown fixed: login throttling and the bound on
-password hashes at once, weak session keys, sessions that outlive a logout or a change of
-password, role or state, user names differing only in case, weak passwords, SMTP logins without
-TLS, and pages of a logged-in user that a cache could keep. Only the throttle's clock is faked."""
+"""The findings of a security probe, each reproduced against the app called in process (httpx over
+the ASGI app), a `miner serve` process, or a real database and SMTP server, and shown fixed: login
+throttling and the bound on password hashes at once, weak session keys, sessions that outlive a
+logout or a change of password, role or state, user names differing only in case, weak passwords,
+SMTP logins without TLS, and pages of a logged-in user that a cache could keep. Only the throttle's
+clock is faked. Tests that only log in and read share the session's copy of tests/web_seed.py
+(each with an app and a throttle of its own); tests that change an account get a copy of their own."""
 
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
@@ -28,7 +29,7 @@ from smtp_server import _Controller, _Handler
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from web_seed import PASSWORDS, seed
-from web_server import serve
+from web_server import Site, asgi_client, make_app
 
 from miner.accounts import create_user, set_password
 from miner.cli import main
@@ -58,25 +59,29 @@ class Clock:
         self.now += seconds
 
 
-@dataclass
-class Site:
-    url: str
-    database: Database
-    guard: LoginGuard
-    clock: Clock
+class Web(Site):
+    """The app over a seeded database, its login throttle on a clock moved by hand."""
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+    def __init__(self, database: Database) -> None:
+        super().__init__(make_app(database, secret_key=KEY), database)
+        self.clock = Clock()
+        self.guard = self.app.state.login_guard = LoginGuard(clock=self.clock, hash_wait=0.3)
 
 
 @pytest.fixture
-def web(database):
-    seed(database)
-    clock = Clock()
-    app = create_app(Settings().replace("web", secure_cookies=False, secret_key=KEY), database)
-    app.state.login_guard = LoginGuard(clock=clock, hash_wait=0.3)
-    with serve(app) as url:
-        yield Site(url, database, app.state.login_guard, clock)
+def web(seeded_copy):
+    """For tests that change an account: a seeded database of the test's own."""
+    site = Web(seeded_copy("web", seed))
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def shared_web(seeded_databases):
+    """For tests that only log in and read: the session's copy of the seed, a fresh app."""
+    site = Web(seeded_databases.get("web", seed))
+    yield site
+    site.close()
 
 
 def csrf(client: httpx.Client, path: str = "/login") -> str:
@@ -100,8 +105,8 @@ def logged_in(web: Site, name: str) -> httpx.Client:
 # 1. Throttling ------------------------------------------------------------------------------
 
 
-def test_forty_wrong_passwords_then_the_right_one_is_refused_until_the_delay_passes(web):
-    client = web.client()
+def test_forty_wrong_passwords_then_the_right_one_is_refused_until_the_delay_passes(shared_web):
+    client = shared_web.client()
     answers = [log_in(client, "alice", f"guess number {n:02d}") for n in range(40)]
     assert [a.status_code for a in answers[:5]] == [401] * 5
     assert {a.status_code for a in answers[5:]} == {429}
@@ -110,17 +115,17 @@ def test_forty_wrong_passwords_then_the_right_one_is_refused_until_the_delay_pas
     assert right.status_code == 429 and client.get("/audit").status_code == 401
     # each further failure doubles the wait
     for wait in (1, 2, 4):
-        web.clock.advance(wait)
+        shared_web.clock.advance(wait)
         assert log_in(client, "Alice", "still guessing").status_code == 401  # names ignore case here too
         refused = log_in(client, "alice", PASSWORDS["alice"])
         assert refused.status_code == 429 and refused.headers["retry-after"] == str(wait * 2)
-    web.clock.advance(8)
+    shared_web.clock.advance(8)
     assert log_in(client, "alice", PASSWORDS["alice"]).status_code == 303
     assert client.get("/audit").status_code == 200
 
 
-def test_a_success_clears_the_account_count(web):
-    client = web.client()
+def test_a_success_clears_the_account_count(shared_web):
+    client = shared_web.client()
     for _ in range(4):
         assert log_in(client, "bob", "not bob's password").status_code == 401
     assert log_in(client, "bob", PASSWORDS["bob"]).status_code == 303
@@ -129,13 +134,13 @@ def test_a_success_clears_the_account_count(web):
     assert log_in(client, "bob", PASSWORDS["bob"]).status_code == 429
 
 
-def test_one_address_guessing_many_names_is_slowed_too(web):
-    client = web.client()
+def test_one_address_guessing_many_names_is_slowed_too(shared_web):
+    client = shared_web.client()
     for n in range(20):
         assert log_in(client, f"someone{n}", "a guessed password").status_code == 401
     refused = log_in(client, "root", PASSWORDS["root"])  # a name that never failed
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
-    web.clock.advance(1)
+    shared_web.clock.advance(1)
     assert log_in(client, "root", PASSWORDS["root"]).status_code == 303
 
 
@@ -151,8 +156,9 @@ def test_the_wait_is_capped_and_forgotten_after_an_hour_of_quiet():
     assert backoff.wait("alice") == 0  # counting starts again from one failure
 
 
-def test_at_most_two_passwords_are_checked_at_once(web):
-    clients = [web.client() for _ in range(12)]
+def test_at_most_two_passwords_are_checked_at_once(shared_web, real_password_hashing):
+    """With hashes of the deployed cost, so that the logins overlap."""
+    clients = [shared_web.client() for _ in range(12)]
     tokens = [csrf(c) for c in clients]
     start, answers = threading.Barrier(len(clients)), [None] * len(clients)
 
@@ -168,13 +174,13 @@ def test_at_most_two_passwords_are_checked_at_once(web):
     for thread in threads:
         thread.join(60)
     assert {a.status_code for a in answers} <= {401, 503}
-    assert web.guard.peak == 2 and web.guard.in_flight == 0  # two ran together, never three
+    assert shared_web.guard.peak == 2 and shared_web.guard.in_flight == 0  # two ran together, never three
 
 
-def test_a_login_that_cannot_get_a_slot_is_turned_away_quickly(web):
-    client = web.client()
+def test_a_login_that_cannot_get_a_slot_is_turned_away_quickly(shared_web):
+    client = shared_web.client()
     token = csrf(client)
-    with web.guard.hashing() as first, web.guard.hashing() as second:
+    with shared_web.guard.hashing() as first, shared_web.guard.hashing() as second:
         assert first and second
         began = time.monotonic()
         busy = client.post("/login", data={"username": "alice", "password": PASSWORDS["alice"], "csrf_token": token})
@@ -209,17 +215,17 @@ def test_random_keys_are_accepted_without_a_warning(database, make_key):
     assert warnings == []
 
 
-def test_without_a_key_a_random_one_is_made_with_a_warning(database):
-    seed(database)
+def test_without_a_key_a_random_one_is_made_with_a_warning(seeded_databases):
+    database = seeded_databases.get("web", seed)
     warnings: list[str] = []
     app = create_app(Settings().replace("web", secure_cookies=False), database, warn=warnings.append)
     assert len(warnings) == 1 and "no MINER_WEB_SECRET_KEY" in warnings[0]
-    with serve(app) as url:
-        client = httpx.Client(base_url=url, timeout=30)
+    with asgi_client(app) as client:
         assert log_in(client, "bob", PASSWORDS["bob"]).status_code == 303
         assert client.get("/audit").status_code == 200
 
 
+@pytest.mark.slow
 def test_miner_serve_refuses_a_weak_key(tmp_path, database):
     env = {**os.environ, "MINER_WEB_SECRET_KEY": "secret"}
     command = [
@@ -310,7 +316,8 @@ def test_the_migration_stops_on_names_differing_in_case(database_url):
         for name in ("Alice", "alice", "bob"):
             connection.execute(
                 text(
-                    "INSERT INTO app_user (username, role, password_hash, disabled, created_at) VALUES (:name, 'reader', 'x', false, :now)"
+                    "INSERT INTO app_user (username, role, password_hash, disabled, created_at) VALUES (:name, "
+                    "'reader', 'x', false, :now)"
                 ),
                 {"name": name, "now": datetime.now(UTC)},
             )
@@ -401,11 +408,11 @@ def test_no_warning_without_a_login_or_with_starttls(caplog):
 # 7. Nothing a logged-in user sees is stored by a cache ---------------------------------------
 
 
-def test_responses_to_a_logged_in_user_are_not_stored(web):
-    anonymous = web.client()
+def test_responses_to_a_logged_in_user_are_not_stored(shared_web):
+    anonymous = shared_web.client()
     assert "no-store" not in anonymous.get("/conflicts").headers.get("cache-control", "")
     assert anonymous.get("/login").headers["cache-control"] == "no-store"
-    client = web.client()
+    client = shared_web.client()
     login = log_in(client, "alice", PASSWORDS["alice"])
     assert login.status_code == 303 and login.headers["cache-control"] == "no-store"
     for path in (
