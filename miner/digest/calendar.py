@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from miner.digest.weeks import Week
@@ -36,7 +36,7 @@ ADDED = func.coalesce(Article.entrez_date, Article.first_seen_at)
 CHUNK = 500  # PMIDs per IN list
 
 
-def during(column, week: Week):
+def during(column: SQLColumnExpression[datetime], week: Week) -> ColumnElement[bool]:
     """SQL: the moment in `column` falls in `week`."""
     return (column >= week.start) & (column < week.end)
 
@@ -58,11 +58,11 @@ class Calendar:
         )
         return cls(week, now, {Week.parse(name): at for name, at in rows})
 
-    def stored(self):
+    def stored(self) -> ColumnElement[bool]:
         """SQL: the article was first stored by `now`."""
         return Article.first_seen_at <= self.now
 
-    def added_in(self, week: Week):
+    def added_in(self, week: Week) -> ColumnElement[bool]:
         """SQL: the article belongs to `week` (by PubMed's calendar) and was stored by `now`."""
         return during(ADDED, week) & self.stored()
 

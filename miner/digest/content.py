@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, RowMapping, func, select
 from sqlalchemy.orm import Session
 
 from miner.conflicts import Evidence
@@ -37,6 +38,41 @@ PER_DISORDER = 6  # findings shown per disorder; the rest are counted and linked
 PAPERS_SHOWN = 3  # papers shown per finding; the rest are counted and linked
 LATE_SHOWN = 25  # late additions shown; the rest are counted
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{}/"
+
+
+class Claim(TypedDict):
+    """One trusted, shown claim as `_claims` selects it (its columns, by label)."""
+
+    taxon_id: int
+    taxon: str
+    taxid: int | None
+    group: str
+    subject: str
+    direction: str  # as it reads after the verdicts (a corrected direction turned round)
+    verdict: str | None  # None: no curator has judged it
+    pmid: str
+    title: str
+    journal: str
+    year: int | None
+    is_review: bool
+    evidence: str
+    diagnosis: str
+    confidence: float
+    taxon_start: int
+    taxon_end: int
+    trigger_start: int | None
+    trigger_end: int | None
+
+
+class Reading(TypedDict):
+    """A pair's consensus over one set of papers (`miner.query.pairs.consensus`) and its votes."""
+
+    score: float | None
+    consensus: str
+    increased: int
+    decreased: int
+    unchanged: int
+    papers: int
 
 
 @dataclass
@@ -110,8 +146,8 @@ class Move:
     taxon: str
     group: str
     subject: str
-    before: dict  # {"consensus", "score", "papers"}
-    after: dict
+    before: Reading
+    after: Reading
     link: str
 
 
@@ -139,7 +175,7 @@ class Digest:
     week: str
     label: str
     generated_at: datetime
-    numbers: dict
+    numbers: dict[str, int]
     sections: list[Section]
     moves: list[Move]
     late: list[LateAddition]  # the first LATE_SHOWN; numbers["late_additions"] counts them all
@@ -147,8 +183,8 @@ class Digest:
     changed_conflicts: list[ConflictNote]
     chart_weeks: list[str]
     chart_series: dict[str, list[int]]  # disorder name → findings per week, oldest first
-    method: dict
-    links: dict = field(default_factory=dict)
+    method: dict[str, Any]  # the pipeline's quality.json, as `miner.reference` reads it
+    links: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -243,7 +279,7 @@ def _group_names(session: Session) -> dict[str, str]:
     return names
 
 
-def _claims(session: Session, articles) -> list[dict]:
+def _claims(session: Session, articles: ColumnElement[bool]) -> list[Claim]:
     """The trusted, shown claims of the articles `articles` (SQL over Article) selects."""
     query = joined_claims(
         select(
@@ -270,10 +306,34 @@ def _claims(session: Session, articles) -> list[dict]:
         include_rejected=False,
         include_retracted=False,
     ).where(articles, trusted(session))
-    return [dict(row) for row in session.execute(query).mappings()]
+    return [_claim(row) for row in session.execute(query).mappings()]
 
 
-def _claims_of_articles(session: Session, pmids: list[str]) -> list[dict]:
+def _claim(row: RowMapping) -> Claim:
+    return Claim(
+        taxon_id=row["taxon_id"],
+        taxon=row["taxon"],
+        taxid=row["taxid"],
+        group=row["group"],
+        subject=row["subject"],
+        direction=row["direction"],
+        verdict=row["verdict"],
+        pmid=row["pmid"],
+        title=row["title"],
+        journal=row["journal"],
+        year=row["year"],
+        is_review=row["is_review"],
+        evidence=row["evidence"],
+        diagnosis=row["diagnosis"],
+        confidence=row["confidence"],
+        taxon_start=row["taxon_start"],
+        taxon_end=row["taxon_end"],
+        trigger_start=row["trigger_start"],
+        trigger_end=row["trigger_end"],
+    )
+
+
+def _claims_of_articles(session: Session, pmids: list[str]) -> list[Claim]:
     return [
         claim
         for start in range(0, len(pmids), CHUNK)
@@ -282,10 +342,10 @@ def _claims_of_articles(session: Session, pmids: list[str]) -> list[dict]:
 
 
 def _late_additions(
-    session: Session, pmids: list[str], claims: list[dict], names: dict[str, str]
+    session: Session, pmids: list[str], claims: list[Claim], names: dict[str, str]
 ) -> list[LateAddition]:
     """The late additions of `pmids`, in that order, each with its findings."""
-    findings: dict[str, dict[tuple, LateFinding]] = defaultdict(dict)
+    findings: dict[str, dict[tuple[str, str, str, str], LateFinding]] = defaultdict(dict)
     for c in claims:
         key = (c["taxon"].lower(), c["group"], c["direction"], c["subject"])
         findings[c["pmid"]][key] = LateFinding(
@@ -303,7 +363,7 @@ def _late_additions(
     ]
 
 
-def _excerpt(claim: dict, limit: int = 240) -> str:
+def _excerpt(claim: Claim, limit: int = 240) -> str:
     """The evidence sentence, or the part of it around the taxon and the trigger when it is long."""
     sentence = claim["evidence"]
     if len(sentence) <= limit:
@@ -324,8 +384,8 @@ def _excerpt(claim: dict, limit: int = 240) -> str:
     return piece
 
 
-def _sections(claims: list[dict], names: dict[str, str], base: str) -> list[Section]:
-    found: dict[tuple, list[dict]] = defaultdict(list)
+def _sections(claims: list[Claim], names: dict[str, str], base: str) -> list[Section]:
+    found: dict[tuple[str, int, str, str], list[Claim]] = defaultdict(list)
     for claim in claims:
         found[(claim["group"], claim["taxon_id"], claim["direction"], claim["subject"])].append(claim)
     by_group: dict[str, list[Finding]] = defaultdict(list)
@@ -372,14 +432,14 @@ def _sections(claims: list[dict], names: dict[str, str], base: str) -> list[Sect
     return sections
 
 
-def _moves(session: Session, calendar: Calendar, claims: list[dict], names: dict[str, str], base: str) -> list[Move]:
+def _moves(session: Session, calendar: Calendar, claims: list[Claim], names: dict[str, str], base: str) -> list[Move]:
     """Pairs touched this week whose consensus label is not what it was before the week (primary
     studies voting, as everywhere)."""
     week = calendar.week
     keys = {(c["taxon_id"], c["group"], c["subject"]) for c in claims}
     if not keys:
         return []
-    votes: dict[tuple, dict[str, dict[str, set]]] = defaultdict(
+    votes: dict[tuple[int, str, str], dict[str, dict[str, set[str]]]] = defaultdict(
         lambda: {"before": defaultdict(set), "after": defaultdict(set)}
     )
     query = joined_claims(
@@ -420,14 +480,22 @@ def _moves(session: Session, calendar: Calendar, claims: list[dict], names: dict
     return moves[:15]
 
 
-def _reading(side: dict[str, set]) -> dict:
-    counts = {d: len(side.get(d, ())) for d in ("increased", "decreased", "unchanged")}
-    papers = len(set().union(*side.values())) if side else 0
-    return {**consensus(counts["increased"], counts["decreased"], counts["unchanged"]), **counts, "papers": papers}
+def _reading(side: dict[str, set[str]]) -> Reading:
+    increased, decreased, unchanged = (len(side.get(d, ())) for d in ("increased", "decreased", "unchanged"))
+    papers = len(set[str]().union(*side.values())) if side else 0
+    label = consensus(increased, decreased, unchanged)
+    return Reading(
+        score=label["score"],
+        consensus=label["consensus"],
+        increased=increased,
+        decreased=decreased,
+        unchanged=unchanged,
+        papers=papers,
+    )
 
 
 def _conflicts(
-    session: Session, calendar: Calendar, claims: list[dict], listed: set[str], names: dict[str, str], base: str
+    session: Session, calendar: Calendar, claims: list[Claim], listed: set[str], names: dict[str, str], base: str
 ) -> tuple[list[ConflictNote], list[ConflictNote]]:
     """New conflicts (completed by a paper this digest lists) and changed ones (status set this week)."""
     week = calendar.week
@@ -467,7 +535,7 @@ def _opener(conflict: Conflict, arrival: dict[str, datetime]) -> str | None:
     """The PMID whose arrival made the conflict's two sides contradict (None: the papers stored by
     now do not)."""
     evidence = Evidence()
-    votes = sorted(
+    votes: list[tuple[datetime, str, str]] = sorted(
         (arrival[v["pmid"]], v["pmid"], side)
         for side in ("increased", "decreased")
         for v in getattr(conflict, side)

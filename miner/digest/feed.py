@@ -5,6 +5,8 @@ Imports: lxml, stdlib, `miner` (version), `miner.store`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from lxml import etree
 
 from miner import __version__
@@ -42,14 +44,15 @@ def atom_feed(issues: list[DigestIssue], public_url: str) -> bytes:
         content = _text(entry, "content", issue.html)
         content.set("type", "html")
         content.set(f"{{{XML}}}base", f"{base}/digest/")
-    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    document: bytes = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return document
 
 
-def _text(parent, name: str, text: str):
+def _text(parent: etree._Element, name: str, text: str) -> etree._Element:
     element = etree.SubElement(parent, f"{{{ATOM}}}{name}")
     element.text = text
     return element
 
 
-def _stamp(moment) -> str:
+def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from miner.config import Settings
 from miner.digest.chart import chart_png
@@ -101,7 +101,7 @@ def pending_deliveries(database: Database, now: datetime | None = None) -> int:
         return session.scalar(select(func.count()).select_from(_retryable(now or utcnow()).subquery())) or 0
 
 
-def _retryable(now: datetime):
+def _retryable(now: datetime) -> Select[DigestDelivery]:
     oldest = str(Week.containing(now - timedelta(weeks=RETRY_WEEKS)))
     return select(DigestDelivery).where(
         DigestDelivery.status.in_(("pending", "failed")),

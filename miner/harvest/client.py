@@ -10,7 +10,7 @@ never re-sent elsewhere. Each request has a total deadline (a watchdog shuts the
 when it passes, however slowly the server trickles) and its body is streamed and counted against
 a size cap. Server text quoted in an error or a log line goes through `redact` first. The httpx
 client is passed in (tests point it at a loopback server). Errors leave as `HarvestError`.
-Imports: httpx, lxml, stdlib, `miner.errors`, `miner.harvest.ratelimit`.
+Imports: httpx (httpcore, its transport, for a type only), lxml, stdlib, `miner.errors`, `miner.harvest.ratelimit`.
 """
 
 from __future__ import annotations
@@ -29,12 +29,16 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import httpx
 from lxml import etree
 
 from miner.errors import HarvestError
 from miner.harvest.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    import httpcore
 
 log = logging.getLogger("miner.harvest")
 
@@ -44,6 +48,7 @@ _ERROR = re.compile(rb"<ERROR>(.*?)</ERROR>", re.S)
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][^\s/>]*)")
 _DIGITS = re.compile(r"[0-9]+")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ class EutilsClient:
         self.rng = rng or random.Random()
         self.stats = ClientStats()
         self._timeouts = _capped(http.timeout, deadline_seconds)
-        self._streams: weakref.WeakSet = weakref.WeakSet()  # the connections this client opened
+        self._streams: weakref.WeakSet[httpcore.NetworkStream] = weakref.WeakSet()  # the connections this client opened
         self._streams_lock = threading.Lock()
 
     def close(self) -> None:
@@ -126,7 +131,7 @@ class EutilsClient:
     def __enter__(self) -> EutilsClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def redact(self, text: str) -> str:
@@ -179,7 +184,13 @@ class EutilsClient:
             "efetch.fcgi", {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml"}, root="PubmedArticleSet"
         )
 
-    def _post(self, endpoint: str, params: dict[str, str], *, root: str, read: Callable[[bytes], object] | None = None):
+    @overload
+    def _post(self, endpoint: str, params: dict[str, str], *, root: str) -> bytes: ...
+    @overload
+    def _post(self, endpoint: str, params: dict[str, str], *, root: str, read: Callable[[bytes], _T]) -> _T: ...
+    def _post(
+        self, endpoint: str, params: dict[str, str], *, root: str, read: Callable[[bytes], _T] | None = None
+    ) -> _T | bytes:
         url = self.base_url + endpoint
         form = {**params, **self.identity}
         for attempt in range(self.max_retries + 1):
@@ -252,8 +263,9 @@ class EutilsClient:
     def _too_big(self) -> str:
         return f"answer larger than {self.max_body:,} bytes"
 
-    def _trace(self, event: str, info: dict) -> None:
-        """httpcore's trace hook: remember each connection this client opens."""
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: remember each connection this client opens. (`info` holds whatever
+        each event carries; for these two, "return_value" is the connection's NetworkStream.)"""
         if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             with self._streams_lock:
                 self._streams.add(info["return_value"])
@@ -339,7 +351,7 @@ class EutilsClient:
         return SearchResult(int(count), webenv, key, ids)
 
     def _backoff(self, attempt: int) -> float:
-        return min(60.0, self.retry_base * (2**attempt)) * (1 + 0.5 * self.rng.random())
+        return min(60.0, self.retry_base * (2.0**attempt)) * (1 + 0.5 * self.rng.random())
 
 
 def _capped(timeout: httpx.Timeout, deadline: float) -> httpx.Timeout:

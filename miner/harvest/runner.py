@@ -24,14 +24,14 @@ import io
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from miner import records
-from miner.errors import HarvestError, ParseError
+from miner.errors import HarvestError, ParseError, StoreError
 from miner.extract import Extractor
 from miner.harvest.client import EutilsClient
 from miner.harvest.windows import Window, windows
@@ -41,6 +41,7 @@ from miner.store import Database
 from miner.store.models import HarvestRun, IngestProblem, Watermark, utcnow
 
 Progress = Callable[[int], None]
+Item = records.Article | records.Deletion | records.Problem  # what `miner.parse` reads from an efetch answer
 REFETCH_CHUNK = 200
 
 
@@ -83,6 +84,33 @@ class HarvestPlan:
     batch_size: int = 200
 
 
+# What the fetching thread hands the storing one, per window in order: the window was searched,
+# then a batch of parsed records per efetch answer, then the window is done.
+@dataclass(frozen=True)
+class _Searched:
+    window: Window
+
+
+@dataclass(frozen=True)
+class _Records:
+    window: Window
+    items: list[Item]
+
+
+@dataclass(frozen=True)
+class _Done:
+    window: Window
+    missing: list[str]  # the PMIDs the search named and no fetch returned
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException  # raised in the storing thread
+
+
+Fetched = _Searched | _Records | _Done
+
+
 def harvest(
     database: Database,
     extractor: Extractor,
@@ -109,16 +137,18 @@ def harvest(
     try:
         datetypes = ["edat"] + (["mdat"] if incremental and plan.sweep_modified else [])
         complete = dict.fromkeys(datetypes, True)
-        for kind, window, payload in _fetched(client, plan, start, end, datetypes):
-            if kind == "window":
+        for event in _fetched(client, plan, start, end, datetypes):
+            window = event.window
+            if isinstance(event, _Searched):
                 summary.found += window.search.count
-            elif kind == "records":
-                _store(database, extractor, payload, stored, summary, window, progress)
-            else:  # "done": payload lists the PMIDs the search named and no fetch returned
-                _record_missing(database, stored, window, [pmid for pmid in payload if pmid not in summary.lacking])
-                summary.lacking.update(payload)
+            elif isinstance(event, _Records):
+                _store(database, extractor, event.items, stored, summary, window, progress)
+            else:  # done: the PMIDs the search named and no fetch returned
+                missing = event.missing
+                _record_missing(database, stored, window, [pmid for pmid in missing if pmid not in summary.lacking])
+                summary.lacking.update(missing)
                 summary.failed = len(summary.lacking)
-                complete[window.datetype] = complete[window.datetype] and not payload
+                complete[window.datetype] = complete[window.datetype] and not missing
                 if window.datetype == "edat" and complete["edat"] and (mark is None or window.end > mark):
                     mark = write_watermark(database, key, plan.query, window.end)
                     summary.watermark = mark
@@ -134,13 +164,15 @@ def harvest(
     return summary
 
 
-def _fetched(client: EutilsClient, plan: HarvestPlan, start: date, end: date, datetypes: list[str]):
-    """(kind, window, payload) in order, produced by a fetching thread a few batches ahead:
-    ("window", w, None), then ("records", w, parsed items) per batch, then ("done", w, missing)."""
-    ahead: queue.Queue = queue.Queue(maxsize=4)
+def _fetched(
+    client: EutilsClient, plan: HarvestPlan, start: date, end: date, datetypes: list[str]
+) -> Iterator[Fetched]:
+    """Each window's events in order, produced by a fetching thread a few batches ahead:
+    _Searched(w), then _Records(w, parsed items) per batch, then _Done(w, missing)."""
+    ahead: queue.Queue[Fetched | _Failed | None] = queue.Queue(maxsize=4)  # None: the fetching is done
     stop = threading.Event()
 
-    def put(item) -> None:
+    def put(item: Fetched | _Failed | None) -> None:
         while not stop.is_set():
             try:
                 ahead.put(item, timeout=0.2)
@@ -154,28 +186,30 @@ def _fetched(client: EutilsClient, plan: HarvestPlan, start: date, end: date, da
                 for window in windows(client, plan.query, start, end, datetype):
                     if stop.is_set():
                         return
-                    put(("window", window, None))
-                    put(("done", window, _fetch_window(client, window, plan.batch_size, put, stop)))
-            put(("end", None, None))
+                    put(_Searched(window))
+                    put(_Done(window, _fetch_window(client, window, plan.batch_size, put, stop)))
+            put(None)
         except BaseException as exc:  # noqa: BLE001  handed to the consumer, raised there
-            put(("error", None, exc))
+            put(_Failed(exc))
 
     producer = threading.Thread(target=produce, name="miner-harvest-fetch", daemon=True)
     producer.start()
     try:
         while True:
-            kind, window, payload = ahead.get()
-            if kind == "end":
+            event = ahead.get()
+            if event is None:
                 return
-            if kind == "error":
-                raise payload
-            yield kind, window, payload
+            if isinstance(event, _Failed):
+                raise event.error
+            yield event
     finally:
         stop.set()
         producer.join(timeout=30)
 
 
-def _fetch_window(client: EutilsClient, window: Window, batch_size: int, put, stop: threading.Event) -> list[str]:
+def _fetch_window(
+    client: EutilsClient, window: Window, batch_size: int, put: Callable[[_Records], None], stop: threading.Event
+) -> list[str]:
     """Fetch every record of one window (by history, then the missing ones by id); returns the
     PMIDs still missing."""
     source = _source(window)
@@ -189,7 +223,7 @@ def _fetch_window(client: EutilsClient, window: Window, batch_size: int, put, st
         # a record that came but is skipped (a Problem naming its PMID) was returned: it must not
         # be fetched again, nor hold the watermark, day after day
         seen.update(item.pmid for item in items if isinstance(item, (records.Article, records.Problem)) and item.pmid)
-        put(("records", window, items))
+        put(_Records(window, items))
 
     for retstart in range(0, window.search.count, batch_size):
         if stop.is_set():
@@ -206,7 +240,13 @@ def _source(window: Window) -> str:
 
 
 def _store(
-    database, extractor, items: list, stored: RunSummary, summary: HarvestSummary, window: Window, progress
+    database: Database,
+    extractor: Extractor,
+    items: list[Item],
+    stored: RunSummary,
+    summary: HarvestSummary,
+    window: Window,
+    progress: Progress | None,
 ) -> None:
     store_batch(database, extractor, items, stored, _source(window))
     fetched = sum(1 for item in items if isinstance(item, records.Article))
@@ -258,7 +298,7 @@ def _open_run(database: Database, key: str, start: date, end: date) -> int:
 
 
 def _close(
-    database,
+    database: Database,
     summary: HarvestSummary,
     client: EutilsClient,
     requests: int,
@@ -272,6 +312,8 @@ def _close(
     stored = summary.stored
     with database.session() as session:
         run = session.get(HarvestRun, summary.run_id)
+        if run is None:  # _open_run stored it; only a damaged database or a deletion meanwhile gets here
+            raise StoreError(f"harvest run {summary.run_id} is no longer stored")
         run.status, run.error, run.finished_at = summary.status, error, utcnow()
         run.found, run.fetched, run.failed = summary.found, summary.fetched, summary.failed
         run.requests, run.retries, run.duration_seconds = summary.requests, summary.retries, round(summary.seconds, 3)
