@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -28,15 +28,11 @@ from miner import __version__, records
 from miner.accounts import create_user, disable_user, list_users, set_password, set_role
 from miner.config import Settings, load_settings
 from miner.conflicts import count_conflicts, find_conflicts
-from miner.digest.publish import deliver, publish, write_files
 from miner.digest.weeks import Week
 from miner.errors import ConfigError, DeliveryError, MinerError, ParseError
 from miner.evaluate import read_records as read_gold
 from miner.evaluate import score, texts_beside
 from miner.exports import write_rows
-from miner.extract import Failed
-from miner.harvest import harvest
-from miner.ingest import RunSummary, ingest, pending_reextraction, reextract
 from miner.parse import read_records
 from miner.query import (
     ARTICLE_COLUMNS,
@@ -54,9 +50,14 @@ from miner.query import (
 )
 from miner.query.pairs import PAIR_COLUMNS, PairOptions
 from miner.resources import package_path
-from miner.scheduler import last_harvests, list_jobs, run_scheduler
 from miner.services import disorder_groups, harvest_plan, make_client, make_extractor, open_database
 from miner.store.models import utcnow
+
+if TYPE_CHECKING:
+    from miner.ingest import RunSummary
+
+# The extraction, harvest, digest and scheduler stacks (spaCy, matplotlib, APScheduler) are imported
+# by the commands that use them, so `miner stats` or `miner users list` start in half the time.
 
 SAMPLE = ("samples", "gutbrain-sample.xml.gz")  # inside the package
 
@@ -151,6 +152,8 @@ def ingest_command(
     paths: Annotated[list[str], typer.Argument(help="PubMed XML (.xml, .xml.gz) or JSON Lines files; - for stdin.")],
 ) -> None:
     """Parse, extract and store PubMed records."""
+    from miner.ingest import ingest
+
     settings = _settings(ctx)
     database = open_database(settings)
     extractor = make_extractor(settings)
@@ -174,6 +177,8 @@ def harvest_command(
     ] = None,
 ) -> None:
     """Fetch new and changed PubMed records for the configured query and store them."""
+    from miner.harvest import harvest
+
     settings = _settings(ctx)
     client = make_client(settings)
     database = open_database(settings)
@@ -205,6 +210,8 @@ def extract_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Extract relations without a database: one JSON line per article (the guidelines' record format)."""
+    from miner.extract import Failed
+
     settings = _settings(ctx)
     extractor = make_extractor(settings)
 
@@ -475,6 +482,8 @@ def digest_command(
     ] = False,
 ) -> None:
     """The weekly digest: build it, write it as HTML, text and Markdown, and optionally send it."""
+    from miner.digest.publish import deliver, publish, write_files
+
     settings = _settings(ctx)
     database = open_database(settings)
     chosen = Week.parse(week) if week else Week.just_ended(utcnow())
@@ -613,6 +622,8 @@ def reextract_command(
     ] = False,
 ) -> None:
     """Re-run the current pipeline over stored articles extracted by an older version."""
+    from miner.ingest import pending_reextraction, reextract
+
     settings = _settings(ctx)
     database = open_database(settings)
     extractor = make_extractor(settings)
@@ -636,6 +647,8 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="The scores as one JSON object.")] = False,
 ) -> None:
     """Score extraction against gold annotations (P/R/F1 on triples and pairs, direction accuracy)."""
+    from miner.extract import Failed
+
     settings = _settings(ctx)
     gold_records = read_gold(gold)
     if predicted is not None:
@@ -716,6 +729,8 @@ def train_command(
 @app.command("schedule")
 def schedule_command(ctx: typer.Context) -> None:
     """Run the scheduler: the daily harvest and the weekly digest (until SIGTERM or Ctrl-C)."""
+    from miner.scheduler import run_scheduler
+
     settings = _settings(ctx)
     database = open_database(settings)
     stop = threading.Event()
@@ -735,6 +750,8 @@ def schedule_command(ctx: typer.Context) -> None:
 @app.command("jobs")
 def jobs_command(ctx: typer.Context) -> None:
     """The scheduled jobs, their next run time, and how the last runs ended."""
+    from miner.scheduler import last_harvests, list_jobs
+
     settings = _settings(ctx)
     database = open_database(settings)
     table = Table("job", "schedule", "next run (UTC)", "last runs", title="Jobs", title_justify="left")
@@ -773,6 +790,8 @@ def db_upgrade(ctx: typer.Context) -> None:
 @app.command("demo")
 def demo_command(ctx: typer.Context) -> None:
     """Ingest the bundled sample corpus into the configured database and summarise it."""
+    from miner.ingest import ingest
+
     settings = _settings(ctx)
     database = open_database(settings)
     extractor = make_extractor(settings)

@@ -7,15 +7,19 @@ Imports: httpx, `miner` (version), `miner.config`, `miner.extract`, `miner.harve
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from miner import __version__
 from miner.config import Settings
-from miner.extract import Extractor
-from miner.harvest import EutilsClient, HarvestPlan
 from miner.quality import trusted_confidence
 from miner.reference import ReferenceData
 from miner.store.database import Database, make_engine
+
+if TYPE_CHECKING:  # imported where built: spaCy and the harvest stack only for the commands that use them
+    from miner.extract import Extractor
+    from miner.harvest import EutilsClient, HarvestPlan
 
 
 def open_database(settings: Settings, *, create: bool = True, check: bool = True) -> Database:
@@ -44,6 +48,8 @@ def disorder_groups(settings: Settings) -> dict[str, str]:
 
 
 def make_extractor(settings: Settings) -> Extractor:
+    from miner.extract import Extractor
+
     pipeline = settings.pipeline
     return Extractor(
         reference_data(settings).config,
@@ -55,6 +61,8 @@ def make_extractor(settings: Settings) -> Extractor:
 
 def make_client(settings: Settings, http: httpx.Client | None = None) -> EutilsClient:
     """The E-utilities client of `[pubmed]`; refuses to exist without a contact e-mail."""
+    from miner.harvest import EutilsClient
+
     pubmed = settings.pubmed
     http = http or httpx.Client(
         timeout=pubmed.timeout_seconds, headers={"User-Agent": f"miner/{__version__} ({pubmed.email})"}
@@ -74,6 +82,8 @@ def make_client(settings: Settings, http: httpx.Client | None = None) -> EutilsC
 
 
 def harvest_plan(settings: Settings) -> HarvestPlan:
+    from miner.harvest import HarvestPlan
+
     pubmed = settings.pubmed
     return HarvestPlan(
         query=pubmed.query,

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib import pyplot
-
 COLOURS = ("#1d5fa8", "#b3261e", "#137333", "#8a4b00", "#6a1b9a", "#9aa0a6")
 
 
 def chart_png(weeks: list[str], series: dict[str, list[int]]) -> bytes:
+    # matplotlib loads on the first chart (~0.25 s), not with every command that imports the digest
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
     figure, axes = pyplot.subplots(figsize=(7.2, 3.2), dpi=100)
     try:
         labels = [w.split("-")[1] for w in weeks]
