@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
@@ -32,7 +32,7 @@ from miner.digest.weeks import Week
 from miner.errors import ConfigError, DeliveryError, MinerError, ParseError
 from miner.evaluate import read_records as read_gold
 from miner.evaluate import score, texts_beside
-from miner.exports import write_rows
+from miner.exports import ExportRow, write_rows
 from miner.parse import read_records
 from miner.query import (
     ARTICLE_COLUMNS,
@@ -385,11 +385,12 @@ def query_command(
         if fmt is QueryFormat.table:
             _query_tables(session, f, kind, options)
             return
-        rows, columns = {
+        kinds: dict[QueryKind, tuple[Callable[[], Iterator[ExportRow]], Sequence[str]]] = {
             QueryKind.claims: (lambda: relation_rows(session, f, as_tuples=True), RELATION_COLUMNS),
             QueryKind.pairs: (lambda: iter(pairs(session, f, limit=None, options=options)), PAIR_COLUMNS),
             QueryKind.signatures: (lambda: signature_rows(session, f), SIGNATURE_COLUMNS),
-        }[kind]
+        }
+        rows, columns = kinds[kind]
         stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
             count = write_rows(rows(), stream, fmt.value, columns)

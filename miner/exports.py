@@ -16,9 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import IO
+from typing import IO, Any, cast
 
 FORMATS = ("jsonl", "csv")
 
@@ -29,7 +29,11 @@ MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv;
 SIGNATURE_MEDIA_TYPES = {**MEDIA_TYPES, "bugsigdb": "text/csv; charset=utf-8", "gmt": "text/plain; charset=utf-8"}
 
 
-def write_rows(rows: Iterable[dict], stream: IO[str], fmt: str, columns: Sequence[str]) -> int:
+# a row: a dict, or the values in `columns` order (a tuple or a database row: the fast path)
+ExportRow = Mapping[str, Any] | Sequence[Any]
+
+
+def write_rows(rows: Iterable[ExportRow], stream: IO[str], fmt: str, columns: Sequence[str]) -> int:
     """Write every row to `stream`; returns how many."""
     counter = _Counter(rows)
     for chunk in formatted(counter, fmt, columns):
@@ -37,7 +41,7 @@ def write_rows(rows: Iterable[dict], stream: IO[str], fmt: str, columns: Sequenc
     return counter.count
 
 
-def formatted(rows: Iterable, fmt: str, columns: Sequence[str], rows_per_chunk: int = 1000) -> Iterator[str]:
+def formatted(rows: Iterable[ExportRow], fmt: str, columns: Sequence[str], rows_per_chunk: int = 1000) -> Iterator[str]:
     """The rows as text, one chunk per `rows_per_chunk` rows (CSV: the header first). Rows are
     dicts, or tuples of scalars in `columns` order (the fast path of large exports)."""
     if fmt not in FORMATS:
@@ -45,9 +49,13 @@ def formatted(rows: Iterable, fmt: str, columns: Sequence[str], rows_per_chunk: 
     rows = iter(rows)
     if fmt == "jsonl":
         while batch := list(islice(rows, rows_per_chunk)):
-            if not isinstance(batch[0], dict):
-                batch = [dict(zip(columns, row, strict=True)) for row in batch]
-            yield "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in batch)
+            # a batch is all dicts or all value rows: one check a batch keeps the fast path fast
+            objects = (
+                cast(list[Mapping[str, Any]], batch)
+                if isinstance(batch[0], Mapping)
+                else [dict(zip(columns, cast(Sequence[Any], row), strict=True)) for row in batch]
+            )
+            yield "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in objects)
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; a cell holding \r or \n is quoted then
@@ -57,7 +65,9 @@ def formatted(rows: Iterable, fmt: str, columns: Sequence[str], rows_per_chunk: 
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(
-            map(_safe_row, batch) if not isinstance(batch[0], dict) else (_cells(row, columns) for row in batch)
+            (_cells(cast(Mapping[str, Any], row), columns) for row in batch)
+            if isinstance(batch[0], Mapping)
+            else map(_safe_row, cast(list[Sequence[Any]], batch))
         )
         yield buffer.getvalue()
 
@@ -95,23 +105,23 @@ def safe_cell(value):
     return value
 
 
-def _safe_row(values) -> list:
+def _safe_row(values: Sequence[Any]) -> list[Any]:
     return [safe_cell(value) for value in values]
 
 
-def _cells(row: dict, columns: Sequence[str]) -> list:
+def _cells(row: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
     return [safe_cell(_cell(row.get(column))) for column in columns]
 
 
 class _Counter:
-    def __init__(self, rows: Iterable[dict]):
+    def __init__(self, rows: Iterable[ExportRow]):
         self._rows = iter(rows)
         self.count = 0
 
-    def __iter__(self):
+    def __iter__(self) -> _Counter:
         return self
 
-    def __next__(self) -> dict:
+    def __next__(self) -> ExportRow:
         row = next(self._rows)
         self.count += 1
         return row

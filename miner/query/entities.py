@@ -6,6 +6,8 @@ Imports: SQLAlchemy, `miner.errors`, `miner.reference`, `miner.store`, `miner.qu
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,9 @@ from miner.store.claims import not_rejected
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon
 
 
-def taxon_detail(session: Session, taxid: int, *, descendants: bool = False, evidence: str = "primary") -> dict:
+def taxon_detail(
+    session: Session, taxid: int, *, descendants: bool = False, evidence: str = "primary"
+) -> dict[str, Any]:
     """A taxon by NCBI taxid: name, rank, lineage, names, what is reported of it by disorder
     (with its descendants' findings too when asked) and which descendants have claims. Kept per
     state of the data (a phylum's descendants' claims are hundreds of thousands to count)."""
@@ -31,7 +35,7 @@ def taxon_detail(session: Session, taxid: int, *, descendants: bool = False, evi
     )
 
 
-def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str) -> dict:
+def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str) -> dict[str, Any]:
     stored = session.scalars(select(Taxon).where(Taxon.taxid == taxid)).first()
     tree = reference_of(session).taxon_tree
     node = tree.node(taxid)
@@ -92,7 +96,7 @@ def _taxon_detail(session: Session, taxid: int, descendants: bool, evidence: str
     }
 
 
-def disorders(session: Session) -> list[dict]:
+def disorders(session: Session) -> list[dict[str, Any]]:
     """Every disorder descriptor with its group and how many claims name it (through verdicts)."""
     counts = dict(
         session.execute(select(Relation.mesh, func.count()).where(not_rejected()).group_by(Relation.mesh)).all()
@@ -103,7 +107,7 @@ def disorders(session: Session) -> list[dict]:
     return [{"mesh": mesh, "name": name, "group": group, "claims": counts.get(mesh, 0)} for mesh, name, group in rows]
 
 
-def disorder_detail(session: Session, mesh: str, top: int = 15, evidence: str = "primary") -> dict:
+def disorder_detail(session: Session, mesh: str, top: int = 15, evidence: str = "primary") -> dict[str, Any]:
     """A descriptor by MeSH id or by any name that means that one descriptor; one of the lexicon
     that no claim names yet gets an empty answer, not an unknown name."""
     lexicon = reference_of(session).disorder_lexicon
@@ -139,7 +143,7 @@ def disorder_detail(session: Session, mesh: str, top: int = 15, evidence: str = 
     }
 
 
-def article_detail(session: Session, pmid: str) -> dict:
+def article_detail(session: Session, pmid: str) -> dict[str, Any]:
     if not pmid.isdigit():
         raise InvalidValue(f"a PMID is digits, not {pmid!r}")
     article = session.get(Article, pmid)
@@ -164,7 +168,7 @@ def article_detail(session: Session, pmid: str) -> dict:
     }
 
 
-def most_reported(session: Session, top: int = 12) -> dict:
+def most_reported(session: Session, top: int = 12) -> dict[str, Any]:
     """The taxa and disorder groups with the most claims, from the kept counts
     (`miner.query.estimates`, at most ten minutes old): where a search can start."""
     known = counts(session)
@@ -190,7 +194,7 @@ def most_reported(session: Session, top: int = 12) -> dict:
     }
 
 
-def suggest(session: Session, text: str, limit: int = 10) -> dict:
+def suggest(session: Session, text: str, limit: int = 10) -> dict[str, Any]:
     """Taxa and disorders for a search box: stored taxa whose names contain `text` (those
     starting with it first), then taxa any gazetteer name of which (synonym, former name)
     starts with it — `matched` says which name matched; disorders whose name, group, lexicon term
@@ -206,13 +210,13 @@ def suggest(session: Session, text: str, limit: int = 10) -> dict:
         .order_by(name.like(f"{pattern}%").desc(), func.length(Taxon.name), Taxon.name)
         .limit(limit)
     ).all()
-    taxa = [{"name": n, "taxid": t, "rank": r, "matched": n} for n, t, r in stored]
+    taxa: list[dict[str, Any]] = [{"name": n, "taxid": t, "rank": r, "matched": n} for n, t, r in stored]
     if len(taxa) < limit:
         taxa += _taxa_by_other_names(session, text, {t["taxid"] for t in taxa}, limit - len(taxa))
     return {"taxa": taxa, "disorders": _disorders_named(session, text, limit)}
 
 
-def _taxa_by_other_names(session: Session, text: str, seen: set, limit: int) -> list[dict]:
+def _taxa_by_other_names(session: Session, text: str, seen: set[int | None], limit: int) -> list[dict[str, Any]]:
     """Taxa a gazetteer name starting with `text` points at, stored ones (with findings) first."""
     tree = reference_of(session).taxon_tree
     matches: dict[int, str] = {}
@@ -237,7 +241,7 @@ def _taxa_by_other_names(session: Session, text: str, seen: set, limit: int) -> 
     return found
 
 
-def _disorders_named(session: Session, text: str, limit: int) -> list[dict]:
+def _disorders_named(session: Session, text: str, limit: int) -> list[dict[str, Any]]:
     wanted = folded(text)
     lexicon = reference_of(session).disorder_lexicon
     found = []

@@ -68,7 +68,7 @@ def matching_share(session: Session, taxon_ids: list[int] | None, meshes: list[s
     return share
 
 
-def study_share(session: Session, asked: dict[str, list]) -> float:
+def study_share(session: Session, asked: dict[str, list[str | int]]) -> float:
     """The share of papers whose study facts match (each kind taken as independent; a participant
     threshold as keeping half)."""
     known = counts(session)
@@ -77,7 +77,7 @@ def study_share(session: Session, asked: dict[str, list]) -> float:
         if kind == "min_sample_size":
             share *= 0.5
         elif known.articles:
-            share *= min(1.0, sum(known.by_fact.get((kind, value), 0) for value in values) / known.articles)
+            share *= min(1.0, sum(known.by_fact.get((kind, str(value)), 0) for value in values) / known.articles)
     return share
 
 
@@ -86,7 +86,7 @@ def walk_is_cheaper(
     taxon_ids: list[int] | None,
     meshes: list[str] | None,
     page: int,
-    study: dict[str, list] | None = None,
+    study: dict[str, list[str | int]] | None = None,
 ) -> bool:
     """Walking in order reads about page/share claims, share being what all the restrictions keep;
     seeking reads the claims of the index it seeks (the taxon or descriptor index, else the papers

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, fields
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, intersect, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from miner.errors import InvalidValue, NotFound
-from miner.query.names import MAX_INTEGER, disorder_meshes, folded, split_values
+from miner.query.names import MAX_INTEGER as MAX_INTEGER  # re-exported: the API's parameters check against it
+from miner.query.names import disorder_meshes, folded, split_values
 from miner.query.names import taxids as named_taxids
 from miner.records import DIRECTIONS, SUBJECTS
 from miner.store.claims import REJECTING, VERDICTS, effective_direction, not_rejected, verdict_on_relation
@@ -78,14 +78,15 @@ class Resolved:
 
     taxon_ids: list[int] | None
     meshes: list[str] | None
-    where: list[ColumnElement]
-    claim_where: list[ColumnElement]
+    where: list[ColumnElement[bool]]
+    claim_where: list[ColumnElement[bool]]
     direction: str | None
     verdict: str | None
-    studied: Select | None = None  # the PMIDs whose study facts the filter asks for (None: any)
-    study_values: dict[str, list] = field(default_factory=dict)  # kind → values asked for ("min_sample_size" → [n])
+    studied: Select[str] | None = None  # the PMIDs whose study facts the filter asks for (None: any)
+    # kind → values asked for ("min_sample_size" → [n])
+    study_values: dict[str, list[str | int]] = field(default_factory=dict)
 
-    def conditions(self, *, seek: bool = True, verdict_joined: bool = False) -> list[ColumnElement]:
+    def conditions(self, *, seek: bool = True, verdict_joined: bool = False) -> list[ColumnElement[bool]]:
         """The SQL conditions. Without `verdict_joined` they use the relation table alone (the
         verdicts through small subqueries of judged claim ids), so a query can filter, order and
         limit before any join; with it they test the outer-joined Verdict row, which aggregates
@@ -108,7 +109,7 @@ class Resolved:
                 found.append(_reads_as(self.direction))
         return found
 
-    def pair_conditions(self, *, seek: bool = True, meshes: list[str] | None = None) -> list[ColumnElement]:
+    def pair_conditions(self, *, seek: bool = True, meshes: list[str] | None = None) -> list[ColumnElement[bool]]:
         """The conditions on what a pair is (taxon, descriptors, rank, subject, conflict), which
         every claim of a chosen pair meets; `meshes` replaces the filter's descriptors (a pair
         counts every descriptor of its disorder group)."""
@@ -120,7 +121,7 @@ class Resolved:
             found.append((Relation.mesh if seek else Relation.mesh + "").in_(meshes))
         return found
 
-    def claim_test(self, extra: list[ColumnElement]) -> ColumnElement | None:
+    def claim_test(self, extra: list[ColumnElement[bool]]) -> ColumnElement[bool] | None:
         """One test over the joined verdict of whether a claim matches the filter's claim-level
         conditions and `extra`; None when there are none (every claim of a pair matches)."""
         if not (self.claim_where or self.direction or self.verdict is not None or self.studied is not None or extra):
@@ -131,8 +132,8 @@ class Resolved:
 
 
 def resolve(session: Session, f: RelationFilter) -> Resolved:
-    where: list[ColumnElement] = []
-    claim_where: list[ColumnElement] = []
+    where: list[ColumnElement[bool]] = []
+    claim_where: list[ColumnElement[bool]] = []
     taxa = taxon_ids(session, f.taxon, f.descendants) if f.taxon else None
     meshes = disorder_meshes(session, f.disorder) if f.disorder else None
     if f.rank:
@@ -176,7 +177,7 @@ def resolve(session: Session, f: RelationFilter) -> Resolved:
             .correlate(Relation)
             .exists()
         )
-    study_values: dict[str, list] = {}
+    study_values: dict[str, list[str | int]] = {}
     studied = _studied(session, f, study_values)
     if f.verdict is not None and f.verdict not in VERDICT_FILTERS:
         raise InvalidValue(f"no verdict filter {f.verdict!r}; use one of {', '.join(VERDICT_FILTERS)}")
@@ -186,21 +187,21 @@ def resolve(session: Session, f: RelationFilter) -> Resolved:
 STUDY_KINDS = {"design": DESIGNS, "host": None, "body_site": BODY_SITES, "method": METHODS, "country": None}
 
 
-def _studied(session: Session, f: RelationFilter, asked: dict[str, list]) -> Select | None:
+def _studied(session: Session, f: RelationFilter, asked: dict[str, list[str | int]]) -> Select[str] | None:
     """The PMIDs whose own study has one of the named facts of each kind (design, host, body site,
     method, country) and at least `min_sample_size` participants, as one SELECT (an INTERSECT
     of the kinds), so a query tests each claim against one list of the papers that qualify.
     Designs, body sites and methods come from fixed lists; hosts and countries are checked
     against the stored ones, so a misspelt one is a NotFound with did-you-mean rather than an
     empty answer. `asked` gets the values asked for, by kind."""
-    chosen: list[Select] = []
+    chosen: list[Select[str]] = []
     for kind, allowed in STUDY_KINDS.items():
         text = getattr(f, kind)
         if not text:
             continue
         choices = allowed if allowed is not None else _stored_values(session, kind)
         by_folded = {folded(choice): choice for choice in choices}
-        values = []
+        values: list[str | int] = []
         for value in split_values(text):
             if folded(value) in by_folded:
                 values.append(by_folded[folded(value)])
@@ -223,13 +224,13 @@ def _studied(session: Session, f: RelationFilter, asked: dict[str, list]) -> Sel
     return chosen[0] if len(chosen) == 1 else select(intersect(*chosen).subquery().c[0])
 
 
-def _study_tests(asked: dict[str, list]) -> list[ColumnElement]:
+def _study_tests(asked: dict[str, list[str | int]]) -> list[ColumnElement[bool]]:
     """One test per kind of study fact asked for, on the claim's own PMID: a primary-key lookup a
     claim, cheap where a walk tests a few thousand claims (building the list of every paper that
     qualifies would cost more). Written as "(SELECT 1 … LIMIT 1) IS NOT NULL" rather than EXISTS:
     PostgreSQL turns an EXISTS into a join it then plans as a scan of every claim, while a scalar
     subquery stays a per-row test and the walk in id order stops at the page's end."""
-    tests: list[ColumnElement] = []
+    tests: list[ColumnElement[bool]] = []
     for kind, values in asked.items():
         if kind == "min_sample_size":
             found = select(literal(1)).where(Article.pmid == Relation.pmid, Article.sample_size >= values[0])
@@ -245,19 +246,19 @@ def _stored_values(session: Session, kind: str) -> list[str]:
     return list(session.scalars(select(StudyFact.value).where(StudyFact.kind == kind).distinct()))
 
 
-def conditions(session: Session, f: RelationFilter) -> list[ColumnElement]:
+def conditions(session: Session, f: RelationFilter) -> list[ColumnElement[bool]]:
     """All of a filter's conditions, over the relation table alone."""
     return resolve(session, f).conditions()
 
 
-def _judged(verdicts: tuple[str, ...] | None = None):
+def _judged(verdicts: tuple[str, ...] | None = None) -> Select[int]:
     """Ids of the claims with a verdict (of these kinds): few, so a subquery the database
     computes once."""
     query = select(Relation.id).join(Verdict, verdict_on_relation)
     return query.where(Verdict.verdict.in_(verdicts)) if verdicts else query
 
 
-def _reads_as(direction: str) -> ColumnElement:
+def _reads_as(direction: str) -> ColumnElement[bool]:
     """The claim reads as `direction` through its verdict: extracted so and not turned round, or
     turned round to it."""
     turned = _judged(("wrong direction",))
@@ -269,10 +270,10 @@ def _reads_as(direction: str) -> ColumnElement:
     return or_(and_(Relation.direction == direction, Relation.id.not_in(turned)), Relation.id.in_(turned_to))
 
 
-def _verdict_conditions(verdict: str | None) -> list[ColumnElement]:
+def _verdict_conditions(verdict: str | None) -> list[ColumnElement[bool]]:
     if verdict is None:
         return [not_rejected()]
-    named: dict[str, list[ColumnElement[Any]]] = {
+    named: dict[str, list[ColumnElement[bool]]] = {
         "any": [],
         "unreviewed": [Relation.id.not_in(_judged())],
         "reviewed": [Relation.id.in_(_judged())],
@@ -281,10 +282,10 @@ def _verdict_conditions(verdict: str | None) -> list[ColumnElement]:
     return named.get(verdict, [Relation.id.in_(_judged((verdict,)))])
 
 
-def _joined_verdict_conditions(verdict: str | None) -> list[ColumnElement]:
+def _joined_verdict_conditions(verdict: str | None) -> list[ColumnElement[bool]]:
     if verdict is None:
         return [Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING)]
-    named: dict[str, list[ColumnElement[Any]]] = {
+    named: dict[str, list[ColumnElement[bool]]] = {
         "any": [],
         "unreviewed": [Verdict.verdict.is_(None)],
         "reviewed": [Verdict.verdict.is_not(None)],

@@ -25,10 +25,10 @@ TTL_SECONDS = 300
 MAX_KEPT = 64
 T = TypeVar("T")
 _lock = threading.Lock()
-_kept: OrderedDict[tuple, tuple[tuple, float, object]] = OrderedDict()
+_kept: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], float, object]] = OrderedDict()
 
 
-def data_state(session: Session) -> tuple:
+def data_state(session: Session) -> tuple[object, ...]:
     """What changes when claims, verdicts, articles or runs do: cheap index reads."""
     return (
         session.scalar(select(func.max(Relation.id))),
@@ -40,7 +40,7 @@ def data_state(session: Session) -> tuple:
     )
 
 
-def kept(session: Session, key: tuple, compute: Callable[[], T]) -> T:
+def kept(session: Session, key: tuple[object, ...], compute: Callable[[], T]) -> T:
     """`compute()`'s answer for `key` on this database, computed again when the data changed."""
     key = (session.get_bind().engine.url.render_as_string(hide_password=True), *key)
     state = data_state(session)

@@ -28,9 +28,9 @@ Imports: SQLAlchemy, `miner.errors`, `miner.reference`, `miner.store`, `miner.qu
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict, get_args
 
 from sqlalchemy import ColumnElement, Row, select
 from sqlalchemy.orm import Session
@@ -67,6 +67,8 @@ EVIDENCE: tuple[EvidenceName, ...] = get_args(EvidenceName)
 RollUpRank = Literal["phylum", "class", "order", "family", "genus", "species"]
 ROLL_UP_RANKS: tuple[RollUpRank, ...] = get_args(RollUpRank)
 DIRECTED = ("increased", "decreased", "unchanged")
+Descriptors = dict[str, tuple[str, str]]  # MeSH descriptor → (name, disorder group)
+PairKey = tuple[int, str, str]  # (taxon row id or ancestor taxid, disorder group, subject)
 PAIR_COLUMNS = (
     "taxon",
     "taxid",
@@ -92,6 +94,24 @@ PAIR_COLUMNS = (
 )
 
 
+class Consensus(TypedDict):
+    """A pair's score and label (`consensus`)."""
+
+    score: float | None
+    consensus: str
+
+
+@dataclass
+class _Pool:
+    """One pair's claims while counting (`_pooled`): PMIDs per direction, voting and reviews."""
+
+    votes: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    reviews: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    claims: int = 0
+    years: list[int] = field(default_factory=list)
+    taxa: set[int] = field(default_factory=set)
+
+
 @dataclass(frozen=True)
 class PairOptions:
     """How pairs are counted and which are kept, besides the claim filter."""
@@ -109,13 +129,13 @@ class PairOptions:
             raise InvalidValue(f"no roll_up rank {self.roll_up!r}; use one of {', '.join(ROLL_UP_RANKS)}")
 
 
-def secondary() -> ColumnElement:
+def secondary() -> ColumnElement[bool]:
     """The claim comes from a review or meta-analysis (the list of reviews' PMIDs is read once a
     query from `ix_article_review_pmid`)."""
     return Relation.pmid.in_(select(Article.pmid).where(Article.is_review.is_(True)))
 
 
-def _kept() -> ColumnElement:
+def _kept() -> ColumnElement[bool]:
     return Verdict.verdict.is_(None) | Verdict.verdict.not_in(REJECTING)
 
 
@@ -127,7 +147,7 @@ def pairs(
     limit: int | None = 100,
     offset: int = 0,
     options: PairOptions = PairOptions(),
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The pairs the filter chooses with their consensus; `limit=None` (exports) gives them all."""
     if sort not in PAIR_SORTS:
         raise InvalidValue(f"no sort {sort!r}; use one of {', '.join(PAIR_SORTS)}")
@@ -153,13 +173,18 @@ def pairs(
 
 
 def _table(
-    session: Session, f: RelationFilter, resolved: Resolved, group_meshes, descriptors, options: PairOptions
-) -> list[dict]:
+    session: Session,
+    f: RelationFilter,
+    resolved: Resolved,
+    group_meshes: list[str] | None,
+    descriptors: Descriptors,
+    options: PairOptions,
+) -> list[dict[str, Any]]:
     """Every pair the filter's pair-level conditions allow (taxa, descriptors' groups, rank,
     subject, conflict), counted over all their claims, with names; kept per state of the data
     (`miner.query.kept`) except under `conflict_only`, which curators' statuses change."""
 
-    def compute() -> list[dict]:
+    def compute() -> list[dict[str, Any]]:
         claims = _claims(session, resolved, group_meshes)
         if options.roll_up:
             ancestors = _ancestors(session, {claim[0] for claim in claims}, options.roll_up)
@@ -199,8 +224,13 @@ def _table(
 
 
 def _chosen(
-    session: Session, resolved: Resolved, group_meshes, chooser: ColumnElement, descriptors, options: PairOptions
-) -> set[tuple]:
+    session: Session,
+    resolved: Resolved,
+    group_meshes: list[str] | None,
+    chooser: ColumnElement[bool],
+    descriptors: Descriptors,
+    options: PairOptions,
+) -> set[PairKey]:
     """The keys (taxon or ancestor, group, subject) of the pairs with a claim that passes `chooser`."""
     found = session.execute(
         select(Relation.taxon_id, Relation.mesh, Relation.subject)
@@ -210,7 +240,7 @@ def _chosen(
         .distinct()
     ).all()
     ancestors = _ancestors(session, {row[0] for row in found}, options.roll_up) if options.roll_up else None
-    keys = set()
+    keys: set[PairKey] = set()
     for taxon_id, mesh, subject in found:
         key = ancestors.get(taxon_id) if ancestors is not None else taxon_id
         if key is not None:
@@ -218,7 +248,7 @@ def _chosen(
     return keys
 
 
-def _group_meshes(descriptors: dict[str, tuple[str, str]], meshes: list[str] | None) -> list[str] | None:
+def _group_meshes(descriptors: Descriptors, meshes: list[str] | None) -> list[str] | None:
     """Every descriptor of the groups the filter's descriptors belong to."""
     if meshes is None:
         return None
@@ -251,7 +281,7 @@ def _claims(session: Session, resolved: Resolved, group_meshes: list[str] | None
     return session.connection().execute(query).all()
 
 
-def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElement | None:
+def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElement[bool] | None:
     """The test a pair needs one claim to pass to be listed: the filter's claim-level conditions,
     and its descriptors when narrower than the pair's group (disorder=MDD lists depression pairs
     with an MDD claim)."""
@@ -259,12 +289,17 @@ def _chooser(resolved: Resolved, group_meshes: list[str] | None) -> ColumnElemen
     return resolved.claim_test([Relation.mesh.in_(resolved.meshes)] if narrower and resolved.meshes else [])
 
 
-def _pooled(claims: Sequence[Any], key_of, descriptors: dict[str, tuple[str, str]], evidence: str) -> list[dict]:
+def _pooled(
+    claims: Sequence[Row[*tuple[Any, ...]]],
+    key_of: Callable[[int], int | None],
+    descriptors: Descriptors,
+    evidence: str,
+) -> list[dict[str, Any]]:
     """The counted pairs: (key_of(taxon_id), disorder group, subject) → papers per direction
     (each PMID once per direction, so a paper naming two genera of a family counts once for the
     family), reviews apart unless `evidence` is "all"; a pair with no paper that votes is left
     out. `key` is the pair's (key, group, subject); `taxid` is the key until names are added."""
-    pooled: dict[tuple, dict] = {}
+    pooled: dict[PairKey, _Pool] = {}
     vote_all = evidence == "all"
     for taxon_id, mesh, subject, pmid, direction, year, kept_claim, review in claims:
         key = key_of(taxon_id)
@@ -273,27 +308,21 @@ def _pooled(claims: Sequence[Any], key_of, descriptors: dict[str, tuple[str, str
         pair = (key, descriptors[mesh][1] if mesh in descriptors else mesh, subject)
         entry = pooled.get(pair)
         if entry is None:
-            entry = pooled[pair] = {
-                "votes": defaultdict(set),
-                "reviews": defaultdict(set),
-                "claims": 0,
-                "years": [],
-                "taxa": set(),
-            }
-        entry["taxa"].add(taxon_id)
+            entry = pooled[pair] = _Pool()
+        entry.taxa.add(taxon_id)
         if review:
-            entry["reviews"][direction].add(pmid)
+            entry.reviews[direction].add(pmid)
         if vote_all or not review:
-            entry["votes"][direction].add(pmid)
-            entry["claims"] += 1
+            entry.votes[direction].add(pmid)
+            entry.claims += 1
             if year:
-                entry["years"].append(year)
-    found = []
+                entry.years.append(year)
+    found: list[dict[str, Any]] = []
     for pair, entry in pooled.items():
-        papers = set().union(*entry["votes"].values())
+        papers = set[str]().union(*entry.votes.values())
         if not papers:
             continue
-        reviews = entry["reviews"]
+        reviews = entry.reviews
         found.append(
             {
                 "key": pair,
@@ -301,13 +330,13 @@ def _pooled(claims: Sequence[Any], key_of, descriptors: dict[str, tuple[str, str
                 "disorder_group": pair[1],
                 "subject": pair[2],
                 "papers": len(papers),
-                "claims": entry["claims"],
-                **{direction: len(entry["votes"][direction]) for direction in DIRECTED},
-                "first_year": min(entry["years"], default=None),
-                "latest_year": max(entry["years"], default=None),
+                "claims": entry.claims,
+                **{direction: len(entry.votes[direction]) for direction in DIRECTED},
+                "first_year": min(entry.years, default=None),
+                "latest_year": max(entry.years, default=None),
                 **{f"reviews_{direction}": len(reviews[direction]) for direction in DIRECTED},
-                "reviews_papers": len(set().union(*reviews.values())) if reviews else 0,
-                "pooled_taxa": len(entry["taxa"]),
+                "reviews_papers": len(set[str]().union(*reviews.values())) if reviews else 0,
+                "pooled_taxa": len(entry.taxa),
             }
         )
     return found
@@ -328,16 +357,16 @@ def _ancestors(session: Session, taxon_ids: set[int], rank: str) -> dict[int, in
     return found
 
 
-def _ordered(rows: list[dict], sort: str) -> list[dict]:
+def _ordered(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     """`PAIR_SORTS` in Python, for pooled rows (the same keys as the SQL orders)."""
 
-    def score(row: dict) -> float:
+    def score(row: dict[str, Any]) -> float:
         return consensus(row["increased"], row["decreased"], row["unchanged"])["score"] or 0.0
 
-    def unscored(row: dict) -> bool:
+    def unscored(row: dict[str, Any]) -> bool:
         return consensus(row["increased"], row["decreased"], row["unchanged"])["score"] is None
 
-    keys = {
+    keys: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
         "papers": lambda r: (-r["papers"], r["taxon"], r["disorder_group"], r["subject"]),
         "-consensus": lambda r: (unscored(r), -score(r), -r["papers"], r["taxon"], r["disorder_group"], r["subject"]),
         "consensus": lambda r: (unscored(r), score(r), -r["papers"], r["taxon"], r["disorder_group"], r["subject"]),
@@ -346,7 +375,9 @@ def _ordered(rows: list[dict], sort: str) -> list[dict]:
     return sorted(rows, key=keys[sort])
 
 
-def _finished(session: Session, rows: list[dict], descriptors, options: PairOptions) -> list[dict]:
+def _finished(
+    session: Session, rows: list[dict[str, Any]], descriptors: Descriptors, options: PairOptions
+) -> list[dict[str, Any]]:
     """Names, consensus labels and conflict statuses on the counted rows."""
     names: dict[str, str] = {}
     for _mesh, (name, group_name) in sorted(descriptors.items()):
@@ -362,7 +393,7 @@ def _finished(session: Session, rows: list[dict], descriptors, options: PairOpti
     return rows
 
 
-def _taxa(session: Session, ids: set[int]) -> dict[int, tuple]:
+def _taxa(session: Session, ids: set[int]) -> dict[int, tuple[str, int | None, str]]:
     if not ids:
         return {}
     return {
@@ -373,7 +404,7 @@ def _taxa(session: Session, ids: set[int]) -> dict[int, tuple]:
     }
 
 
-def consensus(increased: int, decreased: int, unchanged: int) -> dict:
+def consensus(increased: int, decreased: int, unchanged: int) -> Consensus:
     """The score and label of the module docstring."""
     voted = increased + decreased + unchanged
     if voted == 0:  # only "associated" claims: no direction to weigh
@@ -392,7 +423,7 @@ def consensus(increased: int, decreased: int, unchanged: int) -> dict:
     return {"score": score, "consensus": label}
 
 
-def _conflict_statuses(session: Session, rows: list[dict]) -> dict[tuple, tuple[str, int]]:
+def _conflict_statuses(session: Session, rows: list[dict[str, Any]]) -> dict[PairKey, tuple[str, int]]:
     keys = {(row["taxon_id"], row["disorder_group"], row["subject"]) for row in rows if row["taxon_id"] is not None}
     if not keys:
         return {}

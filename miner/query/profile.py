@@ -16,7 +16,7 @@ Imports: SQLAlchemy, `miner.errors`, `miner.query.filters`, `miner.query.kept`, 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,7 @@ def profile(
     options: PairOptions = PairOptions(),
     sort: str = "agreement",
     limit: int = 50,
-) -> dict:
+) -> dict[str, Any]:
     """The matrix for the named taxa (comma-separated; with `taxa` None, the `limit` taxa with the
     most papers over the groups)."""
     if sort not in PROFILE_SORTS:
@@ -79,7 +79,7 @@ def shared(
     subject: str = "human",
     options: PairOptions = PairOptions(),
     limit: int = 100,
-) -> dict:
+) -> dict[str, Any]:
     """Taxa whose consensus agrees in at least `k` of the groups (default: all of them, at least 2)."""
     groups = disorder_groups(session, disorders)
     if len(groups) < 2:
@@ -99,7 +99,7 @@ def shared(
     }
 
 
-def _matrix(session: Session, groups: list[str], subject: str, options: PairOptions) -> list[dict]:
+def _matrix(session: Session, groups: list[str], subject: str, options: PairOptions) -> list[dict[str, Any]]:
     """The rows of every taxon reported in the groups, kept per state of the data."""
     return kept(
         session,
@@ -108,7 +108,7 @@ def _matrix(session: Session, groups: list[str], subject: str, options: PairOpti
     )
 
 
-def _wanted_taxa(session: Session, taxa: str, options: PairOptions) -> set:
+def _wanted_taxa(session: Session, taxa: str, options: PairOptions) -> set[int]:
     names = split_values(taxa)
     if len(names) > MAX_TAXA:
         raise InvalidValue(f"at most {MAX_TAXA} taxa at once")
@@ -117,18 +117,19 @@ def _wanted_taxa(session: Session, taxa: str, options: PairOptions) -> set:
     return set(taxon_ids(session, taxa))
 
 
-def _taxon_key(row: dict, options: PairOptions):
-    return row["taxid"] if options.roll_up else row["taxon_id"]
+def _taxon_key(row: dict[str, Any], options: PairOptions) -> int | None:
+    key: int | None = row["taxid"] if options.roll_up else row["taxon_id"]
+    return key
 
 
-def _shown(row: dict) -> dict:
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
     """A kept row as answered: a copy, without the stored taxon's row id."""
     return {name: value for name, value in row.items() if name != "taxon_id"}
 
 
-def _rows(table: list[dict], groups: list[str]) -> list[dict]:
+def _rows(table: list[dict[str, Any]], groups: list[str]) -> list[dict[str, Any]]:
     """One row per taxon: its cell per group, and the direction most groups agree on."""
-    by_taxon: dict[tuple, dict] = {}
+    by_taxon: dict[tuple[int | None, int | None, str], dict[str, Any]] = {}
     for pair in table:
         key = (pair["taxon_id"], pair["taxid"], pair["taxon"])
         row = by_taxon.setdefault(
@@ -172,6 +173,6 @@ def _rows(table: list[dict], groups: list[str]) -> list[dict]:
     return list(by_taxon.values())
 
 
-def _pair_table(session: Session, groups: list[str], subject: str, options: PairOptions) -> list[dict]:
+def _pair_table(session: Session, groups: list[str], subject: str, options: PairOptions) -> list[dict[str, Any]]:
     """Every pair of the groups for the subject (`pairs`, kept per state of the data)."""
     return pairs(session, RelationFilter(disorder=",".join(groups), subject=subject), limit=None, options=options)

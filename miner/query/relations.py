@@ -16,9 +16,9 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Row, Select, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from miner.errors import InvalidValue
@@ -71,7 +71,7 @@ SORTS: dict[SortName, tuple[InstrumentedAttribute[Any], bool]] = {  # name → (
 _WALKABLE = {"-id", "id", "-year", "year"}  # orders an index serves
 
 
-def with_columns(query: Select) -> Select:
+def with_columns(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     """Every column of RELATION_COLUMNS for the relations `query` (over Relation) selects."""
     return joined_claims(
         query.add_columns(
@@ -106,14 +106,14 @@ def with_columns(query: Select) -> Select:
     )
 
 
-def relation_select(session: Session, f: RelationFilter, *, seek: bool = True) -> Select:
+def relation_select(session: Session, f: RelationFilter, *, seek: bool = True) -> Select[*tuple[Any, ...]]:
     """One SELECT of every column in RELATION_COLUMNS, filtered; no order yet."""
     return with_columns(select(Relation.id).select_from(Relation).where(*resolve(session, f).conditions(seek=seek)))
 
 
 @dataclass
 class Page:
-    items: list[dict]
+    items: list[dict[str, Any]]
     next_cursor: str | None
     sort: str
     limit: int
@@ -169,9 +169,27 @@ def relation_page(
     return Page(items, next_cursor, sort, limit)
 
 
+@overload
+def relation_rows(
+    session: Session, f: RelationFilter | None = None, batch: int = 5000, *, as_tuples: Literal[False] = False
+) -> Iterator[dict[str, Any]]: ...
+
+
+@overload
+def relation_rows(
+    session: Session, f: RelationFilter | None = None, batch: int = 5000, *, as_tuples: Literal[True]
+) -> Iterator[Row[*tuple[Any, ...]]]: ...
+
+
+@overload
+def relation_rows(
+    session: Session, f: RelationFilter | None = None, batch: int = 5000, *, as_tuples: bool
+) -> Iterator[dict[str, Any]] | Iterator[Row[*tuple[Any, ...]]]: ...
+
+
 def relation_rows(
     session: Session, f: RelationFilter | None = None, batch: int = 5000, *, as_tuples: bool = False
-) -> Iterator:
+) -> Iterator[dict[str, Any]] | Iterator[Row[*tuple[Any, ...]]]:
     """Every claim the filter matches, in id order, streamed (server-side cursor on PostgreSQL):
     dicts, or with `as_tuples` plain tuples in RELATION_COLUMNS order (exports: no dict per row)."""
     f = f or RelationFilter()
@@ -193,12 +211,12 @@ def relation_rows(
         yield dict(zip(keys, row, strict=True))
 
 
-def _write_cursor(sort: str, value, last_id: int) -> str:
+def _write_cursor(sort: str, value: float, last_id: int) -> str:
     raw = json.dumps([sort, value, last_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _read_cursor(cursor: str, sort: str):
+def _read_cursor(cursor: str, sort: str) -> tuple[float, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         made_for, value, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))

@@ -28,13 +28,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby, islice
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
 from miner.query.filters import RelationFilter
 from miner.query.relations import relation_select
-from miner.query.study import CHUNK, empty_study, study_of
+from miner.query.study import CHUNK, Study, empty_study, study_of
 from miner.reference import reference_of
 from miner.store.models import Article, Relation
 from miner.taxon_tree import TaxonTree, TreeNode
@@ -141,14 +142,14 @@ class Signature:
     subject: str
     direction: str
     experiment: int  # the article's nth (descriptor, subject) pair; 0 when not numbered
-    members: list[dict]
+    members: list[dict[str, Any]]  # relation rows (RELATION_COLUMNS)
 
     @property
-    def first(self) -> dict:
+    def first(self) -> dict[str, Any]:
         return self.members[0]
 
 
-def signature_rows(session: Session, f: RelationFilter | None = None) -> Iterator[dict]:
+def signature_rows(session: Session, f: RelationFilter | None = None) -> Iterator[dict[str, Any]]:
     """One row per (PMID, MeSH descriptor, subject, direction), increased and decreased only."""
     tree = reference_of(session).taxon_tree
     for s in _signatures(session, f):
@@ -172,12 +173,12 @@ def signature_rows(session: Session, f: RelationFilter | None = None) -> Iterato
         }
 
 
-def bugsigdb_rows(session: Session, f: RelationFilter | None = None) -> Iterator[dict]:
+def bugsigdb_rows(session: Session, f: RelationFilter | None = None) -> Iterator[dict[str, Any]]:
     """One row of BUGSIGDB_COLUMNS per signature with at least one taxon BugSigDB can write; the
     study's design, country, body site, sequencing and group sizes from its study facts."""
     for (s, lineages), study in _with_studies(session, _ranked_signatures(session, f)):
         first = s.first
-        row = dict.fromkeys(BUGSIGDB_COLUMNS, MISSING)
+        row: dict[str, Any] = dict.fromkeys(BUGSIGDB_COLUMNS, MISSING)
         row.update(_study_columns(study))
         row.update(
             {
@@ -254,7 +255,7 @@ def bsdb_id(s: Signature) -> str:
 
 def condition(s: Signature) -> str:
     """The disorder's name with a capital first letter, as BugSigDB writes conditions."""
-    name = s.first["disorder"]
+    name: str = s.first["disorder"]
     return name[:1].upper() + name[1:]
 
 
@@ -289,7 +290,7 @@ def _signatures(session: Session, f: RelationFilter | None, *, numbered: bool = 
             yield Signature(pmid, mesh, subject, direction, unique[0].get("experiment", 0), unique)
 
 
-def _experiments(session: Session, f: RelationFilter):
+def _experiments(session: Session, f: RelationFilter) -> Subquery:
     """(pmid, mesh, subject, experiment) for the articles the filter matches: the pair's place
     among all the article's (descriptor, subject) pairs, whatever the filter, direction or
     verdict, so a signature keeps its BSDB ID from one export to the next."""
@@ -342,7 +343,7 @@ BUGSIGDB_SITES = {
 BUGSIGDB_SEQUENCING = {"16S rRNA": "16S", "shotgun metagenomics": "WMS", "qPCR": "PCR", "culture": "culture"}
 
 
-def _study_columns(study: dict) -> dict:
+def _study_columns(study: Study) -> dict[str, str | int]:
     def joined(values: Iterable[str]) -> str:
         return ",".join(dict.fromkeys(values)) or MISSING
 
@@ -360,8 +361,8 @@ def _study_columns(study: dict) -> dict:
 
 
 def _with_studies(
-    session: Session, items: Iterator[tuple[Signature, list]]
-) -> Iterator[tuple[tuple[Signature, list], dict]]:
+    session: Session, items: Iterator[tuple[Signature, list[list[tuple[str, TreeNode]]]]]
+) -> Iterator[tuple[tuple[Signature, list[list[tuple[str, TreeNode]]]], Study]]:
     """Each (signature, lineages) with its article's study facts, read a chunk of signatures at a time."""
     while chunk := list(islice(items, CHUNK)):
         studies = study_of(session, (s.pmid for s, _ in chunk))
@@ -379,7 +380,7 @@ def _clean(name: str) -> str:
     return name.replace("|", "/").replace(",", ";")
 
 
-def _source(members: list[dict]) -> str:
+def _source(members: list[dict[str, Any]]) -> str:
     sections = sorted({m["section"] for m in members if m["section"]})
     return "Abstract" + (f" ({', '.join(sections)})" if sections else "")
 
@@ -393,9 +394,9 @@ def _description(s: Signature, written: int) -> str:
     return text + (f"; {left_out} taxa without a ranked NCBI lineage left out" if left_out else "")
 
 
-def _unique_taxa(members: list[dict]) -> list[dict]:
-    seen: set = set()
-    unique = []
+def _unique_taxa(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[int | str] = set()
+    unique: list[dict[str, Any]] = []
     for member in members:
         key = member["taxid"] or member["taxon"]
         if key not in seen:

@@ -6,9 +6,10 @@ Imports: SQLAlchemy, `miner.records`, `miner.store`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from miner.records import DIRECTIONS
 from miner.store.claims import REJECTING, claim_facts, effective_direction, not_rejected, verdict_on_relation
@@ -32,7 +33,7 @@ ARTICLE_COLUMNS = (
 )
 
 
-def stats(session: Session) -> dict:
+def stats(session: Session) -> dict[str, Any]:
     """Counts of the whole database, read through the verdicts. Counted from the relation table
     and its indexes; the few judged claims are then moved (turned round) or taken out (rejected)."""
     extracted = dict(session.execute(select(Relation.direction, func.count()).group_by(Relation.direction)).all())
@@ -72,7 +73,7 @@ def stats(session: Session) -> dict:
     }
 
 
-def _distinct(session: Session, column, where) -> int:
+def _distinct(session: Session, column: InstrumentedAttribute[Any], where: ColumnElement[bool]) -> int:
     """count(*) of SELECT DISTINCT (PostgreSQL hashes it; count(DISTINCT) would sort)."""
     return session.scalar(select(func.count()).select_from(select(column).where(where).distinct().subquery())) or 0
 
@@ -103,7 +104,7 @@ def top_disorders(session: Session, limit: int = 10) -> list[tuple[str, str, int
     return [tuple(row) for row in session.execute(query)]
 
 
-def article_rows(session: Session, batch: int = 500) -> Iterator[dict]:
+def article_rows(session: Session, batch: int = 500) -> Iterator[dict[str, Any]]:
     counted = claim_facts().subquery()
     counts = select(counted.c.pmid, func.count().label("n")).group_by(counted.c.pmid).subquery()
     query = (

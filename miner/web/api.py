@@ -17,7 +17,7 @@ Imports: FastAPI, pydantic, `miner.conflicts`, `miner.errors`, `miner.exports`, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from miner.conflicts import count_conflicts, find_conflicts
 from miner.errors import InvalidValue
-from miner.exports import MEDIA_TYPES, SIGNATURE_MEDIA_TYPES, commented_csv, formatted, gmt_lines
+from miner.exports import MEDIA_TYPES, SIGNATURE_MEDIA_TYPES, ExportRow, commented_csv, formatted, gmt_lines
 from miner.query import (
     RELATION_COLUMNS,
     SIGNATURE_COLUMNS,
@@ -459,7 +459,7 @@ def export_pairs(
 
 
 def _stream(
-    request: Request, rows: Callable[[Session], Iterator[dict]], columns, fmt: str, name: str
+    request: Request, rows: Callable[[Session], Iterator[ExportRow]], columns: Sequence[str], fmt: str, name: str
 ) -> StreamingResponse:
     database = request.app.state.database
 
