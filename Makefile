@@ -41,11 +41,13 @@ chromium:
 ## Set up with the test dependencies and run the whole suite (PostgreSQL too when
 ## MINER_TEST_DATABASE_URL names a database).
 test: install-test chromium
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadscope -q
 
 ## The quick loop while editing: everything not marked slow (no full-pipeline builds, no browser).
+## Tests are dealt out a module at a time (--dist loadscope), so a module's shared database is
+## seeded on one worker only.
 test-fast: install-test
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadscope -q -m "not slow"
 
 ## Formatting, lint and types (CI runs this before `make test`).
 check: install-test
