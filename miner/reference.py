@@ -10,12 +10,12 @@ one object per config.
 
 Reads find theirs through the session (`reference_of(session)`): `Database` puts its
 `ReferenceData` in every session's `info`, as it does the trusted confidence.
-Imports: stdlib, confection (spaCy's config reader), `miner.errors`, `miner.resources`, `miner.taxon_tree`.
+Imports: stdlib, confection (spaCy's config reader), `miner.datafiles`, `miner.errors`, `miner.resources`,
+`miner.taxon_tree`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any
 
 from confection import Config
 
+from miner.datafiles import read_json_lines, read_json_object
 from miner.errors import PipelineError
 from miner.resources import BUNDLED, pipeline_config
 from miner.taxon_tree import TaxonTree, load_tree
@@ -64,7 +65,7 @@ class ReferenceData:
     def disorder_lexicon(self) -> dict[str, LexiconEntry]:
         """MeSH descriptor → the lexicon's terms and abbreviations for it."""
         entries: dict[str, LexiconEntry] = {}
-        for row in _json_lines(self.files["disorders"]):
+        for row in read_json_lines(self.files["disorders"]):
             abbreviations = tuple(item["abbr"] for item in row.get("abbreviations", []))
             entries[row["mesh"]] = LexiconEntry(
                 row["mesh"], row["group"], (row["name"], *row.get("terms", [])), abbreviations
@@ -79,13 +80,13 @@ class ReferenceData:
     @cached_property
     def group_names(self) -> dict[str, str]:
         """Disorder group → a name fit for a reader, where the pipeline gives one."""
-        names = _json(self.folder / GROUP_NAMES)
+        names = read_json_object(self.folder / GROUP_NAMES)
         return {group: name for group, name in names.items() if not group.startswith("_")}
 
     @cached_property
     def quality(self) -> dict[str, Any]:
         """The extraction quality `miner train` measured for this pipeline (README, Quality)."""
-        return _json(self.folder / QUALITY)
+        return read_json_object(self.folder / QUALITY)
 
 
 @lru_cache(maxsize=8)
@@ -109,29 +110,6 @@ def _data_files(config: Path) -> dict[str, Path]:
         }
     except (OSError, KeyError, ValueError) as exc:
         raise PipelineError(f"cannot read the data files of pipeline config {config}: {exc}") from exc
-
-
-def _json(path: Path) -> dict[str, Any]:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PipelineError(f"cannot read {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise PipelineError(f"{path}: not JSON: {exc.msg}") from exc
-    if not isinstance(loaded, dict):
-        raise PipelineError(f"{path}: not a JSON object")
-    return loaded
-
-
-def _json_lines(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise PipelineError(f"cannot read {path}: {exc.strerror}") from exc
-    try:
-        return [json.loads(line) for line in lines if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise PipelineError(f"{path}: not JSON Lines: {exc.msg}") from exc
 
 
 def reference_of(session: Any) -> ReferenceData:

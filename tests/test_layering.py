@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "miner.pubmed_record",
             "miner.config",
             "miner.resources",
+            "miner.datafiles",
             "miner.reference",
             "miner.taxon_tree",
             "miner.quality",

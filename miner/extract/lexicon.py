@@ -1,18 +1,16 @@
 """Read the pattern data in `miner/pipelines/`: the disorder lexicon (`disorders.jsonl`), the direction
 triggers (`directions.jsonl`) and the cue word lists (`cues.json`). Formats are described in
 `miner/pipelines/README.md`. Each file is read once per process.
-Imports: stdlib, `miner.errors`, `miner.extract.phrases`.
+Imports: stdlib, `miner.datafiles`, `miner.errors`, `miner.extract.phrases`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
+from miner.datafiles import read_json_lines, read_json_object
 from miner.errors import PipelineError
 from miner.extract.phrases import PhraseIndex, normalize
 
@@ -46,22 +44,6 @@ class DisorderLexicon:
     models: PhraseIndex[Concept]  # animal models and model agents → the disorder they model
 
 
-def _read_jsonl(path: str) -> list[dict[str, Any]]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise PipelineError(f"cannot read {path}: {exc.strerror}") from exc
-    rows = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise PipelineError(f"{path}:{number}: not JSON: {exc.msg}") from exc
-    return rows
-
-
 @lru_cache(maxsize=4)
 def load_disorders(path: str, umbrellas: str | None = None) -> DisorderLexicon:
     """The lexicon of `disorders.jsonl` (see miner/pipelines/DISORDERS.md), plus umbrella terms that
@@ -71,7 +53,7 @@ def load_disorders(path: str, umbrellas: str | None = None) -> DisorderLexicon:
     adjectives: dict[str, Concept] = {}
     abbreviations: dict[str, tuple[Concept, bool]] = {}
     models: PhraseIndex[Concept] = PhraseIndex(max_tokens=8)
-    for row in _read_jsonl(path):
+    for row in read_json_lines(path):
         try:
             concept = Concept(row["mesh"], row["name"], row["group"])
         except KeyError as exc:
@@ -87,7 +69,7 @@ def load_disorders(path: str, umbrellas: str | None = None) -> DisorderLexicon:
             abbreviations[item["abbr"]] = (concept, bool(item.get("standalone")))
         for model in row.get("models", []):
             models.add(model, concept)
-    for row in _read_jsonl(umbrellas) if umbrellas else []:
+    for row in read_json_lines(umbrellas) if umbrellas else []:
         try:
             members = [concepts[mesh] for mesh in row["meshes"]]
         except KeyError as exc:
@@ -101,7 +83,7 @@ def load_disorders(path: str, umbrellas: str | None = None) -> DisorderLexicon:
 @lru_cache(maxsize=4)
 def load_triggers(path: str) -> PhraseIndex[Trigger]:
     index: PhraseIndex[Trigger] = PhraseIndex(max_tokens=6)
-    for row in _read_jsonl(path):
+    for row in read_json_lines(path):
         index.add(row["phrase"], Trigger(row["direction"], row["kind"]))
     return index
 
@@ -137,12 +119,7 @@ class Cues:
 
 @lru_cache(maxsize=4)
 def load_cues(path: str) -> Cues:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PipelineError(f"cannot read {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise PipelineError(f"{path}: not JSON: {exc.msg}") from exc
+    data = read_json_object(path)
     lists = {name: words for name, words in data.items() if not name.startswith("_")}
     return Cues(
         {name: frozenset(normalize(w) for w in words) for name, words in lists.items()},
