@@ -5,7 +5,7 @@ project root is the commented copy of these defaults. Unknown sections or keys a
 wrong type fail at start-up with a `ConfigError` naming the key. Secrets (API keys, passwords)
 are declared `secret` and are accepted only from the environment, never from a file.
 
-Imports: stdlib and `miner.errors` only.
+Imports: stdlib, `miner.errors`, `miner.resources` (the name of the bundled pipeline).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from miner.errors import ConfigError
+from miner.resources import BUNDLED
 
 ENV_PREFIX = "MINER_"
 
@@ -84,7 +85,7 @@ class PubmedSettings:
 @dataclass(frozen=True)
 class PipelineSettings:
     config: str = setting(
-        "bundled",
+        BUNDLED,
         "spaCy pipeline config: \"bundled\" (miner's own, inside the package), or the path of another pipeline's "
         ".cfg (relative to the working directory); its folder holds its data files, and extraction, the API, "
         "suggestions, signatures and the digest all read that pipeline's reference data.",

@@ -14,16 +14,16 @@ Imports: stdlib only.
 
 from __future__ import annotations
 
-from importlib.resources import as_file, files
+from importlib.resources import files
 from pathlib import Path
 
 BUNDLED = "bundled"  # `[pipeline] config` value naming the package's own pipeline
 
 
 def package_path(*parts: str) -> Path:
-    """A file or folder inside the installed package (a real path: miner is never zipped)."""
-    with as_file(files("miner").joinpath(*parts)) as path:
-        return Path(path)
+    """A file or folder inside the installed package (a real path: miner is installed as files,
+    never zipped, so its resources are the files themselves)."""
+    return Path(str(files("miner").joinpath(*parts)))
 
 
 def pipeline_config(config: str | Path) -> Path:
