@@ -704,6 +704,16 @@ def test_disorders_list_and_detail(api):
     assert {pair_key(p) for p in mdd["most_studied"]} == set(mine)
 
 
+def test_a_disorder_of_the_lexicon_that_no_claim_names_is_an_empty_answer(api):
+    """Schizophrenia is in the extractor's lexicon but not in the corpus: named by its name or its
+    MeSH id it is known, with its terms, and nothing is reported of it yet."""
+    client, _ = api
+    for name in ("schizophrenia", "D012559"):
+        found = get(client, f"/disorders/{name}")
+        assert (found["mesh"], found["name"], found["group"]) == ("D012559", "schizophrenia", "schizophrenia")
+        assert found["terms"] and (found["pairs"], found["most_studied"], found["conflicts"]) == (0, [], 0)
+
+
 def test_an_article_lists_every_claim_with_its_verdict(api):
     client, _ = api
     article = get(client, "/articles/2010")

@@ -15,11 +15,11 @@ from miner.errors import InvalidValue, NotFound
 from miner.query.estimates import counts
 from miner.query.filters import RelationFilter
 from miner.query.kept import kept
-from miner.query.names import disorder_meshes, folded
+from miner.query.names import disorder_meshes, folded, known_disorders
 from miner.query.pairs import PairOptions, pairs
 from miner.query.relations import relation_page
 from miner.query.study import empty_study, study_of
-from miner.reference import LexiconEntry, reference_of
+from miner.reference import reference_of
 from miner.store.claims import not_rejected
 from miner.store.models import Article, Conflict, Disorder, Relation, Taxon
 
@@ -110,27 +110,23 @@ def disorders(session: Session) -> list[dict[str, Any]]:
 def disorder_detail(session: Session, mesh: str, top: int = 15, evidence: str = "primary") -> dict[str, Any]:
     """A descriptor by MeSH id or by any name that means that one descriptor; one of the lexicon
     that no claim names yet gets an empty answer, not an unknown name."""
-    lexicon = reference_of(session).disorder_lexicon
     row = session.get(Disorder, mesh.upper())
-    if row is None:
+    if row is not None:
+        descriptor, name, group = row.mesh, row.name, row.group
+    else:
         meshes = disorder_meshes(session, mesh)
         if len(meshes) != 1:
             raise InvalidValue(f"{mesh!r} names {len(meshes)} descriptors ({', '.join(meshes)}); use one of them")
-        row = session.get(Disorder, meshes[0])
-    descriptor = row.mesh if row is not None else meshes[0]
-    stored = LexiconEntry(row.mesh, row.group, (row.name,), ()) if row is not None else None
-    entry = lexicon.get(descriptor) or stored
-    if entry is None:  # neither stored nor in the lexicon: disorder_meshes names no such descriptor
-        raise NotFound(f"no disorder {mesh!r}")
+        descriptor, name, group = next(known for known in known_disorders(session) if known[0] == meshes[0])
+    entry = reference_of(session).disorder_lexicon.get(descriptor)
     found = pairs(session, RelationFilter(disorder=descriptor), limit=None, options=PairOptions(evidence))
     voted = [p for p in found if p["papers"] >= 2]
-    name, group = (row.name, row.group) if row is not None else (entry.terms[0], entry.group)
     return {
         "mesh": descriptor,
         "name": name,
         "group": group,
-        "terms": list(entry.terms[1:26]),
-        "abbreviations": list(entry.abbreviations),
+        "terms": list(entry.terms[1:26]) if entry else [],
+        "abbreviations": list(entry.abbreviations) if entry else [],
         "pairs": len(found),
         "most_increased": sorted(voted, key=lambda p: (-p["score"], -p["papers"], p["taxon"]))[:top],
         "most_decreased": sorted(voted, key=lambda p: (p["score"], -p["papers"], p["taxon"]))[:top],
