@@ -249,34 +249,45 @@ def _flipped(direction: str) -> str:
 
 def claims() -> list[Claim]:
     """Every claim of the corpus, rejected ones too, as the model reads it."""
-    found = []
-    for pmid, (year, listed) in ARTICLES.items():
-        for taxon, mesh, direction, subject, confidence in listed:
-            verdict = VERDICTS.get((pmid, taxon, mesh))
-            taxid, rank, text = TAXA[taxon]
-            name, group, _ = DISORDERS[mesh]
-            found.append(
-                Claim(
-                    pmid,
-                    year,
-                    journal_of(pmid),
-                    doi_of(pmid),
-                    taxon,
-                    taxid,
-                    rank,
-                    text,
-                    mesh,
-                    name,
-                    group,
-                    direction,
-                    _flipped(direction) if verdict == "wrong direction" else direction,
-                    verdict,
-                    subject,
-                    confidence,
-                    sentence(pmid, taxon, mesh, direction, subject),
-                )
-            )
-    return found
+    return [
+        make_claim(pmid, year, taxon, mesh, direction, subject, confidence, VERDICTS.get((pmid, taxon, mesh)))
+        for pmid, (year, listed) in ARTICLES.items()
+        for taxon, mesh, direction, subject, confidence in listed
+    ]
+
+
+def make_claim(
+    pmid: str,
+    year: int,
+    taxon: str,
+    mesh: str,
+    direction: str,
+    subject: str,
+    confidence: float,
+    verdict: str | None = None,
+) -> Claim:
+    """A claim as extracted (`direction`), read through its verdict."""
+    taxid, rank, text = TAXA[taxon]
+    name, group, _ = DISORDERS[mesh]
+    return Claim(
+        pmid,
+        year,
+        journal_of(pmid),
+        doi_of(pmid),
+        taxon,
+        taxid,
+        rank,
+        text,
+        mesh,
+        name,
+        group,
+        direction,
+        _flipped(direction) if verdict == "wrong direction" else direction,
+        verdict,
+        subject,
+        confidence,
+        sentence(pmid, taxon, mesh, direction, subject),
+    )
 
 
 def visible() -> list[Claim]:
@@ -369,31 +380,7 @@ def seed(database: Database) -> None:
 
 def add_claims(database: Database, pmid: str, year: int, wanted: list[tuple[str, str, str, str, float]]) -> None:
     """Store one more article (for pagination while claims are added)."""
-    added = []
-    for taxon, mesh, direction, subject, confidence in wanted:
-        taxid, rank, text = TAXA[taxon]
-        name, group, _ = DISORDERS[mesh]
-        added.append(
-            Claim(
-                pmid,
-                year,
-                journal_of(pmid),
-                doi_of(pmid),
-                taxon,
-                taxid,
-                rank,
-                text,
-                mesh,
-                name,
-                group,
-                direction,
-                direction,
-                None,
-                subject,
-                confidence,
-                sentence(pmid, taxon, mesh, direction, subject),
-            )
-        )
+    added = [make_claim(pmid, year, *claim) for claim in wanted]
     with database.session() as session:
         article, relations = article_record(pmid, added)
         save_article(session, article, relations, pipeline_version="test")

@@ -1,5 +1,5 @@
 """Builders of parsed records for tests: an article and a relation with every field filled, any of
-which a test may override."""
+which a test may override, and the one-sentence finding of a cohort that the digest seeds use."""
 
 from __future__ import annotations
 
@@ -58,6 +58,37 @@ def make_relation(
     }
     values.update(extra)
     return records.Relation(**values)
+
+
+def cohort_finding(
+    pmid: str, taxon: str, taxid: int, direction: str, trigger: str, mesh: str, disorder: str, group: str
+) -> tuple[str, records.Relation]:
+    """ "In cohort {pmid}, {taxon} was {trigger} in {disorder} patients." and the relation it states,
+    its offsets into the sentence filled (a genus under Bacteria)."""
+    sentence = f"In cohort {pmid}, {taxon} was {trigger} in {disorder} patients."
+    at, where, said = sentence.index(taxon), sentence.index(disorder), sentence.index(f" {trigger} ") + 1
+    return sentence, make_relation(
+        pmid=pmid,
+        taxon=taxon,
+        taxid=taxid,
+        direction=direction,
+        mesh=mesh,
+        disorder=disorder,
+        evidence=sentence,
+        confidence=0.8,
+        taxon_text=taxon,
+        taxon_start=at,
+        taxon_end=at + len(taxon),
+        disorder_text=disorder,
+        disorder_start=where,
+        disorder_end=where + len(disorder),
+        trigger=trigger,
+        trigger_start=said,
+        trigger_end=said + len(trigger),
+        taxon_lineage=(2, taxid),
+        parent_taxid=2,
+        disorder_group=group,
+    )
 
 
 def store_papers(session, papers) -> None:

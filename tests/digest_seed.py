@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from builders import make_article, make_relation, store_papers
+from builders import cohort_finding, make_article, store_papers
 from sqlalchemy import select, update
 
 from miner.accounts import create_user
@@ -191,37 +191,11 @@ def _records(pmid: str):
     _, _, retracted, listed = ARTICLES[pmid]
     relations, sentences = [], []
     for taxon, mesh, direction in listed:
-        disorder = DISORDERS[mesh][0]
-        sentence = f"In cohort {pmid}, {taxon} was {TRIGGERS[direction]} in {disorder} patients."
-        at, where, trigger = (
-            sentence.index(taxon),
-            sentence.index(disorder),
-            sentence.index(f" {TRIGGERS[direction]} ") + 1,
+        disorder, group = DISORDERS[mesh][:2]
+        sentence, relation = cohort_finding(
+            pmid, taxon, TAXA[taxon], direction, TRIGGERS[direction], mesh, disorder, group
         )
-        relations.append(
-            make_relation(
-                pmid=pmid,
-                taxon=taxon,
-                taxid=TAXA[taxon],
-                direction=direction,
-                mesh=mesh,
-                disorder=disorder,
-                evidence=sentence,
-                confidence=0.8,
-                taxon_text=taxon,
-                taxon_start=at,
-                taxon_end=at + len(taxon),
-                disorder_text=disorder,
-                disorder_start=where,
-                disorder_end=where + len(disorder),
-                trigger=TRIGGERS[direction],
-                trigger_start=trigger,
-                trigger_end=trigger + len(TRIGGERS[direction]),
-                taxon_lineage=(2, TAXA[taxon]),
-                parent_taxid=2,
-                disorder_group=DISORDERS[mesh][1],
-            )
-        )
+        relations.append(relation)
         sentences.append(sentence)
     types = ("Journal Article", "Retracted Publication") if retracted else ("Journal Article",)
     article = make_article(

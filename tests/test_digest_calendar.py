@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import lxml.html
 import pytest
-from builders import make_article, make_relation, store_papers
+from builders import cohort_finding, make_article, store_papers
 from sqlalchemy import select, update
 
 from miner.cli import main
@@ -62,36 +62,10 @@ def _records(paper: Entry):
     relations, sentences = [], []
     for taxon, group, direction in paper.findings:
         mesh, disorder = DISORDERS[group]
-        sentence = f"In cohort {paper.pmid}, {taxon} was {TRIGGERS[direction]} in {disorder} patients."
-        start, where, trigger = (
-            sentence.index(taxon),
-            sentence.index(disorder),
-            sentence.index(f" {TRIGGERS[direction]} ") + 1,
+        sentence, relation = cohort_finding(
+            paper.pmid, taxon, TAXA[taxon], direction, TRIGGERS[direction], mesh, disorder, group
         )
-        relations.append(
-            make_relation(
-                pmid=paper.pmid,
-                taxon=taxon,
-                taxid=TAXA[taxon],
-                direction=direction,
-                mesh=mesh,
-                disorder=disorder,
-                evidence=sentence,
-                confidence=0.8,
-                taxon_text=taxon,
-                taxon_start=start,
-                taxon_end=start + len(taxon),
-                disorder_text=disorder,
-                disorder_start=where,
-                disorder_end=where + len(disorder),
-                trigger=TRIGGERS[direction],
-                trigger_start=trigger,
-                trigger_end=trigger + len(TRIGGERS[direction]),
-                taxon_lineage=(2, TAXA[taxon]),
-                parent_taxid=2,
-                disorder_group=group,
-            )
-        )
+        relations.append(relation)
         sentences.append(sentence)
     article = make_article(
         pmid=paper.pmid,
