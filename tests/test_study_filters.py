@@ -144,13 +144,26 @@ def test_pairs_are_chosen_by_study_but_counted_whole(api):
         ({"country": "Chna"}, 404, "did you mean China?"),
         ({"host": "mose"}, 404, "did you mean mouse?"),
         ({"min_sample_size": 0}, 400, "min_sample_size"),
+        ({"min_sample_size": 2**31}, 400, "min_sample_size"),
     ],
-    ids=["design", "body-site", "method", "country-typo", "host-typo", "zero-participants"],
+    ids=["design", "body-site", "method", "country-typo", "host-typo", "zero-participants", "past-the-column"],
 )
 def test_study_values_that_mean_nothing_are_refused(api, params, status, words):
     answer = api.get(API + "/relations", params=params)
     assert answer.status_code == status, answer.text
     assert words in answer.json()["error"]["message"]
+
+
+def test_the_largest_sample_size_the_column_holds_is_an_empty_answer_everywhere(api):
+    """2^31 - 1 participants: no paper has them, on SQLite and PostgreSQL (whose INTEGER column
+    refuses larger numbers, so the API does), in the list and in the streamed exports."""
+    largest = {"min_sample_size": 2**31 - 1}
+    assert relation_pmids(api, **largest) == set()
+    for path in ("/export/relations", "/export/signatures"):
+        answer = api.get(API + path, params={**largest, "format": "jsonl"})
+        assert answer.status_code == 200 and answer.text == "", (path, answer.text[:200])
+        refused = api.get(API + path, params={"min_sample_size": 2**31, "format": "jsonl"})
+        assert refused.status_code == 400 and "min_sample_size" in refused.text
 
 
 def test_a_real_country_no_paper_has_is_an_empty_answer(api):

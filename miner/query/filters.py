@@ -28,6 +28,9 @@ from miner.store.claims import REJECTING, VERDICTS, effective_direction, not_rej
 from miner.store.models import Article, Conflict, Disorder, Relation, StudyFact, Taxon, Verdict
 from miner.study_facts import BODY_SITES, DESIGNS, METHODS
 
+# article.sample_size is a 32-bit INTEGER: PostgreSQL refuses a larger number compared with it
+MAX_SAMPLE_SIZE = 2**31 - 1
+
 RANKS = ("superkingdom", "kingdom", "phylum", "class", "order", "family", "genus", "species", "strain", "no rank")
 VERDICT_FILTERS = ("unreviewed", "reviewed", "rejected", "any", *VERDICTS)
 ACTIVE_CONFLICT = ("open", "confirmed")
@@ -215,8 +218,10 @@ def _studied(session: Session, f: RelationFilter, asked: dict[str, list[str | in
         chosen.append(select(StudyFact.pmid).where(StudyFact.kind == kind, StudyFact.value.in_(values)))
         asked[kind] = values
     if f.min_sample_size is not None:
-        if not 1 <= f.min_sample_size <= MAX_INTEGER:
-            raise InvalidValue(f"min_sample_size is a positive whole number, not {f.min_sample_size}")
+        if not 1 <= f.min_sample_size <= MAX_SAMPLE_SIZE:
+            raise InvalidValue(
+                f"min_sample_size is a whole number from 1 to {MAX_SAMPLE_SIZE}, not {f.min_sample_size}"
+            )
         chosen.append(select(Article.pmid).where(Article.sample_size >= f.min_sample_size))
         asked["min_sample_size"] = [f.min_sample_size]
     if not chosen:

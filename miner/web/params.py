@@ -25,7 +25,7 @@ from fastapi import Query
 from pydantic import StringConstraints
 
 from miner.query import PairOptions, RelationFilter
-from miner.query.filters import MAX_INTEGER, YEARS
+from miner.query.filters import MAX_INTEGER, MAX_SAMPLE_SIZE, YEARS
 from miner.query.pairs import EvidenceName, RollUpRank
 from miner.study_facts import BODY_SITES, DESIGNS, METHODS
 
@@ -132,7 +132,8 @@ def relation_filter(
         Text | None, Query(description="Countries the study was done in (China, United States…), comma-separated.")
     ] = None,
     min_sample_size: Annotated[
-        Annotated[int, between(1)] | None, Query(description="Only papers stating at least this many participants.")
+        Annotated[int, between(1, MAX_SAMPLE_SIZE)] | None,
+        Query(description="Only papers stating at least this many participants."),
     ] = None,
 ) -> RelationFilter:
     return RelationFilter(
