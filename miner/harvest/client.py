@@ -194,10 +194,11 @@ class EutilsClient:
         url = self.base_url + endpoint
         form = {**params, **self.identity}
         for attempt in range(self.max_retries + 1):
-            self.limiter.wait()
             self.stats.requests += 1
             try:
-                body = self._checked(*self._exchange(url, form), root)
+                with self.limiter.slot():
+                    answer = self._exchange(url, form)
+                body = self._checked(*answer, root)
                 return read(body) if read else body
             except _Retry as problem:
                 reason, asked = str(problem), problem.wait

@@ -1,17 +1,21 @@
 """A sliding-window rate limit shared by every E-utilities request of the process.
 
-NCBI allows 3 requests per second without an API key and 10 with one. `RateLimiter.wait()`
-blocks until one more request fits in the last second; it is thread-safe, and `shared(rate)`
-returns one limiter per rate for the whole process, so two clients cannot add up to more.
-The clock and sleep are injectable for tests. Imports: stdlib only.
+NCBI allows 3 requests per second without an API key and 10 with one, counted as requests reach
+it. `with limiter.slot():` around a request blocks until one more request fits, holds the place
+while the request runs, and counts the request from when it ended: a request reaches the server
+somewhere between its start and its end (a new connection's handshake can delay it by more than
+any fixed margin), so no second as the server counts it holds more than the limit. It is
+thread-safe, and `shared(rate)` returns one limiter per rate for the whole process, so two clients
+cannot add up to more. The clock is injectable for tests. Imports: stdlib only.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 
@@ -19,24 +23,17 @@ class RateLimiter:
     _shared: ClassVar[dict[int, RateLimiter]] = {}
     _shared_lock = threading.Lock()
 
-    # a little over one second, so that network jitter cannot squeeze N + 1 requests into a
+    # a little over one second, so that clock differences cannot squeeze N + 1 requests into a
     # second as the server counts it
     WINDOW = 1.05
 
-    def __init__(
-        self,
-        per_second: int,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
+    def __init__(self, per_second: int, *, clock: Callable[[], float] = time.monotonic):
         if per_second < 1:
             raise ValueError("per_second must be at least 1")
         self.per_second = per_second
         self._clock = clock
-        self._sleep = sleep
-        self._starts: deque[float] = deque()
-        self._lock = threading.Lock()
+        self._held: list[list[float]] = []  # [when the request ended]; inf while it runs
+        self._changed = threading.Condition()
 
     @classmethod
     def shared(cls, per_second: int) -> RateLimiter:
@@ -45,14 +42,26 @@ class RateLimiter:
                 cls._shared[per_second] = cls(per_second)
             return cls._shared[per_second]
 
-    def wait(self) -> None:
-        """Block until a request may start, then count it as started."""
-        with self._lock:
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Wait until a request may start, and count it until a window has passed since it ended."""
+        entry = self._take()
+        try:
+            yield
+        finally:
+            with self._changed:
+                entry[0] = self._clock()
+                self._changed.notify_all()
+
+    def _take(self) -> list[float]:
+        with self._changed:
             while True:
                 now = self._clock()
-                while self._starts and now - self._starts[0] >= self.WINDOW:
-                    self._starts.popleft()
-                if len(self._starts) < self.per_second:
-                    self._starts.append(now)
-                    return
-                self._sleep(self.WINDOW - (now - self._starts[0]) + 0.001)
+                self._held = [entry for entry in self._held if now - entry[0] < self.WINDOW]
+                if len(self._held) < self.per_second:
+                    entry = [math.inf]
+                    self._held.append(entry)
+                    return entry
+                ended = [entry[0] for entry in self._held if entry[0] != math.inf]
+                # until the oldest ended request leaves the window, or a running one ends
+                self._changed.wait(self.WINDOW - (now - min(ended)) + 0.001 if ended else None)
